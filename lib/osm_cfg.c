@@ -1,0 +1,1130 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * osm_cfg - osm.yaml loader; see osm_cfg.h and osm.yaml(5).
+ *
+ * libyaml builds a node tree; we walk it with one function per section.
+ * Every node carries its start mark, so each problem is reported with
+ * the line and column of the offending key or value, and the walk goes
+ * on after an error so the administrator sees all problems at once.
+ *
+ * SECURITY: the file is trusted (root-owned) but still hostile-proof:
+ * sizes and counts are bounded and nothing here can crash on any input
+ * (there is a fuzz target).
+ */
+#include "config.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "osm_buf.h"
+#include "osm_cfg.h"
+
+const char *const osm_ev_names[OSM_EV_COUNT] = {
+	"logline", "logline:subject", "cwdcheck", "cwdcheck:cwd", "packet", "packet:cwd",
+};
+
+const char *const osm_act_names[OSM_ACT_COUNT] = {
+	"store", "report", "hold", "discard", "suspend_account", "block_account_mail",
+	"suspend_email", "block_login", "block_outgoing", "rename_path", "rename_script",
+	"block_ip", "custom",
+};
+
+#define OSM_CFG_MAX_FILE	(4 << 20)
+#define OSM_CFG_MAX_ERRORS	100
+
+struct osm_cfg_ld {
+	const char *file;
+	yaml_document_t *doc;
+	struct osm_buf *errs;
+	int	nerr;
+	struct osm_cfg *cfg;
+};
+
+/* osm_cfg_err - record "file:line:col: message" for a node */
+static void __attribute__((format(printf, 3, 4)))
+osm_cfg_err(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *fmt, ...)
+{
+	char	msg[512];
+	va_list ap;
+
+	if (++ld->nerr > OSM_CFG_MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ld->errs == NULL)
+		return;
+	if (ld->nerr == OSM_CFG_MAX_ERRORS)
+		osm_buf_printf(ld->errs, "%s: too many errors, stopping\n", ld->file);
+	else
+		osm_buf_printf(ld->errs, "%s:%lu:%lu: %s\n", ld->file,
+			       n ? (unsigned long) n->start_mark.line + 1 : 1UL,
+			       n ? (unsigned long) n->start_mark.column + 1 : 1UL, msg);
+}
+
+static yaml_node_t *
+osm_cfg_node(struct osm_cfg_ld *ld, int id)
+{
+	return yaml_document_get_node(ld->doc, id);
+}
+
+/* osm_cfg_scalar - a scalar's text, or NULL after reporting the error */
+static const char *
+osm_cfg_scalar(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *what)
+{
+	if (n == NULL || n->type != YAML_SCALAR_NODE) {
+		osm_cfg_err(ld, n, "%s: expected a single value", what);
+		return NULL;
+	}
+	if (strlen((const char *) n->data.scalar.value) != n->data.scalar.length) {
+		osm_cfg_err(ld, n, "%s: NUL byte in value", what);
+		return NULL;
+	}
+	return (const char *) n->data.scalar.value;
+}
+
+static int
+osm_cfg_is_map(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *what)
+{
+	if (n == NULL || n->type != YAML_MAPPING_NODE) {
+		osm_cfg_err(ld, n, "%s: expected a mapping (key: value lines)", what);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+osm_cfg_is_list(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *what)
+{
+	if (n == NULL || n->type != YAML_SEQUENCE_NODE) {
+		osm_cfg_err(ld, n, "%s: expected a list", what);
+		return 0;
+	}
+	return 1;
+}
+
+/* osm_cfg_str - replace *dst with a copy of a scalar */
+static void
+osm_cfg_str(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *what, char **dst)
+{
+	const char *s = osm_cfg_scalar(ld, n, what);
+
+	if (s == NULL)
+		return;
+	if (strlen(s) > 4096) {
+		osm_cfg_err(ld, n, "%s: value too long", what);
+		return;
+	}
+	free(*dst);
+	if ((*dst = strdup(s)) == NULL)
+		osm_cfg_err(ld, n, "%s: out of memory", what);
+}
+
+/* osm_cfg_uint - a decimal integer in [min, max] */
+static int
+osm_cfg_uint(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *what,
+	     unsigned long min, unsigned long max, unsigned *dst)
+{
+	const char *s = osm_cfg_scalar(ld, n, what);
+	char   *end;
+	unsigned long v;
+
+	if (s == NULL)
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char) *s) || *end || errno) {
+		osm_cfg_err(ld, n, "%s: '%.40s' is not a whole number", what, s);
+		return -1;
+	}
+	if (v < min || v > max) {
+		osm_cfg_err(ld, n, "%s: %lu is out of range (%lu to %lu)", what, v, min, max);
+		return -1;
+	}
+	*dst = (unsigned) v;
+	return 0;
+}
+
+/* osm_cfg_parse_duration - "90", "90s", "15m", "12h", "30d" */
+int
+osm_cfg_parse_duration(const char *s, unsigned *out)
+{
+	char   *end;
+	unsigned long v, mul = 1;
+
+	if (!isdigit((unsigned char) *s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end) {
+		if (end[1])
+			return -1;
+		switch (*end) {
+		case 's': mul = 1; break;
+		case 'm': mul = 60; break;
+		case 'h': mul = 3600; break;
+		case 'd': mul = 86400; break;
+		case 'w': mul = 604800; break;
+		default: return -1;
+		}
+	}
+	if (v > UINT_MAX / mul)
+		return -1;
+	*out = (unsigned) (v * mul);
+	return 0;
+}
+
+static int
+osm_cfg_duration(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *what,
+		 unsigned min, unsigned max, unsigned *dst)
+{
+	const char *s = osm_cfg_scalar(ld, n, what);
+	unsigned v;
+
+	if (s == NULL)
+		return -1;
+	if (osm_cfg_parse_duration(s, &v) != 0) {
+		osm_cfg_err(ld, n, "%s: '%.40s' is not a duration (like 60, 90s, 15m, 12h, 30d)", what, s);
+		return -1;
+	}
+	if (v < min || v > max) {
+		osm_cfg_err(ld, n, "%s: %u seconds is out of range (%u to %u)", what, v, min, max);
+		return -1;
+	}
+	*dst = v;
+	return 0;
+}
+
+static int
+osm_cfg_bool(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *what, int *dst)
+{
+	const char *s = osm_cfg_scalar(ld, n, what);
+
+	if (s == NULL)
+		return -1;
+	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on"))
+		*dst = 1;
+	else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off"))
+		*dst = 0;
+	else {
+		osm_cfg_err(ld, n, "%s: expected true or false, not '%.40s'", what, s);
+		return -1;
+	}
+	return 0;
+}
+
+/* osm_cfg_dupkeys - report keys that appear twice in a small mapping */
+static void
+osm_cfg_dupkeys(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *what)
+{
+	yaml_node_pair_t *a, *b;
+
+	for (a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top; a++) {
+		yaml_node_t *ka = osm_cfg_node(ld, a->key);
+
+		if (ka == NULL || ka->type != YAML_SCALAR_NODE)
+			continue;
+		for (b = map->data.mapping.pairs.start; b < a; b++) {
+			yaml_node_t *kb = osm_cfg_node(ld, b->key);
+
+			if (kb && kb->type == YAML_SCALAR_NODE
+			    && strcmp((char *) ka->data.scalar.value, (char *) kb->data.scalar.value) == 0) {
+				osm_cfg_err(ld, ka, "%s: key '%.60s' given twice", what,
+					    (char *) ka->data.scalar.value);
+				break;
+			}
+		}
+	}
+}
+
+#define OSM_CFG_FOREACH_PAIR(ld, map, k, v, keyname, what) \
+	for (yaml_node_pair_t *p_ = (map)->data.mapping.pairs.start; \
+	     p_ < (map)->data.mapping.pairs.top; p_++) \
+		if (((k) = osm_cfg_node(ld, p_->key)) == NULL \
+		    || ((v) = osm_cfg_node(ld, p_->value)) == NULL \
+		    || ((keyname) = osm_cfg_scalar(ld, k, what)) == NULL) \
+			continue; \
+		else
+
+#define OSM_CFG_FOREACH_ITEM(ld, seq, v) \
+	for (yaml_node_item_t *i_ = (seq)->data.sequence.items.start; \
+	     i_ < (seq)->data.sequence.items.top; i_++) \
+		if (((v) = osm_cfg_node(ld, *i_)) == NULL) \
+			continue; \
+		else
+
+/* osm_cfg_listen - "unix:/path" or "inet:HOST:PORT" */
+static void
+osm_cfg_listen(struct osm_cfg_ld *ld, const yaml_node_t *list)
+{
+	yaml_node_t *v;
+
+	if (!osm_cfg_is_list(ld, list, "listen"))
+		return;
+	ld->cfg->nlisten = 0;
+	OSM_CFG_FOREACH_ITEM(ld, list, v) {
+		const char *s = osm_cfg_scalar(ld, v, "listen");
+		struct osm_listen *l;
+
+		if (s == NULL)
+			continue;
+		if (ld->cfg->nlisten == OSM_MAX_LISTEN) {
+			osm_cfg_err(ld, v, "listen: at most %d sockets", OSM_MAX_LISTEN);
+			return;
+		}
+		l = &ld->cfg->listen[ld->cfg->nlisten];
+		if (strncmp(s, "unix:", 5) == 0) {
+			if (s[5] != '/' || strlen(s + 5) >= 108) {
+				osm_cfg_err(ld, v, "listen: '%.60s': unix socket needs an absolute path under 108 bytes", s);
+				continue;
+			}
+			l->kind = OSM_LISTEN_UNIX;
+			l->path = strdup(s + 5);
+		} else if (strncmp(s, "inet:", 5) == 0) {
+			const char *colon = strrchr(s + 5, ':');
+			char   *end;
+			unsigned long port;
+
+			if (colon == NULL || colon == s + 5) {
+				osm_cfg_err(ld, v, "listen: '%.60s': expected inet:HOST:PORT", s);
+				continue;
+			}
+			port = strtoul(colon + 1, &end, 10);
+			if (colon[1] == 0 || *end || port == 0 || port > 65535) {
+				osm_cfg_err(ld, v, "listen: '%.60s': bad port", s);
+				continue;
+			}
+			const char *h = s + 5;
+			size_t	hl = (size_t) (colon - h);
+
+			if (h[0] == '[' && hl > 2 && h[hl - 1] == ']')
+				h++, hl -= 2;
+			l->kind = OSM_LISTEN_INET;
+			l->host = strndup(h, hl);
+			l->port = (unsigned) port;
+			if (l->host && !osm_addr_is_valid(l->host)) {
+				osm_cfg_err(ld, v, "listen: '%.60s': host must be a numeric IP address", s);
+				free(l->host);
+				l->host = NULL;
+				continue;
+			}
+		} else {
+			osm_cfg_err(ld, v, "listen: '%.60s': expected unix:/path or inet:HOST:PORT", s);
+			continue;
+		}
+		ld->cfg->nlisten++;
+	}
+}
+
+static void
+osm_cfg_redis(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+
+	if (!osm_cfg_is_map(ld, map, "redis"))
+		return;
+	osm_cfg_dupkeys(ld, map, "redis");
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "redis") {
+		if (!strcmp(key, "address")) {
+			const char *s = osm_cfg_scalar(ld, v, "redis.address");
+
+			if (s && strncmp(s, "unix:/", 6) && strncmp(s, "redis://", 8))
+				osm_cfg_err(ld, v, "redis.address: '%.60s': expected unix:/path or redis://host:port/db", s);
+			else if (s)
+				osm_cfg_str(ld, v, "redis.address", &ld->cfg->redis);
+		} else if (!strcmp(key, "prefix")) {
+			const char *s = osm_cfg_scalar(ld, v, "redis.prefix");
+
+			if (s && (strpbrk(s, "{} \t\r\n") || strlen(s) > 64))
+				osm_cfg_err(ld, v, "redis.prefix: must be at most 64 characters without braces or spaces");
+			else if (s)
+				osm_cfg_str(ld, v, "redis.prefix", &ld->cfg->prefix);
+		} else if (!strcmp(key, "timeout_ms"))
+			osm_cfg_uint(ld, v, "redis.timeout_ms", 10, 60000, &ld->cfg->redis_timeout_ms);
+		else
+			osm_cfg_err(ld, k, "redis: unknown key '%.60s'", key);
+	}
+}
+
+static void
+osm_cfg_limits(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+	struct osm_cfg *c = ld->cfg;
+
+	if (!osm_cfg_is_map(ld, map, "limits"))
+		return;
+	osm_cfg_dupkeys(ld, map, "limits");
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "limits") {
+		if (!strcmp(key, "max_line"))
+			osm_cfg_uint(ld, v, "limits.max_line", 64, 65536, &c->max_line);
+		else if (!strcmp(key, "max_attributes"))
+			osm_cfg_uint(ld, v, "limits.max_attributes", 4, 256, &c->max_attrs);
+		else if (!strcmp(key, "max_request"))
+			osm_cfg_uint(ld, v, "limits.max_request", 256, 1 << 20, &c->max_request);
+		else if (!strcmp(key, "request_timeout"))
+			osm_cfg_duration(ld, v, "limits.request_timeout", 1, 3600, &c->request_timeout);
+		else if (!strcmp(key, "idle_timeout"))
+			osm_cfg_duration(ld, v, "limits.idle_timeout", 1, 86400, &c->idle_timeout);
+		else if (!strcmp(key, "max_clients"))
+			osm_cfg_uint(ld, v, "limits.max_clients", 1, 100000, &c->max_clients);
+		else
+			osm_cfg_err(ld, k, "limits: unknown key '%.60s'", key);
+	}
+}
+
+/* osm_cfg_actions - a list of action names into a bit mask */
+static void
+osm_cfg_actions(struct osm_cfg_ld *ld, const yaml_node_t *list, const char *what, unsigned *mask)
+{
+	yaml_node_t *v;
+
+	if (!osm_cfg_is_list(ld, list, what))
+		return;
+	*mask = 0;
+	OSM_CFG_FOREACH_ITEM(ld, list, v) {
+		const char *s = osm_cfg_scalar(ld, v, what);
+		int	i;
+
+		if (s == NULL)
+			continue;
+		for (i = 0; i < OSM_ACT_COUNT; i++)
+			if (!strcmp(s, osm_act_names[i]))
+				break;
+		if (i == OSM_ACT_COUNT)
+			osm_cfg_err(ld, v, "%s: unknown action '%.40s'", what, s);
+		else
+			*mask |= 1u << i;
+	}
+	if ((*mask & OSM_ACT_HOLD) && (*mask & OSM_ACT_DISCARD))
+		osm_cfg_err(ld, list, "%s: hold and discard exclude each other", what);
+}
+
+/* osm_cfg_window - {events: N, seconds: DURATION}, either may be inherited */
+static void
+osm_cfg_window(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *what,
+	       struct osm_trig *t, int idx)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+
+	if (!osm_cfg_is_map(ld, map, what))
+		return;
+	osm_cfg_dupkeys(ld, map, what);
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, what) {
+		if (!strcmp(key, "events")) {
+			if (osm_cfg_uint(ld, v, what, 0, 1000000, &t->win[idx].events) == 0)
+				t->winset[idx] |= 1;
+		} else if (!strcmp(key, "seconds")) {
+			if (osm_cfg_duration(ld, v, what, 1, 7 * 86400, &t->win[idx].seconds) == 0)
+				t->winset[idx] |= 2;
+		} else
+			osm_cfg_err(ld, k, "%s: unknown key '%.60s' (expected events or seconds)", what, key);
+	}
+}
+
+/* osm_cfg_trig - one event type's settings; events/seconds is window 0 */
+static void
+osm_cfg_trig(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *what, struct osm_trig *t)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+	int	has_short = 0, has_list = 0;
+
+	if (!osm_cfg_is_map(ld, map, what))
+		return;
+	osm_cfg_dupkeys(ld, map, what);
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, what) {
+		if (!strcmp(key, "enabled")) {
+			if (osm_cfg_bool(ld, v, what, &t->enabled) == 0)
+				t->set |= OSM_TRIG_SET_ENABLED;
+		} else if (!strcmp(key, "actions")) {
+			osm_cfg_actions(ld, v, what, &t->actions);
+			t->set |= OSM_TRIG_SET_ACTIONS;
+		} else if (!strcmp(key, "events") || !strcmp(key, "seconds")) {
+			has_short = 1;
+			if (!strcmp(key, "events")) {
+				if (osm_cfg_uint(ld, v, what, 0, 1000000, &t->win[0].events) == 0)
+					t->winset[0] |= 1;
+			} else if (osm_cfg_duration(ld, v, what, 1, 7 * 86400, &t->win[0].seconds) == 0)
+				t->winset[0] |= 2;
+			t->nwin = 1;
+			t->set |= OSM_TRIG_SET_WINDOWS;
+		} else if (!strcmp(key, "windows")) {
+			yaml_node_t *w;
+
+			has_list = 1;
+			if (!osm_cfg_is_list(ld, v, what))
+				continue;
+			t->nwin = 0;
+			OSM_CFG_FOREACH_ITEM(ld, v, w) {
+				if (t->nwin == OSM_MAX_WINDOWS) {
+					osm_cfg_err(ld, w, "%s: at most %d windows", what, OSM_MAX_WINDOWS);
+					break;
+				}
+				osm_cfg_window(ld, w, what, t, t->nwin++);
+			}
+			if (t->nwin == 0)
+				osm_cfg_err(ld, v, "%s: windows: list is empty", what);
+			t->set |= OSM_TRIG_SET_WINDOWS;
+		} else
+			osm_cfg_err(ld, k, "%s: unknown key '%.60s'", what, key);
+	}
+	if (has_short && has_list)
+		osm_cfg_err(ld, map, "%s: give either events/seconds or windows, not both", what);
+}
+
+/* osm_cfg_trigset - event type name -> settings */
+static void
+osm_cfg_trigset(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *what,
+		struct osm_trigset *ts)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+
+	if (!osm_cfg_is_map(ld, map, what))
+		return;
+	osm_cfg_dupkeys(ld, map, what);
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, what) {
+		int	e;
+		char	sub[160];
+
+		for (e = 0; e < OSM_EV_COUNT; e++)
+			if (!strcmp(key, osm_ev_names[e]))
+				break;
+		if (e == OSM_EV_COUNT) {
+			osm_cfg_err(ld, k, "%s: unknown event type '%.60s'", what, key);
+			continue;
+		}
+		snprintf(sub, sizeof(sub), "%s.%s", what, key);
+		osm_cfg_trig(ld, v, sub, &ts->ev[e]);
+	}
+}
+
+static int
+osm_cfg_override_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct osm_override *) a)->name, ((const struct osm_override *) b)->name);
+}
+
+static int
+osm_cfg_strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static void
+osm_cfg_lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char) tolower((unsigned char) *s);
+}
+
+/* osm_cfg_overrides - accounts: or email_accounts: name -> trigset */
+static void
+osm_cfg_overrides(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *what,
+		  int email, struct osm_override **out, size_t *nout)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+	size_t	n = 0;
+
+	if (!osm_cfg_is_map(ld, map, what))
+		return;
+	size_t	max = (size_t) (map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+
+	if ((*out = calloc(max ? max : 1, sizeof(**out))) == NULL) {
+		osm_cfg_err(ld, map, "%s: out of memory", what);
+		return;
+	}
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, what) {
+		char	sub[300];
+
+		if (*key == 0 || strlen(key) > 254 || strpbrk(key, "{}\t\r\n ")
+		    || (email && strchr(key, '@') == NULL)) {
+			osm_cfg_err(ld, k, "%s: '%.60s' is not a valid %s", what, key,
+				    email ? "email address" : "account name");
+			continue;
+		}
+		snprintf(sub, sizeof(sub), "%s.%s", what, key);
+		(*out)[n].name = strdup(key);
+		if ((*out)[n].name == NULL)
+			continue;
+		if (email)
+			osm_cfg_lower((*out)[n].name);
+		osm_cfg_trigset(ld, v, sub, &(*out)[n].ts);
+		n++;
+	}
+	*nout = n;
+	qsort(*out, n, sizeof(**out), osm_cfg_override_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp((*out)[i].name, (*out)[i - 1].name))
+			osm_cfg_err(ld, map, "%s: '%.60s' is given twice", what, (*out)[i].name);
+}
+
+/* osm_cfg_strlist - a list of names, sorted for bsearch */
+static void
+osm_cfg_strlist(struct osm_cfg_ld *ld, const yaml_node_t *list, const char *what,
+		int email, char ***out, size_t *nout)
+{
+	yaml_node_t *v;
+	size_t	n = 0;
+
+	if (!osm_cfg_is_list(ld, list, what))
+		return;
+	size_t	max = (size_t) (list->data.sequence.items.top - list->data.sequence.items.start);
+
+	if ((*out = calloc(max ? max : 1, sizeof(char *))) == NULL)
+		return;
+	OSM_CFG_FOREACH_ITEM(ld, list, v) {
+		const char *s = osm_cfg_scalar(ld, v, what);
+
+		if (s == NULL)
+			continue;
+		if (*s == 0 || (email && strchr(s, '@') == NULL)) {
+			osm_cfg_err(ld, v, "%s: '%.60s' is not a valid %s", what, s,
+				    email ? "email address" : "account name");
+			continue;
+		}
+		if (((*out)[n] = strdup(s)) == NULL)
+			continue;
+		if (email)
+			osm_cfg_lower((*out)[n]);
+		n++;
+	}
+	*nout = n;
+	qsort(*out, n, sizeof(char *), osm_cfg_strp_cmp);
+}
+
+/* osm_cfg_patterns - PCRE2 patterns, compiled now so errors show at load */
+static void
+osm_cfg_patterns(struct osm_cfg_ld *ld, const yaml_node_t *list, const char *what,
+		 void ***out, size_t *nout)
+{
+	yaml_node_t *v;
+	size_t	n = 0;
+
+	if (!osm_cfg_is_list(ld, list, what))
+		return;
+	size_t	max = (size_t) (list->data.sequence.items.top - list->data.sequence.items.start);
+
+	if ((*out = calloc(max ? max : 1, sizeof(void *))) == NULL)
+		return;
+	OSM_CFG_FOREACH_ITEM(ld, list, v) {
+		const char *s = osm_cfg_scalar(ld, v, what);
+		int	errcode;
+		PCRE2_SIZE erroff;
+		pcre2_code *re;
+
+		if (s == NULL)
+			continue;
+		re = pcre2_compile((PCRE2_SPTR) s, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+				   &errcode, &erroff, NULL);
+		if (re == NULL) {
+			PCRE2_UCHAR msg[160];
+
+			pcre2_get_error_message(errcode, msg, sizeof(msg));
+			osm_cfg_err(ld, v, "%s: bad pattern '%.60s' at offset %lu: %s", what, s,
+				    (unsigned long) erroff, (char *) msg);
+			continue;
+		}
+		(*out)[n++] = re;
+	}
+	*nout = n;
+}
+
+static void
+osm_cfg_ignore(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+	struct osm_cfg *c = ld->cfg;
+
+	if (!osm_cfg_is_map(ld, map, "ignore"))
+		return;
+	osm_cfg_dupkeys(ld, map, "ignore");
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "ignore") {
+		if (!strcmp(key, "accounts"))
+			osm_cfg_strlist(ld, v, "ignore.accounts", 0, &c->ign_accounts, &c->nign_accounts);
+		else if (!strcmp(key, "email_accounts"))
+			osm_cfg_strlist(ld, v, "ignore.email_accounts", 1, &c->ign_emails, &c->nign_emails);
+		else if (!strcmp(key, "paths"))
+			osm_cfg_patterns(ld, v, "ignore.paths", &c->ign_paths, &c->nign_paths);
+		else if (!strcmp(key, "subjects"))
+			osm_cfg_patterns(ld, v, "ignore.subjects", &c->ign_subjects, &c->nign_subjects);
+		else if (!strcmp(key, "ips")) {
+			yaml_node_t *item;
+			size_t	n = 0;
+
+			if (!osm_cfg_is_list(ld, v, "ignore.ips"))
+				continue;
+			size_t	max = (size_t) (v->data.sequence.items.top - v->data.sequence.items.start);
+
+			if ((c->ign_ips = calloc(max ? max : 1, sizeof(*c->ign_ips))) == NULL)
+				continue;
+			OSM_CFG_FOREACH_ITEM(ld, v, item) {
+				const char *s = osm_cfg_scalar(ld, item, "ignore.ips");
+				const char *why;
+
+				if (s == NULL)
+					continue;
+				if (osm_addr_parse_cidr(s, &c->ign_ips[n], &why) != 0)
+					osm_cfg_err(ld, item, "ignore.ips: '%.60s': %s", s, why);
+				else
+					n++;
+			}
+			c->nign_ips = n;
+		} else
+			osm_cfg_err(ld, k, "ignore: unknown key '%.60s'", key);
+	}
+}
+
+static void
+osm_cfg_triggers(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+	struct osm_cfg *c = ld->cfg;
+
+	if (!osm_cfg_is_map(ld, map, "triggers"))
+		return;
+	osm_cfg_dupkeys(ld, map, "triggers");
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "triggers") {
+		if (!strcmp(key, "default")) {
+			struct osm_trigset ts;
+
+			memset(&ts, 0, sizeof(ts));
+			osm_cfg_trigset(ld, v, "triggers.default", &ts);
+			/* Defaults given in the file replace the built-in ones per field. */
+			for (int e = 0; e < OSM_EV_COUNT; e++) {
+				struct osm_trig *d = &c->defaults.ev[e], *o = &ts.ev[e];
+
+				if (o->set & OSM_TRIG_SET_ENABLED)
+					d->enabled = o->enabled;
+				if (o->set & OSM_TRIG_SET_ACTIONS)
+					d->actions = o->actions;
+				if (o->set & OSM_TRIG_SET_WINDOWS) {
+					for (int w = 0; w < o->nwin; w++) {
+						if (o->winset[w] != 3) {
+							osm_cfg_err(ld, v, "triggers.default.%s: window %d needs both events and seconds",
+								    osm_ev_names[e], w + 1);
+						}
+					}
+					d->nwin = o->nwin;
+					memcpy(d->win, o->win, sizeof(d->win));
+				}
+			}
+		} else if (!strcmp(key, "accounts"))
+			osm_cfg_overrides(ld, v, "triggers.accounts", 0, &c->accounts, &c->naccounts);
+		else if (!strcmp(key, "email_accounts"))
+			osm_cfg_overrides(ld, v, "triggers.email_accounts", 1, &c->emails, &c->nemails);
+		else
+			osm_cfg_err(ld, k, "triggers: unknown key '%.60s' (expected default, accounts, email_accounts)", key);
+	}
+}
+
+/* osm_cfg_check_windows - window seconds must differ within an event type */
+static void
+osm_cfg_check_windows(struct osm_cfg_ld *ld, const yaml_node_t *root, const struct osm_trig *t,
+		      const char *who, int e)
+{
+	for (int i = 0; i < t->nwin; i++)
+		for (int j = 0; j < i; j++)
+			if (t->win[i].seconds == t->win[j].seconds)
+				osm_cfg_err(ld, root, "triggers: %s %s: two windows of %u seconds",
+					    who, osm_ev_names[e], t->win[i].seconds);
+}
+
+/* osm_cfg_defaults - built-in values for everything the file may omit */
+static void
+osm_cfg_defaults(struct osm_cfg *c)
+{
+	char	host[256];
+
+	if (gethostname(host, sizeof(host)) != 0 || host[0] == 0)
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = 0;
+	c->server_name = strdup(host);
+	c->listen[0].kind = OSM_LISTEN_UNIX;
+	c->listen[0].path = strdup("/run/osm/policyd.sock");
+	c->nlisten = 1;
+	c->socket_mode = 0660;
+	c->user = strdup(OSM_DEFAULT_USER);
+	c->pid_file = strdup("/run/osm/osm-policyd.pid");
+	c->status_file = strdup("/run/osm/status");
+	c->redis = strdup("redis://127.0.0.1:6379/0");
+	c->prefix = strdup("osm:");
+	c->redis_timeout_ms = 200;
+	c->max_line = 2048;
+	c->max_attrs = 100;
+	c->max_request = 16384;
+	c->request_timeout = 10;
+	c->idle_timeout = 600;
+	c->max_clients = 4096;
+	c->report_retention = 30 * 86400;
+	c->verdict_expiry = 0;
+	c->userdomains = strdup("/etc/userdomains");
+	c->min_uid = 500;
+	for (int e = 0; e < OSM_EV_COUNT; e++) {
+		struct osm_trig *t = &c->defaults.ev[e];
+
+		t->enabled = 1;
+		t->actions = OSM_ACT_STORE;
+		t->nwin = 1;
+		t->win[0].events = e == OSM_EV_LOGLINE_SUBJECT ? 25 : 50;
+		t->win[0].seconds = e == OSM_EV_LOGLINE_SUBJECT ? 300 : 60;
+	}
+	c->defaults.ev[OSM_EV_LOGLINE].nwin = 2;
+	c->defaults.ev[OSM_EV_LOGLINE].win[1].events = 500;
+	c->defaults.ev[OSM_EV_LOGLINE].win[1].seconds = 3600;
+}
+
+static void
+osm_cfg_root(struct osm_cfg_ld *ld, const yaml_node_t *root)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+	struct osm_cfg *c = ld->cfg;
+
+	if (!osm_cfg_is_map(ld, root, "configuration"))
+		return;
+	osm_cfg_dupkeys(ld, root, "configuration");
+	OSM_CFG_FOREACH_PAIR(ld, root, k, v, key, "configuration") {
+		if (!strcmp(key, "server_name")) {
+			const char *s = osm_cfg_scalar(ld, v, key);
+
+			if (s && (*s == 0 || strlen(s) > 64 || strpbrk(s, "{}: \t\r\n")))
+				osm_cfg_err(ld, v, "server_name: 1 to 64 characters without braces, colons or spaces");
+			else if (s)
+				osm_cfg_str(ld, v, key, &c->server_name);
+		} else if (!strcmp(key, "mode")) {
+			const char *s = osm_cfg_scalar(ld, v, key);
+
+			if (s && !strcmp(s, "monitor"))
+				c->monitor = 1;
+			else if (s && !strcmp(s, "enforce"))
+				c->monitor = 0;
+			else if (s)
+				osm_cfg_err(ld, v, "mode: expected enforce or monitor, not '%.40s'", s);
+		} else if (!strcmp(key, "fail")) {
+			const char *s = osm_cfg_scalar(ld, v, key);
+
+			if (s && !strcmp(s, "closed"))
+				c->fail_closed = 1;
+			else if (s && !strcmp(s, "open"))
+				c->fail_closed = 0;
+			else if (s)
+				osm_cfg_err(ld, v, "fail: expected open or closed, not '%.40s'", s);
+		} else if (!strcmp(key, "listen"))
+			osm_cfg_listen(ld, v);
+		else if (!strcmp(key, "socket_mode")) {
+			const char *s = osm_cfg_scalar(ld, v, key);
+			char   *end;
+			unsigned long m = s ? strtoul(s, &end, 8) : 0;
+
+			if (s && (*s == 0 || *end || m > 0777))
+				osm_cfg_err(ld, v, "socket_mode: expected an octal mode like 0660, not '%.40s'", s);
+			else if (s)
+				c->socket_mode = (unsigned) m;
+		} else if (!strcmp(key, "socket_group"))
+			osm_cfg_str(ld, v, key, &c->socket_group);
+		else if (!strcmp(key, "user"))
+			osm_cfg_str(ld, v, key, &c->user);
+		else if (!strcmp(key, "pid_file"))
+			osm_cfg_str(ld, v, key, &c->pid_file);
+		else if (!strcmp(key, "status_file"))
+			osm_cfg_str(ld, v, key, &c->status_file);
+		else if (!strcmp(key, "userdomains"))
+			osm_cfg_str(ld, v, key, &c->userdomains);
+		else if (!strcmp(key, "min_uid"))
+			osm_cfg_uint(ld, v, key, 0, 4000000000UL, &c->min_uid);
+		else if (!strcmp(key, "report_retention"))
+			osm_cfg_duration(ld, v, key, 60, 3650 * 86400U, &c->report_retention);
+		else if (!strcmp(key, "verdict_expiry"))
+			osm_cfg_duration(ld, v, key, 0, 3650 * 86400U, &c->verdict_expiry);
+		else if (!strcmp(key, "redis"))
+			osm_cfg_redis(ld, v);
+		else if (!strcmp(key, "limits"))
+			osm_cfg_limits(ld, v);
+		else if (!strcmp(key, "triggers"))
+			osm_cfg_triggers(ld, v);
+		else if (!strcmp(key, "ignore"))
+			osm_cfg_ignore(ld, v);
+		else
+			osm_cfg_err(ld, k, "unknown key '%.60s'", key);
+	}
+	for (int e = 0; e < OSM_EV_COUNT; e++)
+		osm_cfg_check_windows(ld, root, &c->defaults.ev[e], "default", e);
+	/* Overrides may only refine windows the defaults define. */
+	for (int pass = 0; pass < 2; pass++) {
+		struct osm_override *ov = pass ? c->emails : c->accounts;
+		size_t	n = pass ? c->nemails : c->naccounts;
+
+		for (size_t i = 0; i < n; i++) {
+			for (int e = 0; e < OSM_EV_COUNT; e++) {
+				struct osm_trig *t = &ov[i].ts.ev[e];
+
+				for (int w = 0; w < t->nwin; w++) {
+					if (t->winset[w] != 3 && w >= c->defaults.ev[e].nwin)
+						osm_cfg_err(ld, root, "triggers: %s %s window %d: events and seconds are both needed (the default has no window %d to inherit from)",
+							    ov[i].name, osm_ev_names[e], w + 1, w + 1);
+				}
+			}
+		}
+	}
+	if (c->nlisten == 0)
+		osm_cfg_err(ld, root, "listen: at least one socket is needed");
+	if (c->max_line > c->max_request)
+		osm_cfg_err(ld, root, "limits: max_line is larger than max_request");
+}
+
+struct osm_cfg *
+osm_cfg_load_mem(const char *name, const char *text, size_t len, struct osm_buf *errs)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct osm_cfg_ld ld;
+	struct osm_cfg *c;
+	yaml_node_t *root;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.file = name;
+	ld.errs = errs;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	osm_cfg_defaults(c);
+	if ((c->file = strdup(name)) == NULL) {
+		osm_cfg_free(c);
+		return NULL;
+	}
+	ld.cfg = c;
+	if (!yaml_parser_initialize(&parser)) {
+		osm_cfg_free(c);
+		return NULL;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *) text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		if (errs)
+			osm_buf_printf(errs, "%s:%lu:%lu: %s%s%s\n", name,
+				       (unsigned long) parser.problem_mark.line + 1,
+				       (unsigned long) parser.problem_mark.column + 1,
+				       parser.problem ? parser.problem : "syntax error",
+				       parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		osm_cfg_free(c);
+		return NULL;
+	}
+	ld.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (root != NULL)			/* an empty file means all defaults */
+		osm_cfg_root(&ld, root);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (ld.nerr) {
+		osm_cfg_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct osm_cfg *
+osm_cfg_load(const char *file, struct osm_buf *errs)
+{
+	FILE   *fp;
+	char   *text;
+	size_t	len;
+	struct osm_cfg *c;
+
+	if ((fp = fopen(file, "r")) == NULL) {
+		if (errs)
+			osm_buf_printf(errs, "%s:1:1: cannot open: %s\n", file, strerror(errno));
+		return NULL;
+	}
+	if ((text = malloc(OSM_CFG_MAX_FILE + 1)) == NULL) {
+		fclose(fp);
+		return NULL;
+	}
+	len = fread(text, 1, OSM_CFG_MAX_FILE + 1, fp);
+	if (ferror(fp) || len > OSM_CFG_MAX_FILE) {
+		if (errs)
+			osm_buf_printf(errs, "%s:1:1: %s\n", file,
+				       ferror(fp) ? "read error" : "file larger than 4 MiB");
+		fclose(fp);
+		free(text);
+		return NULL;
+	}
+	fclose(fp);
+	c = osm_cfg_load_mem(file, text, len, errs);
+	free(text);
+	return c;
+}
+
+static void
+osm_cfg_free_overrides(struct osm_override *ov, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ov[i].name);
+	free(ov);
+}
+
+static void
+osm_cfg_free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+osm_cfg_free_res(void **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pcre2_code_free(v[i]);
+	free(v);
+}
+
+void
+osm_cfg_free(struct osm_cfg *c)
+{
+	if (c == NULL)
+		return;
+	free(c->file);
+	free(c->server_name);
+	for (int i = 0; i < OSM_MAX_LISTEN; i++) {
+		free(c->listen[i].path);
+		free(c->listen[i].host);
+	}
+	free(c->socket_group);
+	free(c->user);
+	free(c->pid_file);
+	free(c->status_file);
+	free(c->redis);
+	free(c->prefix);
+	free(c->userdomains);
+	osm_cfg_free_overrides(c->accounts, c->naccounts);
+	osm_cfg_free_overrides(c->emails, c->nemails);
+	osm_cfg_free_strs(c->ign_accounts, c->nign_accounts);
+	osm_cfg_free_strs(c->ign_emails, c->nign_emails);
+	free(c->ign_ips);
+	osm_cfg_free_res(c->ign_paths, c->nign_paths);
+	osm_cfg_free_res(c->ign_subjects, c->nign_subjects);
+	free(c);
+}
+
+static const struct osm_override *
+osm_cfg_find(const struct osm_override *ov, size_t n, const char *name)
+{
+	struct osm_override key;
+
+	if (name == NULL || n == 0)
+		return NULL;
+	key.name = (char *) name;
+	return bsearch(&key, ov, n, sizeof(key), osm_cfg_override_cmp);
+}
+
+/* osm_cfg_merge - lay an override's set fields over *t */
+static void
+osm_cfg_merge(struct osm_trig *t, const struct osm_trig *o)
+{
+	if (o->set & OSM_TRIG_SET_ENABLED)
+		t->enabled = o->enabled;
+	if (o->set & OSM_TRIG_SET_ACTIONS)
+		t->actions = o->actions;
+	if (o->set & OSM_TRIG_SET_WINDOWS) {
+		struct osm_window base[OSM_MAX_WINDOWS];
+		int	nbase = t->nwin;
+
+		memcpy(base, t->win, sizeof(base));
+		for (int w = 0; w < o->nwin; w++) {
+			t->win[w].events = (o->winset[w] & 1) || w >= nbase ? o->win[w].events : base[w].events;
+			t->win[w].seconds = (o->winset[w] & 2) || w >= nbase ? o->win[w].seconds : base[w].seconds;
+		}
+		t->nwin = o->nwin;
+	}
+}
+
+/* osm_cfg_trigger - effective settings: default <- account <- email */
+void
+osm_cfg_trigger(const struct osm_cfg *c, const char *account, const char *email,
+		enum osm_ev e, struct osm_trig *out)
+{
+	const struct osm_override *ov;
+
+	*out = c->defaults.ev[e];
+	if ((ov = osm_cfg_find(c->accounts, c->naccounts, account)) != NULL)
+		osm_cfg_merge(out, &ov->ts.ev[e]);
+	if ((ov = osm_cfg_find(c->emails, c->nemails, email)) != NULL)
+		osm_cfg_merge(out, &ov->ts.ev[e]);
+}
+
+static int
+osm_cfg_in(char *const *v, size_t n, const char *s)
+{
+	return s && n && bsearch(&s, v, n, sizeof(char *), osm_cfg_strp_cmp) != NULL;
+}
+
+int
+osm_cfg_ignore_account(const struct osm_cfg *c, const char *account)
+{
+	return osm_cfg_in(c->ign_accounts, c->nign_accounts, account);
+}
+
+int
+osm_cfg_ignore_email(const struct osm_cfg *c, const char *email)
+{
+	return osm_cfg_in(c->ign_emails, c->nign_emails, email);
+}
+
+int
+osm_cfg_ignore_ip(const struct osm_cfg *c, const char *ip)
+{
+	if (ip == NULL)
+		return 0;
+	for (size_t i = 0; i < c->nign_ips; i++)
+		if (osm_addr_match(&c->ign_ips[i], ip))
+			return 1;
+	return 0;
+}
+
+static int
+osm_cfg_match_any(void *const *res, size_t n, const char *s)
+{
+	if (s == NULL || n == 0)
+		return 0;
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	int	hit = 0;
+
+	if (md == NULL)
+		return 0;
+	for (size_t i = 0; i < n && !hit; i++)
+		hit = pcre2_match(res[i], (PCRE2_SPTR) s, strlen(s), 0, 0, md, NULL) >= 0;
+	pcre2_match_data_free(md);
+	return hit;
+}
+
+int
+osm_cfg_ignore_path(const struct osm_cfg *c, const char *path)
+{
+	return osm_cfg_match_any(c->ign_paths, c->nign_paths, path);
+}
+
+int
+osm_cfg_ignore_subject(const struct osm_cfg *c, const char *subject)
+{
+	return osm_cfg_match_any(c->ign_subjects, c->nign_subjects, subject);
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OSM_CFG_H
+#define OSM_CFG_H
+
+/*
+ * osm_cfg - load and query osm.yaml (documented in osm.yaml(5)).
+ *
+ * osm_cfg_load() parses a file into a new struct osm_cfg.  It checks the
+ * whole file and appends one "file:line:column: message" line to errs
+ * for every problem it finds (syntax, unknown key, wrong type, bad
+ * value); it returns NULL if there was any.  osm_cfg_load_mem() does the
+ * same from memory (tests and the fuzzer).  The struct is read-only to
+ * callers and freed with osm_cfg_free(); a daemon keeps the old one
+ * until a new one has loaded completely.
+ *
+ * Trigger levels inherit: per-email-account overrides take what they do
+ * not set from the owning account's override, which takes what it does
+ * not set from the defaults.  osm_cfg_trigger() returns the merged
+ * result for one event type.
+ */
+#include <stddef.h>
+
+#include "osm_addr.h"
+
+enum osm_ev {
+	OSM_EV_LOGLINE,
+	OSM_EV_LOGLINE_SUBJECT,
+	OSM_EV_CWDCHECK,
+	OSM_EV_CWDCHECK_CWD,
+	OSM_EV_PACKET,
+	OSM_EV_PACKET_CWD,
+	OSM_EV_COUNT
+};
+
+extern const char *const osm_ev_names[OSM_EV_COUNT];
+
+/* Actions a report can decide; hold and discard are the inline verdicts. */
+#define OSM_ACT_STORE		(1u << 0)
+#define OSM_ACT_REPORT		(1u << 1)
+#define OSM_ACT_HOLD		(1u << 2)
+#define OSM_ACT_DISCARD		(1u << 3)
+#define OSM_ACT_SUSPEND_ACCOUNT	(1u << 4)
+#define OSM_ACT_BLOCK_ACCOUNT_MAIL (1u << 5)
+#define OSM_ACT_SUSPEND_EMAIL	(1u << 6)
+#define OSM_ACT_BLOCK_LOGIN	(1u << 7)
+#define OSM_ACT_BLOCK_OUTGOING	(1u << 8)
+#define OSM_ACT_RENAME_PATH	(1u << 9)
+#define OSM_ACT_RENAME_SCRIPT	(1u << 10)
+#define OSM_ACT_BLOCK_IP	(1u << 11)
+#define OSM_ACT_CUSTOM		(1u << 12)
+#define OSM_ACT_COUNT		13
+
+extern const char *const osm_act_names[OSM_ACT_COUNT];
+
+#define OSM_MAX_WINDOWS	4
+
+struct osm_window {
+	unsigned events;		/* a report fires when the count exceeds this */
+	unsigned seconds;		/* the sliding interval */
+};
+
+#define OSM_TRIG_SET_ENABLED	1u
+#define OSM_TRIG_SET_ACTIONS	2u
+#define OSM_TRIG_SET_WINDOWS	4u
+
+struct osm_trig {
+	unsigned set;			/* OSM_TRIG_SET_* given in this layer */
+	int	enabled;
+	unsigned actions;		/* OSM_ACT_* */
+	int	nwin;
+	struct osm_window win[OSM_MAX_WINDOWS];
+	unsigned winset[OSM_MAX_WINDOWS];	/* 1 = events, 2 = seconds set */
+};
+
+struct osm_trigset {
+	struct osm_trig ev[OSM_EV_COUNT];
+};
+
+struct osm_override {
+	char   *name;
+	struct osm_trigset ts;
+};
+
+#define OSM_LISTEN_UNIX	1
+#define OSM_LISTEN_INET	2
+#define OSM_MAX_LISTEN	8
+
+struct osm_listen {
+	int	kind;
+	char   *path;			/* unix */
+	char   *host;			/* inet */
+	unsigned port;
+};
+
+struct osm_cfg {
+	char   *file;
+	char   *server_name;
+	int	monitor;		/* mode: monitor */
+	int	fail_closed;		/* fail: closed */
+	struct osm_listen listen[OSM_MAX_LISTEN];
+	int	nlisten;
+	unsigned socket_mode;
+	char   *socket_group;
+	char   *user;
+	char   *pid_file;
+	char   *status_file;
+	char   *redis;			/* unix:/path or redis://host:port/db */
+	char   *prefix;			/* key prefix, server name appended */
+	unsigned redis_timeout_ms;
+	unsigned max_line;
+	unsigned max_attrs;
+	unsigned max_request;
+	unsigned request_timeout;	/* s a half-sent request may stall */
+	unsigned idle_timeout;		/* s an idle connection is kept */
+	unsigned max_clients;
+	unsigned report_retention;	/* s */
+	unsigned verdict_expiry;	/* s, 0 = until released */
+	char   *userdomains;
+	unsigned min_uid;
+	struct osm_trigset defaults;
+	struct osm_override *accounts;	/* sorted by name */
+	size_t	naccounts;
+	struct osm_override *emails;	/* sorted by name */
+	size_t	nemails;
+	char  **ign_accounts;		/* sorted */
+	size_t	nign_accounts;
+	char  **ign_emails;		/* sorted, lower case */
+	size_t	nign_emails;
+	struct osm_cidr *ign_ips;
+	size_t	nign_ips;
+	void  **ign_paths;		/* pcre2_code * */
+	size_t	nign_paths;
+	void  **ign_subjects;
+	size_t	nign_subjects;
+};
+
+struct osm_buf;
+
+struct osm_cfg *osm_cfg_load(const char *file, struct osm_buf *errs);
+struct osm_cfg *osm_cfg_load_mem(const char *name, const char *text, size_t len,
+				 struct osm_buf *errs);
+void	osm_cfg_free(struct osm_cfg *);
+
+void	osm_cfg_trigger(const struct osm_cfg *, const char *account, const char *email,
+			enum osm_ev, struct osm_trig *out);
+int	osm_cfg_ignore_account(const struct osm_cfg *, const char *);
+int	osm_cfg_ignore_email(const struct osm_cfg *, const char *);
+int	osm_cfg_ignore_ip(const struct osm_cfg *, const char *);
+int	osm_cfg_ignore_path(const struct osm_cfg *, const char *);
+int	osm_cfg_ignore_subject(const struct osm_cfg *, const char *);
+int	osm_cfg_parse_duration(const char *text, unsigned *seconds);
+
+#endif

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * osm_proto - Postfix policy delegation protocol parser and reply
+ * formatter; see osm_proto.h and Postfix SMTPD_POLICY_README.
+ *
+ * SECURITY: every byte comes from a client.  Lines are bounded, names
+ * must be non-empty and free of control characters, NUL bytes are
+ * refused anywhere, and the attribute count is capped before it indexes
+ * the fixed array.  A trailing CR is tolerated (telnet users).
+ */
+#include <string.h>
+
+#include "osm_buf.h"
+#include "osm_proto.h"
+
+/* osm_proto_scan - validate lines; find the request end or the first error */
+static int
+osm_proto_scan(const char *buf, size_t len, const struct osm_proto_limits *lim,
+	       size_t *end, const char **why)
+{
+	size_t	pos = 0;
+	size_t	nattr = 0;
+	size_t	max_attrs = lim->max_attrs;
+
+	if (max_attrs > OSM_PROTO_MAX_ATTRS)
+		max_attrs = OSM_PROTO_MAX_ATTRS;
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t	linelen = nl ? (size_t) (nl - (buf + pos)) : len - pos;
+
+		if (memchr(buf + pos, '\0', linelen) != NULL) {
+			*why = "NUL byte in request";
+			return OSM_PROTO_ERR;
+		}
+		if (linelen > lim->max_line) {
+			*why = "line too long";
+			return OSM_PROTO_ERR;
+		}
+		if (nl == NULL)
+			break;
+		if (linelen == 0 || (linelen == 1 && buf[pos] == '\r')) {
+			if (nattr == 0) {
+				*why = "empty request";
+				return OSM_PROTO_ERR;
+			}
+			*end = pos + linelen + 1;
+			return OSM_PROTO_OK;
+		}
+		const char *eq = memchr(buf + pos, '=', linelen);
+
+		if (eq == NULL) {
+			*why = "line without '='";
+			return OSM_PROTO_ERR;
+		}
+		if (eq == buf + pos) {
+			*why = "empty attribute name";
+			return OSM_PROTO_ERR;
+		}
+		for (const char *p = buf + pos; p < eq; p++) {
+			if ((unsigned char) *p <= ' ' || *p == 0x7f) {
+				*why = "control character or space in attribute name";
+				return OSM_PROTO_ERR;
+			}
+		}
+		if (++nattr > max_attrs) {
+			*why = "too many attributes";
+			return OSM_PROTO_ERR;
+		}
+		pos += linelen + 1;
+		if (pos > lim->max_request) {
+			*why = "request too large";
+			return OSM_PROTO_ERR;
+		}
+	}
+	if (len >= lim->max_request) {
+		*why = "request too large";
+		return OSM_PROTO_ERR;
+	}
+	return OSM_PROTO_MORE;
+}
+
+/* osm_proto_parse - see osm_proto.h */
+int
+osm_proto_parse(char *buf, size_t len, const struct osm_proto_limits *lim,
+		struct osm_proto_req *req, size_t *used, const char **why)
+{
+	size_t	end = 0;
+	size_t	pos = 0;
+	int	r;
+
+	*why = NULL;
+	if ((r = osm_proto_scan(buf, len, lim, &end, why)) != OSM_PROTO_OK)
+		return r;
+	req->nattr = 0;
+	while (pos < end) {
+		char   *nl = memchr(buf + pos, '\n', end - pos);
+		char   *line = buf + pos;
+		size_t	linelen = (size_t) (nl - line);
+
+		*nl = 0;
+		if (linelen > 0 && line[linelen - 1] == '\r')
+			line[--linelen] = 0;
+		pos += (size_t) (nl - line) + 1;
+		if (linelen == 0)
+			break;
+		char   *eq = strchr(line, '=');
+
+		*eq = 0;
+		req->attr[req->nattr].name = line;
+		req->attr[req->nattr].value = eq + 1;
+		req->nattr++;
+	}
+	*used = end;
+	return OSM_PROTO_OK;
+}
+
+/* osm_proto_get - first value of an attribute, or NULL */
+const char *
+osm_proto_get(const struct osm_proto_req *req, const char *name)
+{
+	for (size_t i = 0; i < req->nattr; i++)
+		if (strcmp(req->attr[i].name, name) == 0)
+			return req->attr[i].value;
+	return NULL;
+}
+
+/* osm_proto_printable - replace control and non-ASCII bytes, cap length */
+void
+osm_proto_printable(char *s, size_t max)
+{
+	size_t	i;
+
+	for (i = 0; s[i] && i < max; i++)
+		if ((unsigned char) s[i] < 0x20 || (unsigned char) s[i] >= 0x7f)
+			s[i] = '?';
+	s[i] = 0;
+}
+
+/* osm_proto_reply - append "action=ACTION[ text]\n\n" */
+int
+osm_proto_reply(struct osm_buf *out, const char *action, const char *text)
+{
+	char	safe[OSM_PROTO_REPLY_TEXT + 1];
+
+	if (text == NULL || *text == 0)
+		return osm_buf_printf(out, "action=%s\n\n", action);
+	strncpy(safe, text, sizeof(safe) - 1);
+	safe[sizeof(safe) - 1] = 0;
+	osm_proto_printable(safe, OSM_PROTO_REPLY_TEXT);
+	return osm_buf_printf(out, "action=%s %s\n\n", action, safe);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OSM_PROTO_H
+#define OSM_PROTO_H
+
+/*
+ * osm_proto - the Postfix SMTPD policy delegation protocol
+ * (Postfix SMTPD_POLICY_README): a request is name=value lines ended by
+ * an empty line; the reply is "action=..." and an empty line.
+ *
+ * osm_proto_parse() is pure and does no I/O: give it the bytes a client
+ * has sent so far.  It returns OSM_PROTO_MORE when the request is not
+ * complete yet, OSM_PROTO_ERR with a static reason when the input breaks
+ * a rule or limit (the caller logs it and disconnects, as the protocol
+ * requires), or OSM_PROTO_OK with *used set to the request's length.  On
+ * OK the first *used bytes of buf are rewritten in place ('=' and '\n'
+ * become NUL) and req's pointers point into them: buf must stay
+ * unchanged while req is in use.  Limits are checked on partial input
+ * too, so a client cannot make the caller buffer more than max_request.
+ *
+ * osm_proto_get() returns an attribute's value (the first one if a
+ * name repeats) or NULL.  osm_proto_reply() formats a reply line with
+ * the text made printable and capped, since it may hold peer data.
+ */
+#include <stddef.h>
+
+#define OSM_PROTO_MAX_ATTRS	256	/* hard ceiling for max_attrs */
+#define OSM_PROTO_REPLY_TEXT	400	/* chars of free text in a reply */
+
+#define OSM_PROTO_OK	1
+#define OSM_PROTO_MORE	0
+#define OSM_PROTO_ERR	(-1)
+
+struct osm_proto_limits {
+	size_t	max_line;		/* bytes per line, without newline */
+	size_t	max_attrs;		/* attributes per request */
+	size_t	max_request;		/* bytes per request */
+};
+
+struct osm_proto_attr {
+	const char *name;
+	const char *value;
+};
+
+struct osm_proto_req {
+	size_t	nattr;
+	struct osm_proto_attr attr[OSM_PROTO_MAX_ATTRS];
+};
+
+struct osm_buf;
+
+int	osm_proto_parse(char *buf, size_t len, const struct osm_proto_limits *,
+			struct osm_proto_req *, size_t *used, const char **why);
+const char *osm_proto_get(const struct osm_proto_req *, const char *name);
+int	osm_proto_reply(struct osm_buf *out, const char *action, const char *text);
+void	osm_proto_printable(char *s, size_t max);
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * osm_redis - Redis connection by address and key escaping; see osm_redis.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "osm_buf.h"
+#include "osm_redis.h"
+
+redisContext *
+osm_redis_connect(const char *addr, unsigned timeout_ms, char *err, size_t errlen)
+{
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	redisContext *c;
+	unsigned long db = 0;
+
+	if (strncmp(addr, "unix:", 5) == 0) {
+		c = redisConnectUnixWithTimeout(addr + 5, tv);
+	} else if (strncmp(addr, "redis://", 8) == 0) {
+		char	host[256];
+		const char *h = addr + 8, *slash = strchr(h, '/'), *colon;
+		size_t	hl = slash ? (size_t) (slash - h) : strlen(h);
+		int	port = 6379;
+
+		if (hl == 0 || hl >= sizeof(host)) {
+			snprintf(err, errlen, "bad redis address '%s'", addr);
+			return NULL;
+		}
+		memcpy(host, h, hl);
+		host[hl] = 0;
+		if ((colon = strrchr(host, ':')) != NULL && strchr(host, ']') < colon) {
+			port = atoi(colon + 1);
+			*(char *) colon = 0;
+		}
+		if (host[0] == '[') {
+			memmove(host, host + 1, strlen(host));
+			host[strcspn(host, "]")] = 0;
+		}
+		if (slash)
+			db = strtoul(slash + 1, NULL, 10);
+		c = redisConnectWithTimeout(host, port, tv);
+	} else {
+		snprintf(err, errlen, "bad redis address '%s'", addr);
+		return NULL;
+	}
+	if (c == NULL) {
+		snprintf(err, errlen, "%s: out of memory", addr);
+		return NULL;
+	}
+	if (c->err) {
+		snprintf(err, errlen, "%s: %s", addr, c->errstr);
+		redisFree(c);
+		return NULL;
+	}
+	redisSetTimeout(c, tv);
+	if (db) {
+		redisReply *r = redisCommand(c, "SELECT %lu", db);
+
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			snprintf(err, errlen, "%s: SELECT %lu: %s", addr, db,
+				 r ? r->str : c->errstr);
+			if (r)
+				freeReplyObject(r);
+			redisFree(c);
+			return NULL;
+		}
+		freeReplyObject(r);
+	}
+	return c;
+}
+
+int
+osm_redis_escape(struct osm_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *start = s;
+	int	r;
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char) *s;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+		    || strchr(".-_@+/=", ch))
+			continue;
+		char	esc[3] = {'%', hex[ch >> 4], hex[ch & 15]};
+
+		if ((r = osm_buf_append(b, start, (size_t) (s - start))) != 0
+		    || (r = osm_buf_append(b, esc, 3)) != 0)
+			return r;
+		start = s + 1;
+	}
+	return osm_buf_append(b, start, (size_t) (s - start));
+}
+
+unsigned long long
+osm_redis_hash(const char *s)
+{
+	unsigned long long h = 1469598103934665603ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char) *s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}

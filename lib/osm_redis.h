@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OSM_REDIS_H
+#define OSM_REDIS_H
+
+/*
+ * osm_redis - connect to Redis by osm's address syntax and name keys.
+ *
+ * osm_redis_connect() takes "unix:/path" or "redis://host[:port][/db]",
+ * connects with the timeout, sets the same timeout on every later
+ * command (hiredis redisSetTimeout) and SELECTs the database.  It
+ * returns NULL with a message in err on failure.  After any error on a
+ * context the caller frees it and connects again (hiredis README).
+ *
+ * Key schema (all keys one event touches share the hash tag {TAG}, the
+ * account the event is keyed under, so Redis Cluster keeps them in one
+ * slot):
+ *   P = prefix + server_name + ":"             e.g. "osm:web1:"
+ *   P{TAG}:w:TYPE:KEY:SECONDS  zset   unconsumed events of one window
+ *   P{TAG}:verdict             hash   "account:X" / "email:X" / "ip:X" ->
+ *                                     "HOLD|DISCARD REPORT_ID EXPIRY_MS"
+ *   P{TAG}:report:ID           hash   one stored report
+ *   Preports                   zset   report index, "ID TAG" by time
+ * osm_redis_escape() makes any text safe inside a key: bytes other than
+ * letters, digits and ".-_@+/=" become %XX, so braces never break a tag.
+ */
+#include <stddef.h>
+
+#include <hiredis/hiredis.h>
+
+struct osm_buf;
+
+redisContext *osm_redis_connect(const char *address, unsigned timeout_ms,
+				char *err, size_t errlen);
+int	osm_redis_escape(struct osm_buf *, const char *text);
+/* FNV-1a 64-bit, for keys that would otherwise hold a whole subject */
+unsigned long long osm_redis_hash(const char *text);
+
+#endif

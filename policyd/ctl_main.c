@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * osmctl - look at and steer osm-policyd: status, counters, reports,
+ * release, reload.  See osmctl(8).
+ *
+ * Redis is the one source of truth for counters, verdicts and reports,
+ * so osmctl reads and changes them there directly, with the key schema
+ * of osm_redis.h; the daemon's own figures (requests, outages) come
+ * from the status file it rewrites every second, which stays readable
+ * while Redis is down; reload is a SIGHUP to the pid in the pid file.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "osm_acct.h"
+#include "osm_addr.h"
+#include "osm_buf.h"
+#include "osm_cfg.h"
+#include "osm_msg.h"
+#include "osm_redis.h"
+
+#ifndef OSM_SYSCONFDIR
+#define OSM_SYSCONFDIR "/etc"
+#endif
+
+static struct osm_cfg *ctl_cfg;
+static char ctl_prefix[160];
+static int ctl_json;
+
+static void
+ctl_usage(void)
+{
+	fprintf(stderr, "usage: osmctl [-c FILE] COMMAND\n"
+		"  status                 daemon, Redis and counts\n"
+		"  counters ACCOUNT|EMAIL|IP  live window counters and verdicts\n"
+		"  reports [--json] [-n N]    the newest reports (default 20)\n"
+		"  report ID [--json]         one report with all its events\n"
+		"  release ACCOUNT|EMAIL|IP   lift a hold or discard verdict\n"
+		"  reload                     check the configuration, then SIGHUP the daemon\n");
+	exit(2);
+}
+
+static redisContext *
+ctl_redis(void)
+{
+	char	err[256];
+	redisContext *rc = osm_redis_connect(ctl_cfg->redis, 2000, err, sizeof(err));
+
+	if (rc == NULL)
+		osm_msg_fatal("redis: %s", err);
+	return rc;
+}
+
+static redisReply *
+ctl_cmd(redisContext *rc, int argc, const char **argv)
+{
+	redisReply *r = redisCommandArgv(rc, argc, argv, NULL);
+
+	if (r == NULL)
+		osm_msg_fatal("redis: %s", rc->errstr);
+	if (r->type == REDIS_REPLY_ERROR)
+		osm_msg_fatal("redis: %s", r->str);
+	return r;
+}
+
+/* ctl_key - "P{TAG}:suffix" as the daemon names it */
+static void
+ctl_key(struct osm_buf *b, const char *tag, const char *suffix)
+{
+	osm_buf_reset(b);
+	osm_buf_printf(b, "%s{", ctl_prefix);
+	osm_redis_escape(b, tag);
+	osm_buf_printf(b, "}:%s", suffix);
+}
+
+static void
+ctl_unescape(char *s)
+{
+	char   *d = s;
+
+	for (; *s; s++) {
+		if (s[0] == '%' && isxdigit((unsigned char) s[1]) && isxdigit((unsigned char) s[2])) {
+			char	hex[3] = {s[1], s[2], 0};
+
+			*d++ = (char) strtol(hex, NULL, 16);
+			s += 2;
+		} else
+			*d++ = *s;
+	}
+	*d = 0;
+}
+
+static void
+ctl_time(long long ms, char *out, size_t len)
+{
+	time_t	t = (time_t) (ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* ctl_field - the verdict field for a name given on the command line */
+static void
+ctl_field(const char *name, char *out, size_t len)
+{
+	if (strchr(name, '@'))
+		snprintf(out, len, "email:%s", name);
+	else if (osm_addr_is_valid(name))
+		snprintf(out, len, "ip:%s", name);
+	else if (strncmp(name, "ip:", 3) == 0)
+		snprintf(out, len, "%s", name);
+	else
+		snprintf(out, len, "account:%s", name);
+}
+
+static const char *
+ctl_tag(struct osm_acct *acct, const char *name, char *field)
+{
+	/* the daemon tags an IP-keyed sender with its field, "ip:ADDR" */
+	if (strncmp(field, "ip:", 3) == 0)
+		return field;
+	return osm_acct_tag(acct, name);
+}
+
+static int
+ctl_status(void)
+{
+	FILE   *fp;
+	char	line[512];
+	long	pid = 0;
+	int	running = 0, rc_ok = 0;
+
+	if (ctl_cfg->pid_file && (fp = fopen(ctl_cfg->pid_file, "r")) != NULL) {
+		if (fscanf(fp, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(fp);
+	}
+	running = pid > 0 && (kill((pid_t) pid, 0) == 0 || errno == EPERM);
+	printf("daemon: %s", running ? "running" : "not running");
+	if (running)
+		printf(" (pid %ld)", pid);
+	printf("\nconfig: %s\nserver: %s\nmode: %s\nfail: %s\n", ctl_cfg->file, ctl_cfg->server_name,
+	       ctl_cfg->monitor ? "monitor" : "enforce", ctl_cfg->fail_closed ? "closed" : "open");
+	{
+		char	err[256];
+		redisContext *rc = osm_redis_connect(ctl_cfg->redis, 1000, err, sizeof(err));
+
+		if (rc) {
+			redisReply *r = redisCommand(rc, "PING");
+
+			rc_ok = r && r->type == REDIS_REPLY_STATUS;
+			printf("redis: %s %s\n", ctl_cfg->redis, rc_ok ? "reachable" : "not answering");
+			if (r)
+				freeReplyObject(r);
+			redisFree(rc);
+		} else
+			printf("redis: unreachable (%s)\n", err);
+	}
+	if (ctl_cfg->status_file && (fp = fopen(ctl_cfg->status_file, "r")) != NULL) {
+		printf("daemon statistics (%s):\n", ctl_cfg->status_file);
+		while (fgets(line, sizeof(line), fp)) {
+			char   *eq = strchr(line, '=');
+
+			if (eq == NULL)
+				continue;
+			*eq = 0;
+			printf("  %-14s %s", line, eq + 1);
+		}
+		fclose(fp);
+	}
+	return running && rc_ok ? 0 : 1;
+}
+
+/* ctl_window_type - split "TYPE:KEY:SECONDS" after "}:w:" */
+static int
+ctl_window_type(const char *rest, const char **key)
+{
+	int	best = -1;
+	size_t	bl = 0;
+
+	for (int e = 0; e < OSM_EV_COUNT; e++) {
+		size_t	l = strlen(osm_ev_names[e]);
+
+		if (strncmp(rest, osm_ev_names[e], l) == 0 && rest[l] == ':' && l > bl)
+			best = e, bl = l;
+	}
+	if (best >= 0)
+		*key = rest + bl + 1;
+	return best;
+}
+
+static int
+ctl_counters(const char *name)
+{
+	struct osm_acct *acct = osm_acct_load(ctl_cfg->userdomains, ctl_cfg->min_uid);
+	struct osm_buf *b = osm_buf_new(4096);
+	redisContext *rc = ctl_redis();
+	char	field[320], cursor[32] = "0";
+	const char *tag;
+	const char *email = strchr(name, '@') ? name : NULL;
+	int	shown = 0;
+
+	if (acct == NULL || b == NULL)
+		osm_msg_fatal("out of memory");
+	ctl_field(name, field, sizeof(field));
+	tag = ctl_tag(acct, name, field);
+	printf("%s (hash tag {%s})\n", name, tag);
+	ctl_key(b, tag, "w:*");
+	char   *pattern = strdup(osm_buf_data(b));
+
+	do {
+		const char *argv[] = {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"};
+		redisReply *r = ctl_cmd(rc, 6, argv);
+
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		for (size_t i = 0; i < r->element[1]->elements; i++) {
+			const char *k = r->element[1]->element[i]->str;
+			const char *rest = strstr(k, "}:w:"), *key;
+			const char *zargv[] = {"ZCARD", k};
+			const char *targv[] = {"PTTL", k};
+			int	e;
+
+			if (rest == NULL || (e = ctl_window_type(rest + 4, &key)) < 0)
+				continue;
+			redisReply *zc = ctl_cmd(rc, 2, zargv);
+			redisReply *tt = ctl_cmd(rc, 2, targv);
+			char   *kcopy = strdup(key), *colon = strrchr(kcopy, ':');
+			unsigned secs = colon ? (unsigned) strtoul(colon + 1, NULL, 10) : 0;
+			struct osm_trig t;
+			unsigned level = 0;
+
+			if (colon)
+				*colon = 0;
+			ctl_unescape(kcopy);
+			osm_cfg_trigger(ctl_cfg, email ? osm_acct_by_email(acct, email) : name, email,
+					(enum osm_ev) e, &t);
+			for (int w = 0; w < t.nwin; w++)
+				if (t.win[w].seconds == secs)
+					level = t.win[w].events;
+			printf("  %-16s %-40s %6llu in %us (trigger above %u; idle expiry in %llds)\n",
+			       osm_ev_names[e], kcopy, zc->integer, secs, level,
+			       tt->integer > 0 ? tt->integer / 1000 : 0);
+			shown++;
+			free(kcopy);
+			freeReplyObject(zc);
+			freeReplyObject(tt);
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	if (shown == 0)
+		printf("  no live counters\n");
+	ctl_key(b, tag, "verdict");
+	{
+		const char *argv[] = {"HGETALL", osm_buf_data(b)};
+		redisReply *r = ctl_cmd(rc, 2, argv);
+
+		for (size_t i = 0; i + 1 < r->elements; i += 2)
+			printf("  verdict %-30s %s\n", r->element[i]->str, r->element[i + 1]->str);
+		freeReplyObject(r);
+	}
+	free(pattern);
+	redisFree(rc);
+	osm_buf_free(b);
+	osm_acct_free(acct);
+	return 0;
+}
+
+/* ctl_report_json - one report hash as a JSON object */
+static json_t *
+ctl_report_json(const redisReply *r)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		const char *k = r->element[i]->str, *v = r->element[i + 1]->str;
+
+		if (!strcmp(k, "events")) {
+			json_error_t err;
+			json_t *ev = json_loads(v, 0, &err);
+
+			json_object_set_new(o, k, ev ? ev : json_string(v));
+		} else if (!strcmp(k, "time") || !strcmp(k, "level") || !strcmp(k, "seconds")
+			   || !strcmp(k, "count"))
+			json_object_set_new(o, k, json_integer(strtoll(v, NULL, 10)));
+		else
+			json_object_set_new(o, k, json_string(v));
+	}
+	return o;
+}
+
+static const char *
+ctl_get(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static void
+ctl_report_text(json_t *o)
+{
+	char	when[32];
+	size_t	i;
+	json_t *ev;
+
+	ctl_time(json_integer_value(json_object_get(o, "time")), when, sizeof(when));
+	printf("report %s\n  time      %s\n  server    %s\n  event     %s\n  key       %s\n",
+	       ctl_get(o, "id"), when, ctl_get(o, "server"), ctl_get(o, "type"), ctl_get(o, "key"));
+	printf("  trigger   %lld events in %lld s exceeded %lld\n",
+	       json_integer_value(json_object_get(o, "count")),
+	       json_integer_value(json_object_get(o, "seconds")),
+	       json_integer_value(json_object_get(o, "level")));
+	printf("  actions   %s (mode %s)\n  verdict   %s\n", ctl_get(o, "actions"), ctl_get(o, "mode"),
+	       *ctl_get(o, "verdict") ? ctl_get(o, "verdict") : "none");
+	printf("  events:\n");
+	json_array_foreach(json_object_get(o, "events"), i, ev) {
+		static const char *const f[] = {"account", "email", "ip", "uid", "cwd", "subject", "sender",
+		"message_id", "queue_id", "script", "source"};
+
+		ctl_time(json_integer_value(json_object_get(ev, "t")), when, sizeof(when));
+		printf("    %s", when);
+		for (size_t j = 0; j < sizeof(f) / sizeof(f[0]); j++) {
+			json_t *v = json_object_get(ev, f[j]);
+
+			if (json_is_string(v)) {
+				char	safe[300];
+
+				snprintf(safe, sizeof(safe), "%s", json_string_value(v));
+				for (char *p = safe; *p; p++)
+					if ((unsigned char) *p < 0x20 || *p == 0x7f)
+						*p = '?';
+				printf(" %s=\"%s\"", f[j], safe);
+			}
+		}
+		printf("\n");
+	}
+}
+
+static redisReply *
+ctl_report_fetch(redisContext *rc, struct osm_buf *b, const char *id, const char *tag)
+{
+	char	suffix[80];
+
+	snprintf(suffix, sizeof(suffix), "report:%s", id);
+	ctl_key(b, tag, suffix);
+	const char *argv[] = {"HGETALL", osm_buf_data(b)};
+
+	return ctl_cmd(rc, 2, argv);
+}
+
+static int
+ctl_reports(int limit)
+{
+	redisContext *rc = ctl_redis();
+	struct osm_buf *b = osm_buf_new(4096);
+	char	key[256], stop[32];
+	json_t *arr = json_array();
+
+	snprintf(key, sizeof(key), "%sreports", ctl_prefix);
+	snprintf(stop, sizeof(stop), "%d", limit - 1);
+	const char *argv[] = {"ZREVRANGE", key, "0", stop};
+	redisReply *r = ctl_cmd(rc, 4, argv);
+
+	if (!ctl_json)
+		printf("%-20s %-19s %-16s %-30s %-14s %s\n", "ID", "TIME", "EVENT", "KEY", "COUNT", "VERDICT");
+	for (size_t i = 0; i < r->elements; i++) {
+		char	id[64], tag[256];
+
+		if (sscanf(r->element[i]->str, "%63s %255s", id, tag) != 2)
+			continue;
+		redisReply *h = ctl_report_fetch(rc, b, id, tag);
+
+		if (h->elements > 0) {
+			json_t *o = ctl_report_json(h);
+
+			if (ctl_json)
+				json_array_append(arr, o);
+			else {
+				char	when[32], count[40];
+
+				ctl_time(json_integer_value(json_object_get(o, "time")), when, sizeof(when));
+				snprintf(count, sizeof(count), "%lld>%lld/%llds",
+					 json_integer_value(json_object_get(o, "count")),
+					 json_integer_value(json_object_get(o, "level")),
+					 json_integer_value(json_object_get(o, "seconds")));
+				printf("%-20s %-19s %-16s %-30s %-14s %s\n", id, when, ctl_get(o, "type"),
+				       ctl_get(o, "key"), count, *ctl_get(o, "verdict") ? ctl_get(o, "verdict") : "-");
+			}
+			json_decref(o);
+		}
+		freeReplyObject(h);
+	}
+	if (ctl_json) {
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		printf("\n");
+	}
+	json_decref(arr);
+	freeReplyObject(r);
+	osm_buf_free(b);
+	redisFree(rc);
+	return 0;
+}
+
+static int
+ctl_report(const char *id)
+{
+	redisContext *rc = ctl_redis();
+	struct osm_buf *b = osm_buf_new(4096);
+	char	key[256], match[96], cursor[32] = "0", tag[256] = "";
+	int	rv = 1;
+
+	for (const char *p = id; *p; p++)
+		if (!isalnum((unsigned char) *p) || p - id > 40)
+			osm_msg_fatal("'%s' is not a report id", id);
+	snprintf(key, sizeof(key), "%sreports", ctl_prefix);
+	snprintf(match, sizeof(match), "%s *", id);
+	do {
+		const char *argv[] = {"ZSCAN", key, cursor, "MATCH", match, "COUNT", "1000"};
+		redisReply *r = ctl_cmd(rc, 7, argv);
+
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		if (r->element[1]->elements >= 2)
+			sscanf(r->element[1]->element[0]->str, "%*s %255s", tag);
+		freeReplyObject(r);
+	} while (tag[0] == 0 && strcmp(cursor, "0") != 0);
+	if (tag[0] == 0) {
+		fprintf(stderr, "osmctl: no report %s (expired or never made)\n", id);
+		goto out;
+	}
+	redisReply *h = ctl_report_fetch(rc, b, id, tag);
+
+	if (h->elements == 0)
+		fprintf(stderr, "osmctl: report %s has expired\n", id);
+	else {
+		json_t *o = ctl_report_json(h);
+
+		if (ctl_json) {
+			json_dumpf(o, stdout, JSON_INDENT(2));
+			printf("\n");
+		} else
+			ctl_report_text(o);
+		json_decref(o);
+		rv = 0;
+	}
+	freeReplyObject(h);
+out:
+	osm_buf_free(b);
+	redisFree(rc);
+	return rv;
+}
+
+static int
+ctl_release(const char *name)
+{
+	struct osm_acct *acct = osm_acct_load(ctl_cfg->userdomains, ctl_cfg->min_uid);
+	struct osm_buf *b = osm_buf_new(4096);
+	redisContext *rc = ctl_redis();
+	char	field[320], lower[300];
+	const char *tag;
+
+	if (acct == NULL || b == NULL)
+		osm_msg_fatal("out of memory");
+	snprintf(lower, sizeof(lower), "%s", name);
+	if (strchr(lower, '@'))
+		for (char *p = lower; *p; p++)
+			*p = (char) tolower((unsigned char) *p);
+	ctl_field(lower, field, sizeof(field));
+	tag = ctl_tag(acct, lower, field);
+	ctl_key(b, tag, "verdict");
+	const char *gargv[] = {"HGET", osm_buf_data(b), field};
+	redisReply *g = ctl_cmd(rc, 3, gargv);
+	const char *dargv[] = {"HDEL", osm_buf_data(b), field};
+	redisReply *d = ctl_cmd(rc, 3, dargv);
+
+	if (d->integer > 0)
+		printf("released %s (was %s)\n", field, g->type == REDIS_REPLY_STRING ? g->str : "?");
+	else
+		printf("%s is not held\n", field);
+	osm_msg_syslog_init("osmctl", LOG_MAIL);
+	if (d->integer > 0)
+		osm_msg_info("released %s", field);
+	freeReplyObject(g);
+	freeReplyObject(d);
+	redisFree(rc);
+	osm_buf_free(b);
+	osm_acct_free(acct);
+	return 0;
+}
+
+static int
+ctl_reload(void)
+{
+	FILE   *fp;
+	long	pid = 0;
+
+	if (ctl_cfg->pid_file == NULL || (fp = fopen(ctl_cfg->pid_file, "r")) == NULL)
+		osm_msg_fatal("%s: %m (is osm-policyd running?)", ctl_cfg->pid_file ? ctl_cfg->pid_file : "no pid_file");
+	if (fscanf(fp, "%ld", &pid) != 1 || pid <= 1)
+		osm_msg_fatal("%s: no pid in it", ctl_cfg->pid_file);
+	fclose(fp);
+	if (kill((pid_t) pid, SIGHUP) < 0)
+		osm_msg_fatal("kill -HUP %ld: %m", pid);
+	printf("sent SIGHUP to osm-policyd (pid %ld)\n", pid);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *file = OSM_SYSCONFDIR "/osm/osm.yaml";
+	const char *cmd;
+	struct osm_buf *errs;
+	int	limit = 20, ch;
+
+	osm_msg_init(argv[0]);
+	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
+		if (ch == 'c')
+			file = optarg;
+		else
+			ctl_usage();
+	}
+	if (optind >= argc)
+		ctl_usage();
+	cmd = argv[optind++];
+	/* Options after the command: --json, -n N. */
+	int	nargs = 0;
+	char   *args[4];
+
+	for (int i = optind; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			ctl_json = 1;
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			limit = atoi(argv[++i]);
+		else if (nargs < 4)
+			args[nargs++] = argv[i];
+		else
+			ctl_usage();
+	}
+	if (limit < 1 || limit > 100000)
+		osm_msg_fatal("-n: 1 to 100000");
+	if ((errs = osm_buf_new(1 << 20)) == NULL)
+		return 1;
+	if ((ctl_cfg = osm_cfg_load(file, errs)) == NULL) {
+		fputs(osm_buf_data(errs), stderr);
+		osm_msg_fatal("%s: configuration has errors%s", file,
+			      !strcmp(cmd, "reload") ? "; not reloading" : "");
+	}
+	osm_buf_free(errs);
+	snprintf(ctl_prefix, sizeof(ctl_prefix), "%s%s:", ctl_cfg->prefix, ctl_cfg->server_name);
+	if (!strcmp(cmd, "status") && nargs == 0)
+		return ctl_status();
+	if (!strcmp(cmd, "counters") && nargs == 1)
+		return ctl_counters(args[0]);
+	if (!strcmp(cmd, "reports") && nargs == 0)
+		return ctl_reports(limit);
+	if (!strcmp(cmd, "report") && nargs == 1)
+		return ctl_report(args[0]);
+	if (!strcmp(cmd, "release") && nargs == 1)
+		return ctl_release(args[0]);
+	if (!strcmp(cmd, "reload") && nargs == 0)
+		return ctl_reload();
+	ctl_usage();
+}

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pd_event - policy request -> events -> window script calls; see pd_event.h
+ * and docs/protocol.md for the attributes.
+ *
+ * Event keys follow the reference osm readme: logline counts a local
+ * send under the account owning the sending uid and an authenticated
+ * send under the email account (with the client IP recorded);
+ * logline:subject counts one subject from one sender; cwdcheck counts
+ * the account owning the working directory and cwdcheck:cwd the path
+ * itself; packet and packet:cwd are the sniffer's.  An unauthenticated
+ * relay with neither uid nor account is keyed by its client IP.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "osm_acct.h"
+#include "osm_addr.h"
+#include "osm_buf.h"
+#include "osm_cfg.h"
+#include "osm_json.h"
+#include "osm_proto.h"
+#include "osm_redis.h"
+#include "pd_event.h"
+
+#define PD_EVENT_MAX_WIN (3 * OSM_MAX_WINDOWS)
+
+struct pd_event_win {
+	int	ev;
+	const char *key;
+	struct osm_window w;
+	unsigned actions;
+	const char *target;
+};
+
+struct pd_plan *
+pd_plan_new(void)
+{
+	struct pd_plan *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	if ((p->mem = osm_buf_new(1 << 20)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+pd_plan_free(struct pd_plan *p)
+{
+	if (p == NULL)
+		return;
+	osm_buf_free(p->mem);
+	free(p);
+}
+
+void
+pd_plan_reset(struct pd_plan *p)
+{
+	p->ncmd = 0;
+	p->count = 0;
+	p->who[0] = 0;
+	osm_buf_reset(p->mem);
+}
+
+/* pd_event_arg - append one argument; its pointer is fixed up at the end */
+static void
+pd_event_arg(struct pd_plan *p, struct pd_cmd *c, const char *s, size_t n)
+{
+	if (c->argc >= PD_CMD_MAX_ARGS)
+		return;
+	c->off[c->argc] = osm_buf_len(p->mem);
+	c->argvlen[c->argc] = n;
+	c->argc++;
+	osm_buf_append(p->mem, s, n);
+	osm_buf_append(p->mem, "", 1);
+}
+
+static void
+pd_event_args(struct pd_plan *p, struct pd_cmd *c, const char *s)
+{
+	pd_event_arg(p, c, s, strlen(s));
+}
+
+static void __attribute__((format(printf, 3, 4)))
+pd_event_argf(struct pd_plan *p, struct pd_cmd *c, const char *fmt, ...)
+{
+	char	tmp[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	pd_event_args(p, c, tmp);
+}
+
+/* pd_event_key - "P{TAG}:SUFFIX..." with tag and parts escaped */
+static void
+pd_event_key(struct pd_event_ctx *ctx, struct pd_plan *p, struct pd_cmd *c,
+	     const char *what, const char *key, unsigned seconds)
+{
+	size_t	start = osm_buf_len(p->mem);
+
+	osm_buf_puts(p->mem, ctx->prefix);
+	osm_buf_puts(p->mem, "{");
+	osm_redis_escape(p->mem, c->tag);
+	osm_buf_puts(p->mem, "}:");
+	osm_buf_puts(p->mem, what);
+	if (key) {
+		osm_buf_puts(p->mem, ":");
+		osm_redis_escape(p->mem, key);
+	}
+	if (seconds)
+		osm_buf_printf(p->mem, ":%u", seconds);
+	if (c->argc < PD_CMD_MAX_ARGS) {
+		c->off[c->argc] = start;
+		c->argvlen[c->argc] = osm_buf_len(p->mem) - start;
+		c->argc++;
+	}
+	osm_buf_append(p->mem, "", 1);
+}
+
+static void
+pd_event_actions(struct pd_plan *p, struct pd_cmd *c, unsigned actions)
+{
+	char	s[256] = "";
+
+	for (int i = 0; i < OSM_ACT_COUNT; i++) {
+		if (actions & (1u << i)) {
+			if (*s)
+				strncat(s, ",", sizeof(s) - strlen(s) - 1);
+			strncat(s, osm_act_names[i], sizeof(s) - strlen(s) - 1);
+		}
+	}
+	pd_event_args(p, c, s);
+}
+
+/*
+ * pd_event_call - one script call: KEYS = verdict hash, then a window
+ * zset and a report key per window; ARGV = now, count, event, verdict
+ * fields, retention, server, tag, mode, nwin, then 9 per window.
+ */
+static void
+pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long long now,
+	      size_t member_off, size_t member_len, const char *fields,
+	      const struct pd_event_win *wins, int nwin)
+{
+	const struct osm_cfg *cfg = ctx->cfg;
+	struct pd_cmd *c = &p->cmd[p->ncmd++];
+	char	ids[PD_EVENT_MAX_WIN][32];
+
+	c->argc = 2;				/* EVALSHA sha */
+	snprintf(c->tag, sizeof(c->tag), "%s", tag);
+	pd_event_argf(p, c, "%d", 1 + 2 * nwin);
+	pd_event_key(ctx, p, c, "verdict", NULL, 0);
+	for (int i = 0; i < nwin; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "%llx%04lx", now, ctx->seq++ & 0xffff);
+		char	what[80];
+
+		snprintf(what, sizeof(what), "w:%s", osm_ev_names[wins[i].ev]);
+		pd_event_key(ctx, p, c, what, wins[i].key, wins[i].w.seconds);
+		snprintf(what, sizeof(what), "report:%.31s", ids[i]);
+		pd_event_key(ctx, p, c, what, NULL, 0);
+	}
+	pd_event_argf(p, c, "%lld", now);
+	pd_event_args(p, c, p->count ? "1" : "0");
+	if (c->argc < PD_CMD_MAX_ARGS) {
+		c->off[c->argc] = member_off;
+		c->argvlen[c->argc++] = member_len;
+	}
+	pd_event_args(p, c, fields);
+	pd_event_argf(p, c, "%u", cfg->report_retention);
+	pd_event_args(p, c, cfg->server_name);
+	pd_event_args(p, c, tag);
+	pd_event_args(p, c, cfg->monitor ? "monitor" : "enforce");
+	pd_event_argf(p, c, "%d", nwin);
+	for (int i = 0; i < nwin; i++) {
+		const struct pd_event_win *w = &wins[i];
+		const char *kind = "-";
+
+		if (!cfg->monitor && (w->actions & OSM_ACT_DISCARD))
+			kind = "DISCARD";
+		else if (!cfg->monitor && (w->actions & OSM_ACT_HOLD))
+			kind = "HOLD";
+		pd_event_args(p, c, osm_ev_names[w->ev]);
+		pd_event_args(p, c, w->key);
+		pd_event_argf(p, c, "%u", w->w.events);
+		pd_event_argf(p, c, "%u", w->w.seconds);
+		pd_event_actions(p, c, w->actions);
+		pd_event_args(p, c, w->target);
+		pd_event_args(p, c, kind);
+		pd_event_argf(p, c, "%lld", cfg->verdict_expiry ? now + cfg->verdict_expiry * 1000LL : 0LL);
+		pd_event_args(p, c, ids[i]);
+	}
+}
+
+/* pd_event_add - append the windows of one event type for one key */
+static int
+pd_event_add(const struct osm_cfg *cfg, struct pd_event_win *wins, int n, int ev,
+	     const char *key, const char *account, const char *email, const char *target)
+{
+	struct osm_trig t;
+
+	osm_cfg_trigger(cfg, account, email, (enum osm_ev) ev, &t);
+	if (!t.enabled)
+		return n;
+	for (int i = 0; i < t.nwin && n < PD_EVENT_MAX_WIN; i++) {
+		wins[n].ev = ev;
+		wins[n].key = key;
+		wins[n].w = t.win[i];
+		wins[n].actions = t.actions;
+		wins[n].target = target;
+		n++;
+	}
+	return n;
+}
+
+static int
+pd_event_digits(const char *s, size_t max)
+{
+	size_t	n = 0;
+
+	for (; *s; s++, n++)
+		if (!isdigit((unsigned char) *s) || n >= max)
+			return 0;
+	return n > 0;
+}
+
+static const char *
+pd_event_nonempty(const struct osm_proto_req *req, const char *name)
+{
+	const char *v = osm_proto_get(req, name);
+
+	return v && *v ? v : NULL;
+}
+
+/* pd_event_plan - see pd_event.h */
+int
+pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long long now,
+	      struct pd_plan *p, const char **why)
+{
+	const struct osm_cfg *cfg = ctx->cfg;
+	const char *request = osm_proto_get(req, "request");
+	const char *source = pd_event_nonempty(req, "source");
+	const char *state = osm_proto_get(req, "protocol_state");
+	const char *uid = pd_event_nonempty(req, "uid");
+	const char *account = pd_event_nonempty(req, "account");
+	const char *sasl = pd_event_nonempty(req, "sasl_username");
+	const char *ip = pd_event_nonempty(req, "client_address");
+	const char *cwd = pd_event_nonempty(req, "cwd");
+	const char *subject = pd_event_nonempty(req, "subject");
+	const char *rcpts = pd_event_nonempty(req, "recipient_count");
+	const char *remote = pd_event_nonempty(req, "remote_recipient_count");
+	char	uidname[64], email[256], subjkey[340], target[300], cwdtarget[300], fields[700];
+	const char *owner = NULL, *tag, *key;
+	int	sniffer = 0;
+
+	pd_plan_reset(p);
+	if (request == NULL || strcmp(request, "smtpd_access_policy") != 0) {
+		*why = "missing or unsupported 'request' attribute (want smtpd_access_policy)";
+		return -1;
+	}
+	if (source == NULL)
+		source = "postfix";
+	if (!strcmp(source, "sniffer"))
+		sniffer = 1;
+	else if (strcmp(source, "postfix") && strcmp(source, "exim") && strcmp(source, "mainlog")) {
+		*why = "unknown 'source' (want postfix, exim, mainlog or sniffer)";
+		return -1;
+	}
+	if (uid && !pd_event_digits(uid, 10)) {
+		*why = "'uid' is not a number";
+		return -1;
+	}
+	if ((rcpts && !pd_event_digits(rcpts, 9)) || (remote && !pd_event_digits(remote, 9))) {
+		*why = "recipient count is not a number";
+		return -1;
+	}
+	if (ip && !osm_addr_is_valid(ip)) {
+		*why = "'client_address' is not an IP address";
+		return -1;
+	}
+	if (cwd && cwd[0] != '/') {
+		*why = "'cwd' is not an absolute path";
+		return -1;
+	}
+	if (account && (strlen(account) > 128 || strpbrk(account, "{}@ \t"))) {
+		*why = "'account' is not an account name";
+		return -1;
+	}
+	/* Postfix asks at every stage; only the end of a message is one. */
+	p->count = strcmp(source, "postfix") || (state && !strcmp(state, "END-OF-MESSAGE"));
+
+	email[0] = 0;
+	if (sasl) {
+		if (strlen(sasl) >= sizeof(email)) {
+			*why = "'sasl_username' too long";
+			return -1;
+		}
+		if (strchr(sasl, '@')) {
+			for (size_t i = 0; (email[i] = (char) tolower((unsigned char) sasl[i])) != 0; i++)
+				;
+			if (account == NULL)
+				account = osm_acct_by_email(ctx->acct, email);
+		} else if (account == NULL && strlen(sasl) <= 128 && !strpbrk(sasl, "{} \t"))
+			account = sasl;		/* the account's own login */
+	}
+	if (account == NULL && uid) {
+		osm_acct_by_uid(ctx->acct, strtoul(uid, NULL, 10), uidname, sizeof(uidname));
+		account = uidname;
+	}
+	if (cwd)
+		owner = osm_acct_by_path(ctx->acct, cwd);
+	if (account == NULL && *email == 0 && owner)
+		account = owner;		/* local send known only by its path */
+
+	/* Who sends: the email account, else the account, else the IP. */
+	if (*email) {
+		snprintf(target, sizeof(target), "email:%s", email);
+		key = email;
+		tag = account ? account : email;
+	} else if (account) {
+		snprintf(target, sizeof(target), "account:%s", account);
+		key = account;
+		tag = account;
+	} else if (ip) {
+		snprintf(target, sizeof(target), "ip:%s", ip);
+		key = target;
+		tag = target;
+	} else {
+		snprintf(p->who, sizeof(p->who), "unknown sender");
+		return 0;			/* nothing to key it by: DUNNO */
+	}
+	snprintf(p->who, sizeof(p->who), "%s", target);
+	osm_proto_printable(p->who, sizeof(p->who) - 1);
+
+	if ((account && osm_cfg_ignore_account(cfg, account))
+	    || (*email && osm_cfg_ignore_email(cfg, email))
+	    || osm_cfg_ignore_ip(cfg, ip))
+		return 0;			/* ignored: no events, DUNNO */
+	if (owner && osm_cfg_ignore_account(cfg, owner))
+		cwd = NULL;
+	if (cwd && osm_cfg_ignore_path(cfg, cwd))
+		cwd = NULL;
+	if (subject && osm_cfg_ignore_subject(cfg, subject))
+		subject = NULL;
+
+	/* The event itself, stored in every window it enters. */
+	size_t	moff = osm_buf_len(p->mem);
+	int	first = 1;
+
+	osm_buf_printf(p->mem, "{\"id\":\"%lx.%lx\",\"t\":%lld", ctx->pid, ctx->seq++, now);
+	first = 0;
+	osm_json_field(p->mem, &first, "source", source);
+	osm_json_field(p->mem, &first, "account", account);
+	osm_json_field(p->mem, &first, "email", *email ? email : NULL);
+	osm_json_field(p->mem, &first, "ip", ip);
+	osm_json_field(p->mem, &first, "uid", uid);
+	osm_json_field(p->mem, &first, "cwd", pd_event_nonempty(req, "cwd"));
+	osm_json_field(p->mem, &first, "cwd_owner", owner);
+	osm_json_field(p->mem, &first, "subject", pd_event_nonempty(req, "subject"));
+	osm_json_field(p->mem, &first, "sender", pd_event_nonempty(req, "sender"));
+	osm_json_field(p->mem, &first, "message_id", pd_event_nonempty(req, "message_id"));
+	osm_json_field(p->mem, &first, "queue_id", pd_event_nonempty(req, "queue_id"));
+	osm_json_field(p->mem, &first, "script", pd_event_nonempty(req, "script"));
+	if (rcpts)
+		osm_buf_printf(p->mem, ",\"recipients\":%s", rcpts);
+	if (remote)
+		osm_buf_printf(p->mem, ",\"remote_recipients\":%s", remote);
+	osm_buf_puts(p->mem, "}");
+	size_t	mlen = osm_buf_len(p->mem) - moff;
+
+	osm_buf_append(p->mem, "", 1);
+
+	/* Call 1: the sender's tag. */
+	struct pd_event_win wins[PD_EVENT_MAX_WIN];
+	int	n = 0;
+	const char *ev_email = *email ? email : NULL;
+
+	if (sniffer) {
+		if (account)
+			n = pd_event_add(cfg, wins, n, OSM_EV_PACKET, key, account, NULL, target);
+	} else {
+		n = pd_event_add(cfg, wins, n, OSM_EV_LOGLINE, key, account, ev_email, target);
+		if (subject) {
+			snprintf(subjkey, sizeof(subjkey), "%s:%016llx", key, osm_redis_hash(subject));
+			n = pd_event_add(cfg, wins, n, OSM_EV_LOGLINE_SUBJECT, subjkey, account, ev_email, target);
+		}
+	}
+	/* cwd events go with the sender unless another account owns the path */
+	const char *cwdtag = owner ? owner : tag;
+	int	same = strcmp(cwdtag, tag) == 0;
+	struct pd_event_win cwins[PD_EVENT_MAX_WIN];
+	int	cn = 0;
+
+	snprintf(cwdtarget, sizeof(cwdtarget), "account:%s", owner ? owner : "");
+	if (owner == NULL)
+		snprintf(cwdtarget, sizeof(cwdtarget), "%s", target);
+	if (cwd && !sniffer) {
+		if (owner)
+			cn = pd_event_add(cfg, cwins, cn, OSM_EV_CWDCHECK, owner, owner, NULL, cwdtarget);
+		cn = pd_event_add(cfg, cwins, cn, OSM_EV_CWDCHECK_CWD, cwd, owner ? owner : account, NULL, cwdtarget);
+	} else if (cwd)
+		cn = pd_event_add(cfg, cwins, cn, OSM_EV_PACKET_CWD, cwd, owner ? owner : account, NULL, cwdtarget);
+	if (same) {
+		for (int i = 0; i < cn && n < PD_EVENT_MAX_WIN; i++)
+			wins[n++] = cwins[i];
+		cn = 0;
+	}
+	/* The verdict fields: the sender, and its account when it is an email. */
+	snprintf(fields, sizeof(fields), "%s", target);
+	if (*email && account)
+		snprintf(fields + strlen(fields), sizeof(fields) - strlen(fields), "\naccount:%s", account);
+	if (same && owner && (account == NULL || strcmp(owner, account)))
+		snprintf(fields + strlen(fields), sizeof(fields) - strlen(fields), "\naccount:%s", owner);
+	pd_event_call(ctx, p, tag, now, moff, mlen, fields, wins, n);
+	if (!same)
+		pd_event_call(ctx, p, cwdtag, now, moff, mlen, cwdtarget, cwins, cn);
+
+	/* Buffer is final: fix up pointers. */
+	for (int i = 0; i < p->ncmd; i++) {
+		struct pd_cmd *c = &p->cmd[i];
+
+		for (int a = 2; a < c->argc; a++)
+			c->argv[a] = osm_buf_data(p->mem) + c->off[a];
+	}
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PD_EVENT_H
+#define PD_EVENT_H
+
+/*
+ * pd_event - turn one policy request into osm events and the Redis
+ * script calls that count them.
+ *
+ * A request names a sender (email account, account, or client IP) and
+ * what osm knows of the message.  pd_event_plan() resolves the accounts,
+ * applies the ignore lists and trigger levels, and fills a plan of at
+ * most two calls of the window script (pd_store.c), one per hash tag:
+ * the sender's account (logline, logline:subject, packet) and the owner
+ * of the working directory (cwdcheck, cwdcheck:cwd, packet:cwd) when
+ * that is another account.  Each call is atomic in Redis; it first looks
+ * up the sender's verdict and counts nothing for a held sender.
+ *
+ * argv[0] and argv[1] of every call are left for pd_store to fill with
+ * EVALSHA and the script's SHA1.  The plan's strings live in its own
+ * buffer; reuse a plan with pd_plan_reset().  No I/O here.
+ */
+#include <stddef.h>
+
+#define PD_CMD_MAX_ARGS	96
+#define PD_PLAN_MAX_CMDS 2
+
+struct osm_cfg;
+struct osm_acct;
+struct osm_buf;
+struct osm_proto_req;
+
+struct pd_cmd {
+	int	argc;
+	const char *argv[PD_CMD_MAX_ARGS];
+	size_t	argvlen[PD_CMD_MAX_ARGS];
+	size_t	off[PD_CMD_MAX_ARGS];
+	char	tag[256];		/* the hash tag, for the report index */
+};
+
+struct pd_plan {
+	int	ncmd;
+	int	count;			/* 1 if this request is an event */
+	struct pd_cmd cmd[PD_PLAN_MAX_CMDS];
+	char	who[300];		/* "email:x@example.com" etc., for logs */
+	struct osm_buf *mem;
+};
+
+struct pd_event_ctx {
+	const struct osm_cfg *cfg;
+	const struct osm_acct *acct;
+	const char *prefix;		/* redis.prefix + server_name + ":" */
+	unsigned long seq;		/* makes event and report ids unique */
+	long	pid;
+};
+
+struct pd_plan *pd_plan_new(void);
+void	pd_plan_free(struct pd_plan *);
+void	pd_plan_reset(struct pd_plan *);
+
+int	pd_event_plan(struct pd_event_ctx *, const struct osm_proto_req *, long long now_ms,
+		      struct pd_plan *, const char **why);
+
+#endif

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * osm-policyd - the osm policy daemon: counts outgoing-mail events in
+ * Redis sliding windows and answers Postfix-style policy requests.
+ *
+ * SYNOPSIS: osm-policyd [-f] [-v] [-c FILE]; osm-policyd -t [-c FILE]
+ *
+ * Start-up order (Postfix chroot_uid, OpenSSH privsep): load the
+ * configuration, open the listeners and the pid file as root, then drop
+ * to the configured user (setgid, initgroups, setuid, checked) before
+ * the first request is read.  The daemon never needs root again: the
+ * socket paths it unlinks at exit live in its own run directory.
+ * See osm-policyd(8).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "osm_buf.h"
+#include "osm_cfg.h"
+#include "osm_msg.h"
+#include "pd_server.h"
+
+#ifndef OSM_SYSCONFDIR
+#define OSM_SYSCONFDIR "/etc"
+#endif
+
+static const char *pd_main_file = OSM_SYSCONFDIR "/osm/osm.yaml";
+
+/* pd_main_load - load the config; log every error; NULL on failure */
+static struct osm_cfg *
+pd_main_load(void)
+{
+	struct osm_buf *errs = osm_buf_new(1 << 20);
+	struct osm_cfg *cfg;
+
+	if (errs == NULL)
+		return NULL;
+	cfg = osm_cfg_load(pd_main_file, errs);
+	if (cfg == NULL) {
+		char   *line = osm_buf_data(errs), *nl;
+
+		for (; *line; line = nl + 1) {
+			if ((nl = strchr(line, '\n')) == NULL)
+				break;
+			*nl = 0;
+			osm_msg_error("%s", line);
+		}
+		osm_msg_warn("%s: configuration not loaded", pd_main_file);
+	}
+	osm_buf_free(errs);
+	return cfg;
+}
+
+static struct osm_cfg *
+pd_main_reload(void)
+{
+	struct osm_cfg *cfg = pd_main_load();
+
+	if (cfg == NULL)
+		osm_msg_warn("reload failed; the running configuration stays in force");
+	return cfg;
+}
+
+/* pd_main_drop - become the unprivileged user, checked at every step */
+static void
+pd_main_drop(const struct osm_cfg *cfg)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return;
+	if (cfg->user == NULL || *cfg->user == 0) {
+		osm_msg_warn("no user configured: running as root");
+		return;
+	}
+	if ((pw = getpwnam(cfg->user)) == NULL)
+		osm_msg_fatal("user %s does not exist (create it with 'useradd --system %s' or set user:)",
+			      cfg->user, cfg->user);
+	if (pw->pw_uid == 0)
+		osm_msg_fatal("user %s has uid 0; pick an unprivileged user", cfg->user);
+	if (setgid(pw->pw_gid) < 0)
+		osm_msg_fatal("setgid %lu: %m", (unsigned long) pw->pw_gid);
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0)
+		osm_msg_fatal("initgroups %s: %m", pw->pw_name);
+	if (setuid(pw->pw_uid) < 0)
+		osm_msg_fatal("setuid %lu: %m", (unsigned long) pw->pw_uid);
+	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid || setuid(0) == 0)
+		osm_msg_fatal("privileges were not dropped");
+}
+
+/* pd_main_dirs - create the run directory of a path, owned by the user */
+static void
+pd_main_rundir(const char *path, const struct osm_cfg *cfg)
+{
+	char	dir[4096];
+	char   *slash;
+	struct passwd *pw;
+
+	if (path == NULL || *path == 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return;
+	*slash = 0;
+	if (mkdir(dir, 0755) == 0 && geteuid() == 0 && cfg->user && *cfg->user
+	    && (pw = getpwnam(cfg->user)) != NULL) {
+		if (chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+			osm_msg_warn("chown %s: %m", dir);
+	}
+}
+
+static void
+pd_main_pidfile(const struct osm_cfg *cfg)
+{
+	FILE   *fp;
+
+	if (cfg->pid_file == NULL || *cfg->pid_file == 0)
+		return;
+	if ((fp = fopen(cfg->pid_file, "w")) == NULL)
+		osm_msg_fatal("%s: %m", cfg->pid_file);
+	fprintf(fp, "%ld\n", (long) getpid());
+	fclose(fp);
+}
+
+static void
+pd_main_daemonize(void)
+{
+	pid_t	pid;
+	int	fd;
+
+	if ((pid = fork()) < 0)
+		osm_msg_fatal("fork: %m");
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if ((pid = fork()) < 0)
+		osm_msg_fatal("fork: %m");
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		osm_msg_fatal("chdir /: %m");
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+static void
+pd_main_usage(void)
+{
+	fprintf(stderr, "usage: osm-policyd [-f] [-v] [-c FILE]\n"
+		"       osm-policyd -t [-c FILE]\n"
+		"  -c FILE  configuration (default %s)\n"
+		"  -f       stay in the foreground and log to stderr\n"
+		"  -t       check the configuration and exit\n"
+		"  -v       verbose logging\n", pd_main_file);
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	int	ch, foreground = 0, test = 0;
+	struct osm_cfg *cfg;
+	struct pd_server *srv;
+
+	osm_msg_init(argv[0]);
+	while ((ch = getopt(argc, argv, "c:ftvh")) != -1) {
+		switch (ch) {
+		case 'c': pd_main_file = optarg; break;
+		case 'f': foreground = 1; break;
+		case 't': test = 1; break;
+		case 'v': osm_msg_verbose++; break;
+		default: pd_main_usage();
+		}
+	}
+	if (optind != argc)
+		pd_main_usage();
+	if (test) {
+		struct osm_buf *errs = osm_buf_new(1 << 20);
+
+		if (errs == NULL)
+			return 1;
+		cfg = osm_cfg_load(pd_main_file, errs);
+		fputs(osm_buf_data(errs), stderr);
+		osm_buf_free(errs);
+		if (cfg == NULL)
+			return 1;
+		printf("%s: configuration OK\n", pd_main_file);
+		osm_cfg_free(cfg);
+		return 0;
+	}
+	if ((cfg = pd_main_load()) == NULL)
+		osm_msg_fatal("%s: cannot start without a valid configuration", pd_main_file);
+	if (!foreground) {
+		pd_main_daemonize();
+		osm_msg_syslog_init("osm-policyd", LOG_MAIL);
+	}
+	for (int i = 0; i < cfg->nlisten; i++)
+		if (cfg->listen[i].kind == OSM_LISTEN_UNIX)
+			pd_main_rundir(cfg->listen[i].path, cfg);
+	pd_main_rundir(cfg->pid_file, cfg);
+	pd_main_rundir(cfg->status_file, cfg);
+	srv = pd_server_new(cfg);
+	pd_main_pidfile(cfg);
+	pd_main_drop(cfg);
+	osm_msg_info("started: server %s, %d listener(s), redis %s, mode %s", cfg->server_name,
+		     cfg->nlisten, cfg->redis, cfg->monitor ? "monitor" : "enforce");
+	char   *pidfile = cfg->pid_file ? strdup(cfg->pid_file) : NULL;
+
+	pd_server_run(srv, pd_main_reload);
+	pd_server_free(srv);			/* and the configuration it holds */
+	if (pidfile)
+		unlink(pidfile);
+	free(pidfile);
+	return 0;
+}

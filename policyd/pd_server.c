@@ -1,0 +1,751 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pd_server - the policy server's epoll loop; see pd_server.h.
+ *
+ * One thread.  Each turn of the loop reads whatever the ready clients
+ * sent, parses every complete request (Postfix keeps a connection open
+ * and sends many), plans each one (pd_event), runs all their Redis
+ * calls in one pipelined batch (pd_store) and writes the replies in
+ * request order.  The busier the server, the larger the batch and the
+ * cheaper each request.  A client may have at most PD_SERVER_PER_TURN
+ * requests handled per turn, so one fast client cannot starve others.
+ *
+ * SECURITY: a client that breaks the protocol or a limit is logged and
+ * disconnected without a reply (SMTPD_POLICY_README: "In case of
+ * trouble the policy server must not send a reply"); one that stalls
+ * halfway through a request is dropped after limits.request_timeout.
+ * Nothing a client sends can stop the loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "osm_acct.h"
+#include "osm_buf.h"
+#include "osm_cfg.h"
+#include "osm_msg.h"
+#include "osm_proto.h"
+#include "pd_event.h"
+#include "pd_server.h"
+#include "pd_store.h"
+
+#define PD_SERVER_PER_TURN	32
+#define PD_SERVER_MAX_BATCH	2048
+#define PD_SERVER_MAX_OUT	(1 << 20)
+#define PD_SERVER_READ		16384
+
+enum pd_server_kind { PD_KIND_LISTENER, PD_KIND_CLIENT, PD_KIND_SIGNAL };
+
+struct pd_listener {
+	enum pd_server_kind kind;
+	int	fd;
+	char	name[160];
+};
+
+struct pd_client {
+	enum pd_server_kind kind;
+	int	fd;
+	struct osm_buf *in;
+	struct osm_buf *out;
+	long long last_ms;		/* monotonic ms of last input */
+	long long partial_ms;		/* when a half request began, or 0 */
+	int	dead;
+	int	eof;			/* peer closed; answer, then close */
+	int	ready;			/* in the ready list */
+	int	want_out;		/* EPOLLOUT armed */
+	struct pd_client *prev, *next;	/* all clients */
+	struct pd_client *rnext;	/* ready list */
+	char	name[200];
+};
+
+struct pd_pending {
+	struct pd_client *cl;
+	struct pd_plan *plan;
+};
+
+struct pd_server_stats {
+	unsigned long requests;
+	unsigned long events;
+	unsigned long dunno, hold, discard, fail;
+	unsigned long reports;
+	unsigned long bad_requests;
+	unsigned long clients_total;
+	unsigned long clients;
+	unsigned long refused;
+};
+
+struct pd_server {
+	struct osm_cfg *cfg;
+	struct osm_acct *acct;
+	struct pd_store *store;
+	struct pd_event_ctx ectx;
+	char	prefix[160];
+	int	epfd;
+	int	sigfd;
+	struct pd_listener listeners[OSM_MAX_LISTEN];
+	int	nlisteners;
+	struct pd_client *clients;
+	struct pd_client *ready;
+	struct pd_plan *plans[PD_SERVER_MAX_BATCH];
+	struct pd_pending pending[PD_SERVER_MAX_BATCH];
+	struct pd_cmd *cmds[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
+	struct pd_store_result results[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
+	struct pd_server_stats st;
+	long long started;
+	long long last_tick;
+	long long last_acct_check;
+	long long last_refused_log;
+	int	quit;
+};
+
+static long long
+pd_server_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static long long
+pd_server_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* pd_server_listen_unix - bind, then give the socket its mode and group */
+static int
+pd_server_listen_unix(const struct osm_cfg *cfg, const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int	fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			osm_msg_fatal("%s exists and is not a socket; refusing to replace it", path);
+		unlink(path);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+		osm_msg_fatal("socket: %m");
+	if (bind(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0)
+		osm_msg_fatal("bind %s: %m", path);
+	if (chmod(path, cfg->socket_mode) < 0)
+		osm_msg_fatal("chmod %s: %m", path);
+	if (cfg->socket_group && *cfg->socket_group) {
+		struct group *gr = getgrnam(cfg->socket_group);
+
+		if (gr == NULL)
+			osm_msg_fatal("socket_group %s: no such group", cfg->socket_group);
+		if (chown(path, (uid_t) -1, gr->gr_gid) < 0)
+			osm_msg_fatal("chown %s: %m", path);
+	}
+	return fd;
+}
+
+static int
+pd_server_listen_inet(const char *host, unsigned port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int	fd, on = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(host, ':')) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *) &ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t) port);
+		inet_pton(AF_INET6, host, &s6->sin6_addr);
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *) &ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t) port);
+		inet_pton(AF_INET, host, &s4->sin_addr);
+		len = sizeof(*s4);
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+		osm_msg_fatal("socket: %m");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *) &ss, len) < 0)
+		osm_msg_fatal("bind %s port %u: %m", host, port);
+	return fd;
+}
+
+static void
+pd_server_epoll_add(struct pd_server *s, int fd, void *ptr, unsigned events)
+{
+	struct epoll_event ev;
+
+	ev.events = events;
+	ev.data.ptr = ptr;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		osm_msg_fatal("epoll_ctl: %m");
+}
+
+static void
+pd_server_prefix(struct pd_server *s)
+{
+	snprintf(s->prefix, sizeof(s->prefix), "%s%s:", s->cfg->prefix, s->cfg->server_name);
+	s->ectx.cfg = s->cfg;
+	s->ectx.acct = s->acct;
+	s->ectx.prefix = s->prefix;
+}
+
+struct pd_server *
+pd_server_new(struct osm_cfg *cfg)
+{
+	struct pd_server *s;
+	sigset_t mask;
+	static enum pd_server_kind sigkind = PD_KIND_SIGNAL;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		osm_msg_fatal("out of memory");
+	s->cfg = cfg;
+	if ((s->acct = osm_acct_load(cfg->userdomains, cfg->min_uid)) == NULL)
+		osm_msg_fatal("cannot load account tables");
+	if ((s->store = pd_store_new(cfg)) == NULL)
+		osm_msg_fatal("out of memory");
+	s->ectx.pid = (long) getpid();
+	s->ectx.seq = (unsigned long) pd_server_wall();
+	pd_server_prefix(s);
+	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		osm_msg_fatal("epoll_create1: %m");
+	for (int i = 0; i < cfg->nlisten; i++) {
+		struct pd_listener *l = &s->listeners[s->nlisteners++];
+		const struct osm_listen *c = &cfg->listen[i];
+
+		l->kind = PD_KIND_LISTENER;
+		if (c->kind == OSM_LISTEN_UNIX) {
+			l->fd = pd_server_listen_unix(cfg, c->path);
+			snprintf(l->name, sizeof(l->name), "unix:%s", c->path);
+		} else {
+			l->fd = pd_server_listen_inet(c->host, c->port);
+			snprintf(l->name, sizeof(l->name), "inet:%s:%u", c->host, c->port);
+		}
+		if (listen(l->fd, 1024) < 0)
+			osm_msg_fatal("listen %s: %m", l->name);
+		pd_server_epoll_add(s, l->fd, l, EPOLLIN);
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if ((s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		osm_msg_fatal("signalfd: %m");
+	pd_server_epoll_add(s, s->sigfd, &sigkind, EPOLLIN);
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < PD_SERVER_MAX_BATCH; i++)
+		if ((s->plans[i] = pd_plan_new()) == NULL)
+			osm_msg_fatal("out of memory");
+	s->started = pd_server_wall();
+	return s;
+}
+
+static void
+pd_server_close(struct pd_server *s, struct pd_client *cl)
+{
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+	close(cl->fd);
+	if (cl->prev)
+		cl->prev->next = cl->next;
+	else
+		s->clients = cl->next;
+	if (cl->next)
+		cl->next->prev = cl->prev;
+	osm_buf_free(cl->in);
+	osm_buf_free(cl->out);
+	free(cl);
+	s->st.clients--;
+}
+
+static void
+pd_server_accept(struct pd_server *s, struct pd_listener *l)
+{
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int	fd = accept4(l->fd, (struct sockaddr *) &ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct pd_client *cl;
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				osm_msg_warn("accept %s: %m", l->name);
+			return;
+		}
+		if (s->st.clients >= s->cfg->max_clients) {
+			long long now = pd_server_mono();
+
+			s->st.refused++;
+			if (now - s->last_refused_log > 1000) {
+				osm_msg_warn("%s: %u clients connected (limits.max_clients); refusing more", l->name,
+					     s->cfg->max_clients);
+				s->last_refused_log = now;
+			}
+			close(fd);
+			continue;
+		}
+		if ((cl = calloc(1, sizeof(*cl))) == NULL
+		    || (cl->in = osm_buf_new(s->cfg->max_request + PD_SERVER_READ)) == NULL
+		    || (cl->out = osm_buf_new(PD_SERVER_MAX_OUT)) == NULL) {
+			osm_msg_warn("out of memory accepting a client");
+			if (cl) {
+				osm_buf_free(cl->in);
+				free(cl);
+			}
+			close(fd);
+			continue;
+		}
+		cl->kind = PD_KIND_CLIENT;
+		cl->fd = fd;
+		cl->last_ms = pd_server_mono();
+		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+			char	addr[INET6_ADDRSTRLEN] = "?";
+			int	on = 1;
+
+			if (ss.ss_family == AF_INET)
+				inet_ntop(AF_INET, &((struct sockaddr_in *) &ss)->sin_addr, addr, sizeof(addr));
+			else
+				inet_ntop(AF_INET6, &((struct sockaddr_in6 *) &ss)->sin6_addr, addr, sizeof(addr));
+			snprintf(cl->name, sizeof(cl->name), "%s", addr);
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+		} else
+			snprintf(cl->name, sizeof(cl->name), "%s fd %d", l->name, fd);
+		cl->next = s->clients;
+		if (s->clients)
+			s->clients->prev = cl;
+		s->clients = cl;
+		s->st.clients++;
+		s->st.clients_total++;
+		pd_server_epoll_add(s, fd, cl, EPOLLIN | EPOLLRDHUP);
+	}
+}
+
+static void
+pd_server_mark_ready(struct pd_server *s, struct pd_client *cl)
+{
+	if (!cl->ready) {
+		cl->ready = 1;
+		cl->rnext = s->ready;
+		s->ready = cl;
+	}
+}
+
+/* pd_server_read - drain the socket into the input buffer */
+static void
+pd_server_read(struct pd_server *s, struct pd_client *cl)
+{
+	for (;;) {
+		char   *dst = osm_buf_reserve(cl->in, PD_SERVER_READ);
+		ssize_t	n;
+
+		if (dst == NULL) {
+			/* Full: the parser will reject the oversized request. */
+			pd_server_mark_ready(s, cl);
+			return;
+		}
+		n = read(cl->fd, dst, PD_SERVER_READ);
+		if (n > 0) {
+			osm_buf_commit(cl->in, (size_t) n);
+			cl->last_ms = pd_server_mono();
+			pd_server_mark_ready(s, cl);
+			if (n < PD_SERVER_READ)
+				return;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n < 0 && errno != ECONNRESET)
+			osm_msg_warn("client %s: read: %m", cl->name);
+		cl->eof = 1;
+		pd_server_mark_ready(s, cl);
+		return;
+	}
+}
+
+/* pd_server_flush - write pending replies; arm EPOLLOUT if the peer is slow */
+static void
+pd_server_flush(struct pd_server *s, struct pd_client *cl)
+{
+	while (osm_buf_len(cl->out) > 0) {
+		ssize_t	n = write(cl->fd, osm_buf_data(cl->out), osm_buf_len(cl->out));
+
+		if (n > 0) {
+			osm_buf_consume(cl->out, (size_t) n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (!cl->want_out) {
+				struct epoll_event ev = {EPOLLIN | EPOLLOUT | EPOLLRDHUP, {.ptr = cl}};
+
+				epoll_ctl(s->epfd, EPOLL_CTL_MOD, cl->fd, &ev);
+				cl->want_out = 1;
+			}
+			return;
+		}
+		cl->dead = 1;
+		return;
+	}
+	if (cl->want_out) {
+		struct epoll_event ev = {EPOLLIN | EPOLLRDHUP, {.ptr = cl}};
+
+		epoll_ctl(s->epfd, EPOLL_CTL_MOD, cl->fd, &ev);
+		cl->want_out = 0;
+	}
+}
+
+/* pd_server_reply - the answer for one planned request */
+static void
+pd_server_reply(struct pd_server *s, struct pd_pending *pe, struct pd_store_result *res, int nres,
+		int store_ok)
+{
+	struct pd_client *cl = pe->cl;
+	const char *best = "";
+	char	text[400];
+	int	r;
+
+	s->st.requests++;
+	if (pe->plan->ncmd > 0 && pe->plan->count)
+		s->st.events++;
+	if (pe->plan->ncmd > 0 && !store_ok) {
+		s->st.fail++;
+		r = s->cfg->fail_closed
+		    ? osm_proto_reply(cl->out, "DEFER", "osm: policy service unavailable, try again later")
+		    : osm_proto_reply(cl->out, "DUNNO", NULL);
+		goto out;
+	}
+	for (int i = 0; i < nres; i++) {
+		if (res[i].verdict[0] && (best[0] == 0 || strncmp(res[i].verdict, "DISCARD", 7) == 0))
+			best = res[i].verdict;
+		for (int j = 0; j < res[i].nids; j++) {
+			s->st.reports++;
+			osm_msg_info("report %s: %s exceeded a trigger%s%s", res[i].ids[j], pe->plan->who,
+				     res[i].verdict[0] ? "; verdict " : "", res[i].verdict);
+		}
+	}
+	if (best[0] == 0 || s->cfg->monitor) {
+		s->st.dunno++;
+		r = osm_proto_reply(cl->out, "DUNNO", NULL);
+	} else {
+		char	kind[16], field[320], id[40];
+
+		if (sscanf(best, "%15s %319s %39s", kind, field, id) != 3) {
+			s->st.dunno++;
+			r = osm_proto_reply(cl->out, "DUNNO", NULL);
+			goto out;
+		}
+		int	discard = strcmp(kind, "DISCARD") == 0;
+
+		snprintf(text, sizeof(text), "osm: %s %s by report %s", field,
+			 discard ? "discarded" : "held", id);
+		if (discard)
+			s->st.discard++;
+		else
+			s->st.hold++;
+		r = osm_proto_reply(cl->out, discard ? "DISCARD" : "HOLD", text);
+	}
+out:
+	if (r != 0) {
+		osm_msg_warn("client %s: not reading its replies; disconnecting", cl->name);
+		cl->dead = 1;
+	}
+}
+
+/* pd_server_turn - parse, plan and answer everything the ready clients sent */
+static int
+pd_server_turn(struct pd_server *s)
+{
+	struct osm_proto_limits lim = {s->cfg->max_line, s->cfg->max_attrs, s->cfg->max_request};
+	struct osm_proto_req *req = malloc(sizeof(*req));
+	struct pd_client *cl, *next, *again = NULL;
+	size_t	npend = 0, ncmd = 0;
+	long long now = pd_server_wall(), mono = pd_server_mono();
+	int	backlog = 0;
+
+	if (req == NULL)
+		return 0;
+	for (cl = s->ready, s->ready = NULL; cl; cl = next) {
+		int	handled = 0;
+
+		next = cl->rnext;
+		cl->ready = 0;
+		while (!cl->dead && osm_buf_len(cl->in) > 0 && npend < PD_SERVER_MAX_BATCH) {
+			const char *why;
+			size_t	used;
+			int	r;
+
+			if (handled == PD_SERVER_PER_TURN) {
+				cl->rnext = again, again = cl, cl->ready = 1, backlog = 1;
+				break;
+			}
+			r = osm_proto_parse(osm_buf_data(cl->in), osm_buf_len(cl->in), &lim, req, &used, &why);
+			if (r == OSM_PROTO_MORE) {
+				if (cl->partial_ms == 0)
+					cl->partial_ms = mono;
+				break;
+			}
+			if (r == OSM_PROTO_ERR) {
+				osm_msg_warn("client %s: bad request (%s); disconnecting", cl->name, why);
+				s->st.bad_requests++;
+				cl->dead = 1;
+				break;
+			}
+			cl->partial_ms = 0;
+			struct pd_plan *plan = s->plans[npend];
+
+			if (pd_event_plan(&s->ectx, req, now, plan, &why) != 0) {
+				osm_msg_warn("client %s: bad request (%s); disconnecting", cl->name, why);
+				s->st.bad_requests++;
+				cl->dead = 1;
+				break;
+			}
+			osm_buf_consume(cl->in, used);
+			s->pending[npend].cl = cl;
+			s->pending[npend].plan = plan;
+			npend++;
+			handled++;
+			for (int i = 0; i < plan->ncmd; i++)
+				s->cmds[ncmd++] = &plan->cmd[i];
+		}
+		if (npend == PD_SERVER_MAX_BATCH && !cl->ready && osm_buf_len(cl->in) > 0 && !cl->dead)
+			cl->rnext = again, again = cl, cl->ready = 1, backlog = 1;
+	}
+	free(req);
+	/* Clients left for the next turn go back on the ready list. */
+	for (cl = again; cl; cl = next) {
+		next = cl->rnext;
+		cl->rnext = s->ready;
+		s->ready = cl;
+	}
+
+	int	store_ok = pd_store_run(s->store, s->cmds, ncmd, s->results) == 0;
+	size_t	ri = 0;
+	const char *ids[64], *tags[64];
+	size_t	nfired = 0;
+
+	for (size_t i = 0; i < npend; i++) {
+		struct pd_plan *plan = s->pending[i].plan;
+
+		for (int c = 0; store_ok && c < plan->ncmd; c++)
+			for (int j = 0; j < s->results[ri + (size_t) c].nids && nfired < 64; j++) {
+				ids[nfired] = s->results[ri + (size_t) c].ids[j];
+				tags[nfired++] = plan->cmd[c].tag;
+			}
+		pd_server_reply(s, &s->pending[i], &s->results[ri], plan->ncmd, store_ok);
+		ri += (size_t) plan->ncmd;
+	}
+	if (nfired)
+		pd_store_index(s->store, s->prefix, now, ids, tags, nfired);
+	for (size_t i = 0; i < npend; i++) {
+		cl = s->pending[i].cl;
+		if (!cl->dead && osm_buf_len(cl->out) > 0)
+			pd_server_flush(s, cl);
+	}
+	/* Closing is last: pending entries may point at a dead client. */
+	for (cl = s->clients; cl; cl = next) {
+		next = cl->next;
+		if (cl->eof && !cl->ready && !cl->dead) {
+			if (osm_buf_len(cl->in) > 0)
+				osm_msg_warn("client %s: disconnected in the middle of a request", cl->name);
+			cl->dead = 1;
+		}
+		if (cl->dead) {
+			if (cl->ready) {
+				/* unlink from the ready list */
+				struct pd_client **pp = &s->ready;
+
+				while (*pp && *pp != cl)
+					pp = &(*pp)->rnext;
+				if (*pp)
+					*pp = cl->rnext;
+			}
+			pd_server_close(s, cl);
+		}
+	}
+	return backlog;
+}
+
+/* pd_server_status - write the status file atomically */
+static void
+pd_server_status(struct pd_server *s)
+{
+	char	tmp[4200];
+	FILE   *fp;
+	struct pd_store_stats st;
+
+	if (s->cfg->status_file == NULL || *s->cfg->status_file == 0)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", s->cfg->status_file);
+	if ((fp = fopen(tmp, "w")) == NULL)
+		return;
+	pd_store_stats(s->store, &st);
+	fprintf(fp, "pid=%ld\nstarted=%lld\nupdated=%lld\nserver=%s\nmode=%s\nfail=%s\nconfig=%s\n"
+		"redis=%s\nredis_up=%d\nredis_outages=%lu\nredis_errors=%lu\nbatches=%lu\n"
+		"requests=%lu\nevents=%lu\ndunno=%lu\nhold=%lu\ndiscard=%lu\nfailed=%lu\n"
+		"reports=%lu\nbad_requests=%lu\nclients=%lu\nclients_total=%lu\nrefused=%lu\n",
+		s->ectx.pid, s->started / 1000, pd_server_wall() / 1000, s->cfg->server_name,
+		s->cfg->monitor ? "monitor" : "enforce", s->cfg->fail_closed ? "closed" : "open",
+		s->cfg->file, s->cfg->redis, st.up, st.outages, st.errors, st.batches,
+		s->st.requests, s->st.events, s->st.dunno, s->st.hold, s->st.discard, s->st.fail,
+		s->st.reports, s->st.bad_requests, s->st.clients, s->st.clients_total, s->st.refused);
+	if (fclose(fp) != 0 || rename(tmp, s->cfg->status_file) != 0)
+		unlink(tmp);
+}
+
+/* pd_server_tick - once a second: timeouts, status, account tables */
+static void
+pd_server_tick(struct pd_server *s)
+{
+	long long now = pd_server_mono();
+	struct pd_client *cl, *next;
+
+	for (cl = s->clients; cl; cl = next) {
+		next = cl->next;
+		if (cl->ready)
+			continue;
+		if (cl->partial_ms && now - cl->partial_ms > s->cfg->request_timeout * 1000LL) {
+			osm_msg_warn("client %s: request not finished within %u s; disconnecting",
+				     cl->name, s->cfg->request_timeout);
+			s->st.bad_requests++;
+			pd_server_close(s, cl);
+		} else if (now - cl->last_ms > s->cfg->idle_timeout * 1000LL)
+			pd_server_close(s, cl);
+	}
+	if (now - s->last_acct_check >= 10000) {
+		s->last_acct_check = now;
+		if (osm_acct_stale(s->acct)) {
+			struct osm_acct *a = osm_acct_load(s->cfg->userdomains, s->cfg->min_uid);
+
+			if (a) {
+				osm_acct_free(s->acct);
+				s->acct = a;
+				pd_server_prefix(s);
+				osm_msg_info("account tables reloaded");
+			}
+		}
+	}
+	/* Reconnect in the background so the first request after an outage is fast. */
+	pd_store_available(s->store);
+	pd_server_status(s);
+	s->last_tick = now;
+}
+
+static void
+pd_server_signal(struct pd_server *s, pd_server_reload_fn *reload)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			struct osm_cfg *nc = reload();
+
+			if (nc == NULL)
+				continue;
+			if (nc->nlisten != s->cfg->nlisten || strcmp(nc->user ? nc->user : "", s->cfg->user ? s->cfg->user : ""))
+				osm_msg_warn("listen and user changes take effect at the next restart");
+			struct osm_acct *a = osm_acct_load(nc->userdomains, nc->min_uid);
+
+			if (a == NULL) {
+				osm_msg_warn("reload: cannot load account tables; keeping the old configuration");
+				osm_cfg_free(nc);
+				continue;
+			}
+			osm_acct_free(s->acct);
+			s->acct = a;
+			pd_store_config(s->store, nc);
+			osm_cfg_free(s->cfg);
+			s->cfg = nc;
+			pd_server_prefix(s);
+			osm_msg_info("configuration %s reloaded", nc->file);
+		} else {
+			osm_msg_info("signal %u: exiting", si.ssi_signo);
+			s->quit = 1;
+		}
+	}
+}
+
+void
+pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
+{
+	struct epoll_event evs[256];
+	int	backlog = 0;
+
+	pd_store_available(s->store);
+	pd_server_status(s);
+	s->last_tick = pd_server_mono();
+	while (!s->quit) {
+		int	n = epoll_wait(s->epfd, evs, 256, backlog ? 0 : 1000);
+
+		if (n < 0 && errno != EINTR)
+			osm_msg_fatal("epoll_wait: %m");
+		for (int i = 0; i < n; i++) {
+			enum pd_server_kind *kind = evs[i].data.ptr;
+
+			if (*kind == PD_KIND_LISTENER)
+				pd_server_accept(s, evs[i].data.ptr);
+			else if (*kind == PD_KIND_SIGNAL)
+				pd_server_signal(s, reload);
+			else {
+				struct pd_client *cl = evs[i].data.ptr;
+
+				if (evs[i].events & EPOLLOUT)
+					pd_server_flush(s, cl);
+				if (!cl->eof && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
+					pd_server_read(s, cl);
+				if (cl->dead)
+					pd_server_mark_ready(s, cl);
+			}
+		}
+		backlog = s->ready ? pd_server_turn(s) : 0;
+		if (pd_server_mono() - s->last_tick >= 1000)
+			pd_server_tick(s);
+	}
+	pd_server_status(s);
+}
+
+void
+pd_server_free(struct pd_server *s)
+{
+	if (s == NULL)
+		return;
+	while (s->clients)
+		pd_server_close(s, s->clients);
+	for (int i = 0; i < s->nlisteners; i++) {
+		close(s->listeners[i].fd);
+		if (s->cfg->listen[i].kind == OSM_LISTEN_UNIX)
+			unlink(s->cfg->listen[i].path);
+	}
+	for (int i = 0; i < PD_SERVER_MAX_BATCH; i++)
+		pd_plan_free(s->plans[i]);
+	close(s->sigfd);
+	close(s->epfd);
+	pd_store_free(s->store);
+	osm_acct_free(s->acct);
+	osm_cfg_free(s->cfg);
+	free(s);
+}

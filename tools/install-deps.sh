@@ -1,0 +1,33 @@
+#!/bin/sh
+# install-deps.sh - install what osm needs to build, test and benchmark.
+#
+# Debian 12 / Ubuntu: apt-get (run as root).
+# AlmaLinux / CloudLinux 8-9 (cPanel's platforms), the equivalent is:
+#   dnf install -y epel-release && dnf config-manager --set-enabled crb
+#   dnf install -y gcc make autoconf automake libtool pkgconf-pkg-config \
+#       hiredis-devel redis libyaml-devel pcre2-devel libxml2-devel \
+#       libpcap-devel libcmocka-devel jansson-devel clang compiler-rt
+set -eu
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "install-deps.sh: no apt-get; see the dnf list at the top of this script" >&2
+	exit 1
+fi
+pkgs="build-essential autoconf automake libtool pkg-config
+      libhiredis-dev redis-server libyaml-dev libpcre2-dev libxml2-dev
+      libpcap-dev libcmocka-dev libjansson-dev
+      clang libclang-rt-14-dev python3"
+if [ "${1:-}" = "--bench" ]; then
+	pkgs="$pkgs postfwd policyd-rate-limit"
+fi
+missing=""
+for p in $pkgs; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+fi
+# Debian starts redis-server from its package; osm's tests and demo run
+# their own instances on private sockets and never use that one.
