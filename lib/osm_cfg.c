@@ -49,6 +49,7 @@ struct osm_cfg_ld {
 	struct osm_buf *errs;
 	int	nerr;
 	struct osm_cfg *cfg;
+	int	listen_items;		/* entries seen in listen:, valid or not */
 };
 
 /* osm_cfg_err - record "file:line:col: message" for a node */
@@ -94,9 +95,23 @@ osm_cfg_scalar(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *what)
 	return (const char *) n->data.scalar.value;
 }
 
+/* osm_cfg_is_null - "key:" with nothing after it (or ~ / null) */
+static int
+osm_cfg_is_null(const yaml_node_t *n)
+{
+	const char *v;
+
+	if (n == NULL || n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	v = (const char *) n->data.scalar.value;
+	return *v == 0 || !strcmp(v, "~") || !strcmp(v, "null");
+}
+
 static int
 osm_cfg_is_map(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *what)
 {
+	if (osm_cfg_is_null(n))
+		return 0;			/* an empty section */
 	if (n == NULL || n->type != YAML_MAPPING_NODE) {
 		osm_cfg_err(ld, n, "%s: expected a mapping (key: value lines)", what);
 		return 0;
@@ -107,6 +122,8 @@ osm_cfg_is_map(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *what)
 static int
 osm_cfg_is_list(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *what)
 {
+	if (osm_cfg_is_null(n))
+		return 0;
 	if (n == NULL || n->type != YAML_SEQUENCE_NODE) {
 		osm_cfg_err(ld, n, "%s: expected a list", what);
 		return 0;
@@ -279,6 +296,7 @@ osm_cfg_listen(struct osm_cfg_ld *ld, const yaml_node_t *list)
 		const char *s = osm_cfg_scalar(ld, v, "listen");
 		struct osm_listen *l;
 
+		ld->listen_items++;
 		if (s == NULL)
 			continue;
 		if (ld->cfg->nlisten == OSM_MAX_LISTEN) {
@@ -707,9 +725,12 @@ osm_cfg_triggers(struct osm_cfg_ld *ld, const yaml_node_t *map)
 	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "triggers") {
 		if (!strcmp(key, "default")) {
 			struct osm_trigset ts;
+			int	before = ld->nerr;
 
 			memset(&ts, 0, sizeof(ts));
 			osm_cfg_trigset(ld, v, "triggers.default", &ts);
+			if (ld->nerr != before)
+				continue;	/* no follow-on errors from a bad value */
 			/* Defaults given in the file replace the built-in ones per field. */
 			for (int e = 0; e < OSM_EV_COUNT; e++) {
 				struct osm_trig *d = &c->defaults.ev[e], *o = &ts.ev[e];
@@ -887,7 +908,7 @@ osm_cfg_root(struct osm_cfg_ld *ld, const yaml_node_t *root)
 			}
 		}
 	}
-	if (c->nlisten == 0)
+	if (c->nlisten == 0 && ld->listen_items == 0)
 		osm_cfg_err(ld, root, "listen: at least one socket is needed");
 	if (c->max_line > c->max_request)
 		osm_cfg_err(ld, root, "limits: max_line is larger than max_request");

@@ -1,0 +1,60 @@
+#!/bin/sh
+# t_reload: -t reports every problem as file:line:column; SIGHUP with a
+# broken config keeps the old one; SIGHUP with a good one applies it.
+tid="reload"
+. "$top_srcdir/tests/lib.sh"
+cat > "$T/extra.yaml" <<'EOC'
+triggers:
+  default:
+    logline: { events: 3, seconds: 60, actions: [store, hold] }
+    logline:subject: { enabled: false }
+EOC
+write_config "$T/extra.yaml"
+"$PD" -t -c "$CONF" > "$T/t.out" 2>&1 || fail "-t on a good config: $(cat "$T/t.out")"
+expect_grep "configuration OK" "$T/t.out" "-t says OK"
+
+cat > "$T/bad.yaml" <<'EOC'
+mode: sometimes
+triggers:
+  default:
+    logline: { events: -1, seconds: 60 }
+  accounts:
+    bob:
+      logline: { actions: [store, explode] }
+ignore:
+  ips: [10.0.0.1/33]
+  paths: ["(unclosed"]
+colour: blue
+EOC
+"$PD" -t -c "$T/bad.yaml" > "$T/bad.out" 2>&1 && fail "-t accepted a broken config"
+expect_grep "bad.yaml:1:7: mode: expected enforce or monitor, not 'sometimes'" "$T/bad.out" "mode error"
+expect_grep "bad.yaml:4:24: triggers.default.logline: '-1' is not a whole number" "$T/bad.out" "events error"
+expect_grep "bad.yaml:7:35: triggers.accounts.bob.logline: unknown action 'explode'" "$T/bad.out" "action error"
+expect_grep "bad.yaml:9:9: ignore.ips: '10.0.0.1/33': bad prefix length" "$T/bad.out" "cidr error"
+expect_grep "bad.yaml:10:11: ignore.paths: bad pattern '(unclosed'" "$T/bad.out" "pcre error"
+expect_grep "bad.yaml:11:1: unknown key 'colour'" "$T/bad.out" "unknown key"
+expect_eq "$(wc -l < "$T/bad.out")" 6 "one line per problem"
+printf 'mode: [unclosed\n' > "$T/syntax.yaml"
+"$PD" -t -c "$T/syntax.yaml" > "$T/syn.out" 2>&1 && fail "-t accepted a syntax error"
+grep -q "^$T/syntax.yaml:2:1: " "$T/syn.out" || fail "syntax error position: $(cat "$T/syn.out")"
+
+start_redis
+start_policyd
+cp "$CONF" "$T/good.yaml"
+cat "$T/bad.yaml" >> "$CONF"
+kill -HUP "$PD_PID"
+sleep 0.3
+kill -0 "$PD_PID" || fail "daemon died on a broken reload"
+expect_grep "reload failed; the running configuration stays in force" "$T/pd.log" "broken reload logged"
+expect_grep "unknown action 'explode'" "$T/pd.log" "reload logs the error"
+burst 5 source=exim account=bob > "$T/out1"
+expect_eq "$(grep -c '^action=HOLD' "$T/out1")" 2 "old trigger (3) still in force"
+
+# A good config with a higher level for frank applies.
+sed 's/events: 3,/events: 6,/' "$T/good.yaml" > "$CONF"
+osmctl reload > /dev/null || fail "osmctl reload"
+sleep 0.3
+expect_grep "reloaded" "$T/pd.log" "reload logged"
+burst 7 source=exim account=frank > "$T/out2"
+expect_eq "$(grep -c '^action=DUNNO$' "$T/out2")" 6 "new trigger (6) in force"
+pass

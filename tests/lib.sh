@@ -1,0 +1,125 @@
+# lib.sh - shared helpers for the integration tests (sourced).
+#
+# Each test gets a private directory, its own redis-server on a unix
+# socket and its own osm-policyd; everything is stopped and removed on
+# exit (trap).  Helpers: start_redis, stop_redis, write_config,
+# start_policyd, stop_policyd, ask (one request), burst, fail, pass,
+# expect_eq, expect_grep, osmctl, rcli.  Set tid= for messages.
+set -u
+: "${top_builddir:?}" "${top_srcdir:?}"
+PD="$top_builddir/policyd/osm-policyd"
+CTL="$top_builddir/policyd/osmctl"
+PCLIENT="$top_builddir/tests/tools/pclient"
+T=$(mktemp -d /tmp/osm-test.XXXXXX)
+chmod 755 "$T"
+REDIS_SOCK="$T/redis.sock"
+PD_SOCK="$T/policyd.sock"
+CONF="$T/osm.yaml"
+PD_PID=""
+RUN_USER=""
+if [ "$(id -u)" = 0 ]; then RUN_USER=nobody; chown nobody "$T"; fi
+
+cleanup() {
+	[ -n "$PD_PID" ] && kill "$PD_PID" 2>/dev/null && wait "$PD_PID" 2>/dev/null
+	[ -f "$T/redis.pid" ] && kill -CONT "$(cat "$T/redis.pid")" 2>/dev/null
+	[ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null
+	sleep 0.1
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+fail() {
+	echo "FAIL: ${tid:-?}: $*" >&2
+	if [ -f "$T/pd.log" ]; then echo "--- osm-policyd log:" >&2; tail -30 "$T/pd.log" >&2; fi
+	exit 1
+}
+
+pass() {
+	echo "ok: ${tid:-?}"
+}
+
+wait_for() {	# wait_for FILE-TEST PATH
+	for _ in $(seq 1 100); do
+		test "$1" "$2" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+start_redis() {
+	rm -f "$REDIS_SOCK"
+	redis-server --port 0 --unixsocket "$REDIS_SOCK" --unixsocketperm 777 \
+		--save '' --appendonly no --daemonize yes --dir "$T" \
+		--pidfile "$T/redis.pid" --logfile "$T/redis.log" >/dev/null ||
+		fail "cannot start redis-server"
+	wait_for -S "$REDIS_SOCK" || fail "redis-server did not create its socket"
+}
+
+stop_redis() {
+	kill "$(cat "$T/redis.pid")"
+	for _ in $(seq 1 100); do
+		[ -S "$REDIS_SOCK" ] || break
+		sleep 0.05
+	done
+	rm -f "$T/redis.pid"
+}
+
+rcli() {
+	redis-cli -s "$REDIS_SOCK" "$@"
+}
+
+# write_config [EXTRA-YAML-FILE]: a base config plus extra top-level keys
+write_config() {
+	cat > "$CONF" <<EOC
+server_name: test
+listen:
+  - unix:$PD_SOCK
+user: "$RUN_USER"
+pid_file: $T/osm-policyd.pid
+status_file: $T/status
+userdomains: $T/userdomains
+redis:
+  address: unix:$REDIS_SOCK
+  prefix: "osm:"
+  timeout_ms: 200
+EOC
+	if [ $# -gt 0 ]; then cat "$1" >> "$CONF"; fi
+}
+
+start_policyd() {
+	rm -f "$PD_SOCK"
+	"$PD" -f -c "$CONF" >>"$T/pd.log" 2>&1 &
+	PD_PID=$!
+	wait_for -S "$PD_SOCK" || fail "osm-policyd did not create its socket"
+}
+
+stop_policyd() {
+	kill "$PD_PID" 2>/dev/null
+	wait "$PD_PID"
+	rc=$?
+	PD_PID=""
+	return $rc
+}
+
+# ask ATTR=VALUE...: one request over a new connection; prints the action
+ask() {
+	"$PCLIENT" -T 3000 "unix:$PD_SOCK" request=smtpd_access_policy "$@"
+}
+
+# burst N ATTR=VALUE...: N requests over one connection
+burst() {
+	n=$1; shift
+	"$PCLIENT" -T 3000 -n "$n" "unix:$PD_SOCK" request=smtpd_access_policy "$@"
+}
+
+osmctl() {
+	"$CTL" -c "$CONF" "$@"
+}
+
+expect_eq() {	# expect_eq GOT WANT WHAT
+	[ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"
+}
+
+expect_grep() {	# expect_grep PATTERN FILE WHAT
+	grep -q -- "$1" "$2" || fail "$3: '$1' not found in $(cat "$2")"
+}

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_window - the sliding-window logic (pd_window.lua via pd_event and
+ * pd_store) against a real redis-server, with the clock under test
+ * control: events exceeding the level fire one report and are consumed;
+ * events older than the interval drop out; windows are independent;
+ * verdicts expire; monitor mode decides but never holds.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "osm_acct.h"
+#include "osm_cfg.h"
+#include "osm_proto.h"
+#include "osm_redis.h"
+#include "pd_event.h"
+#include "pd_store.h"
+#include "redis_fixture.h"
+
+static const char *addr;
+static struct osm_acct *tables;
+static redisContext *rc;
+
+static int
+setup(void **state)
+{
+	char	err[128];
+
+	(void) state;
+	if ((addr = redis_fixture_start()) == NULL)
+		return -1;
+	tables = osm_acct_load(NULL, 0);
+	rc = osm_redis_connect(addr, 1000, err, sizeof(err));
+	return tables && rc ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void) state;
+	redisFree(rc);
+	osm_acct_free(tables);
+	redis_fixture_stop();
+	return 0;
+}
+
+struct win_env {
+	struct osm_cfg *cfg;
+	struct pd_store *store;
+	struct pd_event_ctx ctx;
+	struct pd_plan *plan;
+};
+
+static void
+env_open(struct win_env *e, const char *yaml_triggers)
+{
+	char	yaml[2048];
+
+	snprintf(yaml, sizeof(yaml), "server_name: w\nredis: {address: \"%s\"}\n%s", addr, yaml_triggers);
+	e->cfg = osm_cfg_load_mem("t.yaml", yaml, strlen(yaml), NULL);
+	assert_non_null(e->cfg);
+	e->store = pd_store_new(e->cfg);
+	e->plan = pd_plan_new();
+	memset(&e->ctx, 0, sizeof(e->ctx));
+	e->ctx.cfg = e->cfg;
+	e->ctx.acct = tables;
+	e->ctx.prefix = "osm:w:";
+}
+
+static void
+env_close(struct win_env *e)
+{
+	pd_store_free(e->store);
+	pd_plan_free(e->plan);
+	osm_cfg_free(e->cfg);
+}
+
+/* send - one event for ACCOUNT at time T ms; returns the verdict, sets *nids */
+static const char *
+send_at(struct win_env *e, const char *account, long long t, int *nids)
+{
+	static struct pd_store_result res[2];
+	char	text[256];
+	struct osm_proto_req *req = malloc(sizeof(*req));
+	struct osm_proto_limits lim = {2048, 100, 16384};
+	struct pd_cmd *cmds[2];
+	const char *why;
+	size_t	used;
+
+	snprintf(text, sizeof(text), "request=smtpd_access_policy\nsource=exim\naccount=%s\n\n", account);
+	assert_int_equal(osm_proto_parse(text, strlen(text), &lim, req, &used, &why), OSM_PROTO_OK);
+	assert_int_equal(pd_event_plan(&e->ctx, req, t, e->plan, &why), 0);
+	free(req);
+	for (int i = 0; i < e->plan->ncmd; i++)
+		cmds[i] = &e->plan->cmd[i];
+	assert_int_equal(pd_store_run(e->store, cmds, (size_t) e->plan->ncmd, res), 0);
+	assert_true(res[0].ok);
+	*nids = res[0].nids;
+	return res[0].verdict;
+}
+
+static long long
+zcard(const char *key)
+{
+	redisReply *r = redisCommand(rc, "ZCARD %s", key);
+	long long n = r->integer;
+
+	freeReplyObject(r);
+	return n;
+}
+
+static long long
+report_count(const char *account, const char *id_field_want)
+{
+	redisReply *r = redisCommand(rc, "KEYS osm:w:{%s}:report:*", account);
+	long long n = (long long) r->elements;
+
+	if (id_field_want && n == 1) {
+		redisReply *h = redisCommand(rc, "HGET %s count", r->element[0]->str);
+
+		assert_string_equal(h->str, id_field_want);
+		freeReplyObject(h);
+	}
+	freeReplyObject(r);
+	return n;
+}
+
+static void
+test_exceed_and_consume(void **state)
+{
+	struct win_env e;
+	int	nids;
+
+	(void) state;
+	env_open(&e, "triggers: {default: {logline: {events: 3, seconds: 10, actions: [store, hold]}}}\n");
+	for (int i = 0; i < 3; i++) {
+		assert_string_equal(send_at(&e, "a1", 1000000 + i, &nids), "");
+		assert_int_equal(nids, 0);
+	}
+	assert_int_equal(zcard("osm:w:{a1}:w:logline:a1:10"), 3);
+	/* the 4th exceeds 3: one report with all 4, window consumed, held */
+	assert_true(strncmp(send_at(&e, "a1", 1000003, &nids), "HOLD account:a1 ", 16) == 0);
+	assert_int_equal(nids, 1);
+	assert_int_equal(report_count("a1", "4"), 1);
+	assert_int_equal(zcard("osm:w:{a1}:w:logline:a1:10"), 0);
+	/* held: answered HOLD, not counted, no new report */
+	assert_true(strncmp(send_at(&e, "a1", 1000004, &nids), "HOLD", 4) == 0);
+	assert_int_equal(zcard("osm:w:{a1}:w:logline:a1:10"), 0);
+	assert_int_equal(report_count("a1", NULL), 1);
+	env_close(&e);
+}
+
+static void
+test_expiry(void **state)
+{
+	struct win_env e;
+	int	nids;
+
+	(void) state;
+	env_open(&e, "triggers: {default: {logline: {events: 3, seconds: 10}}}\n");
+	send_at(&e, "a2", 0 + 5000000, &nids);
+	send_at(&e, "a2", 1000 + 5000000, &nids);
+	send_at(&e, "a2", 2000 + 5000000, &nids);
+	/* exactly one interval after the first event, it has dropped out */
+	send_at(&e, "a2", 10000 + 5000000, &nids);
+	assert_int_equal(nids, 0);
+	assert_int_equal(zcard("osm:w:{a2}:w:logline:a2:10"), 3);
+	/* one more within the interval of the other three: 4 > 3 */
+	send_at(&e, "a2", 10001 + 5000000, &nids);
+	assert_int_equal(nids, 1);
+	assert_int_equal(report_count("a2", "4"), 1);
+	/* store only: no verdict */
+	assert_string_equal(send_at(&e, "a2", 10002 + 5000000, &nids), "");
+	env_close(&e);
+}
+
+static void
+test_two_windows(void **state)
+{
+	struct win_env e;
+	int	nids, fired = 0;
+
+	(void) state;
+	env_open(&e, "triggers: {default: {logline: {windows: [{events: 2, seconds: 1}, {events: 4, seconds: 100}]}}}\n");
+	send_at(&e, "a3", 9000000, &nids);
+	send_at(&e, "a3", 9000010, &nids);
+	send_at(&e, "a3", 9000020, &nids);		/* 3 > 2 in 1 s */
+	fired += nids;
+	assert_int_equal(fired, 1);
+	assert_int_equal(zcard("osm:w:{a3}:w:logline:a3:1"), 0);
+	assert_int_equal(zcard("osm:w:{a3}:w:logline:a3:100"), 3);
+	send_at(&e, "a3", 9002000, &nids);		/* 1 in 1 s, 4 in 100 s */
+	assert_int_equal(nids, 0);
+	send_at(&e, "a3", 9003000, &nids);		/* 5 > 4 in 100 s */
+	assert_int_equal(nids, 1);
+	assert_int_equal(zcard("osm:w:{a3}:w:logline:a3:100"), 0);
+	assert_int_equal(zcard("osm:w:{a3}:w:logline:a3:1"), 1);
+	assert_int_equal(report_count("a3", NULL), 2);
+	env_close(&e);
+}
+
+static void
+test_verdict_expiry_and_discard(void **state)
+{
+	struct win_env e;
+	int	nids;
+
+	(void) state;
+	env_open(&e, "verdict_expiry: 2\ntriggers: {default: {logline: {events: 1, seconds: 60, actions: [discard]}}}\n");
+	send_at(&e, "a4", 7000000, &nids);
+	assert_true(strncmp(send_at(&e, "a4", 7000001, &nids), "DISCARD account:a4", 18) == 0);
+	assert_true(strncmp(send_at(&e, "a4", 7001999, &nids), "DISCARD", 7) == 0);
+	/* two seconds after the report the verdict has expired */
+	assert_string_equal(send_at(&e, "a4", 7002002, &nids), "");
+	env_close(&e);
+}
+
+static void
+test_monitor(void **state)
+{
+	struct win_env e;
+	int	nids;
+
+	(void) state;
+	env_open(&e, "mode: monitor\ntriggers: {default: {logline: {events: 1, seconds: 60, actions: [hold]}}}\n");
+	send_at(&e, "a5", 8000000, &nids);
+	assert_string_equal(send_at(&e, "a5", 8000001, &nids), "");
+	assert_int_equal(nids, 1);
+	redisReply *r = redisCommand(rc, "EXISTS osm:w:{a5}:verdict");
+
+	assert_int_equal(r->integer, 0);
+	freeReplyObject(r);
+	env_close(&e);
+}
+
+static void
+test_noscript_reload(void **state)
+{
+	struct win_env e;
+	int	nids;
+
+	(void) state;
+	env_open(&e, "triggers: {default: {logline: {events: 5, seconds: 60}}}\n");
+	send_at(&e, "a6", 6000000, &nids);
+	freeReplyObject(redisCommand(rc, "SCRIPT FLUSH"));
+	send_at(&e, "a6", 6000001, &nids);
+	assert_int_equal(zcard("osm:w:{a6}:w:logline:a6:60"), 2);
+	env_close(&e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exceed_and_consume),
+		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_two_windows),
+		cmocka_unit_test(test_verdict_expiry_and_discard),
+		cmocka_unit_test(test_monitor),
+		cmocka_unit_test(test_noscript_reload),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
