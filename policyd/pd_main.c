@@ -206,16 +206,17 @@ main(int argc, char **argv)
 	}
 	if ((cfg = pd_main_load()) == NULL)
 		osm_msg_fatal("%s: cannot start without a valid configuration", pd_main_file);
-	if (!foreground) {
-		pd_main_daemonize();
-		osm_msg_syslog_init("osm-policyd", LOG_MAIL);
-	}
 	for (int i = 0; i < cfg->nlisten; i++)
 		if (cfg->listen[i].kind == OSM_LISTEN_UNIX)
 			pd_main_rundir(cfg->listen[i].path, cfg);
 	pd_main_rundir(cfg->pid_file, cfg);
 	pd_main_rundir(cfg->status_file, cfg);
+	/* Listeners first, so a busy port fails on the terminal, not in syslog. */
 	srv = pd_server_new(cfg);
+	if (!foreground) {
+		pd_main_daemonize();
+		osm_msg_syslog_init("osm-policyd", LOG_MAIL);
+	}
 	pd_main_pidfile(cfg);
 	pd_main_drop(cfg);
 	osm_msg_info("started: server %s, %d listener(s), redis %s, mode %s", cfg->server_name,

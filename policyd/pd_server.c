@@ -228,7 +228,6 @@ pd_server_new(struct osm_cfg *cfg)
 		osm_msg_fatal("cannot load account tables");
 	if ((s->store = pd_store_new(cfg)) == NULL)
 		osm_msg_fatal("out of memory");
-	s->ectx.pid = (long) getpid();
 	s->ectx.seq = (unsigned long) pd_server_wall();
 	pd_server_prefix(s);
 	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
@@ -695,6 +694,7 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 	struct epoll_event evs[256];
 	int	backlog = 0;
 
+	s->ectx.pid = (long) getpid();		/* after any daemonizing fork */
 	pd_store_available(s->store);
 	pd_server_status(s);
 	s->last_tick = pd_server_mono();
