@@ -291,6 +291,12 @@ osm_cfg_listen(struct osm_cfg_ld *ld, const yaml_node_t *list)
 
 	if (!osm_cfg_is_list(ld, list, "listen"))
 		return;
+	/* The file's list replaces the default one. */
+	for (int i = 0; i < OSM_MAX_LISTEN; i++) {
+		free(ld->cfg->listen[i].path);
+		free(ld->cfg->listen[i].host);
+	}
+	memset(ld->cfg->listen, 0, sizeof(ld->cfg->listen));
 	ld->cfg->nlisten = 0;
 	OSM_CFG_FOREACH_ITEM(ld, list, v) {
 		const char *s = osm_cfg_scalar(ld, v, "listen");
