@@ -104,6 +104,7 @@ struct pd_server {
 	struct pd_pending pending[PD_SERVER_MAX_BATCH];
 	struct pd_cmd *cmds[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
 	struct pd_store_result results[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
+	struct osm_proto_req req;		/* the request being planned */
 	struct pd_server_stats st;
 	long long started;
 	long long last_tick;
@@ -480,14 +481,12 @@ static int
 pd_server_turn(struct pd_server *s)
 {
 	struct osm_proto_limits lim = {s->cfg->max_line, s->cfg->max_attrs, s->cfg->max_request};
-	struct osm_proto_req *req = malloc(sizeof(*req));
+	struct osm_proto_req *req = &s->req;
 	struct pd_client *cl, *next, *again = NULL;
 	size_t	npend = 0, ncmd = 0;
 	long long now = pd_server_wall(), mono = pd_server_mono();
 	int	backlog = 0;
 
-	if (req == NULL)
-		return 0;
 	for (cl = s->ready, s->ready = NULL; cl; cl = next) {
 		int	handled = 0;
 
@@ -534,7 +533,6 @@ pd_server_turn(struct pd_server *s)
 		if (npend == PD_SERVER_MAX_BATCH && !cl->ready && osm_buf_len(cl->in) > 0 && !cl->dead)
 			cl->rnext = again, again = cl, cl->ready = 1, backlog = 1;
 	}
-	free(req);
 	/* Clients left for the next turn go back on the ready list. */
 	for (cl = again; cl; cl = next) {
 		next = cl->rnext;

@@ -48,8 +48,12 @@ pd_store_now(void)
 
 /* pd_store_down - drop the context; log only the first failure of an outage */
 static void
-pd_store_down(struct pd_store *s, const char *why)
+pd_store_down(struct pd_store *s, const char *reason)
 {
+	char	why[128];
+
+	/* reason may point into s->rc, which is about to go */
+	snprintf(why, sizeof(why), "%s", reason);
 	if (s->rc) {
 		redisFree(s->rc);
 		s->rc = NULL;

@@ -1,0 +1,125 @@
+#!/bin/sh
+# run.sh - osm-policyd against postfwd1, postfwd2 and policyd-rate-limit,
+# all in the same run on this machine, with osm-loadgen.
+#
+#   sh bench/run.sh [SECONDS]        (as root; default 3 s per measurement)
+#
+# Every server gets the same rate limit per SASL user (1,000,000 per 60 s,
+# so nothing triggers and every request takes the counting path) and the
+# same Postfix END-OF-MESSAGE request.  osm-policyd keeps every counter in
+# a real redis-server (unix socket); policyd-rate-limit uses its fastest
+# mode, sqlite in memory.  Concurrency 1, 8, 64; 1 and 10,000 keys.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-3}
+B="$top/build-bench"
+W=$(mktemp -d /tmp/osm-bench.XXXXXX)
+chmod 755 "$W"
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	[ -f "$W/redis.pid" ] && kill "$(cat "$W/redis.pid")" 2>/dev/null
+	sleep 0.5
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+sh "$top/tools/install-deps.sh" --bench >/dev/null
+cd "$top"
+[ -x configure ] || autoreconf -fi >/dev/null 2>&1
+mkdir -p "$B"
+cd "$B"
+[ -f Makefile ] || "$top/configure" -q CFLAGS="-O2 -g"
+make -s -j2 policyd/osm-policyd bench/osm-loadgen >/dev/null
+LG="$B/bench/osm-loadgen"
+
+redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
+	--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log"
+sleep 0.5
+cat > "$W/osm.yaml" <<EOC
+server_name: bench
+listen: [ "unix:$W/osm.sock", "inet:127.0.0.1:10031" ]
+user: nobody
+pid_file: $W/osm.pid
+status_file: $W/osm.status
+redis: { address: "unix:$W/redis.sock" }
+triggers:
+  default:
+    logline: { events: 1000000, seconds: 60, actions: [store, hold] }
+    logline:subject: { enabled: false }
+EOC
+chown nobody "$W"
+"$B/policyd/osm-policyd" -f -c "$W/osm.yaml" 2>"$W/osm.log" &
+pids="$pids $!"
+
+cat > "$W/postfwd.cf" <<'EOC'
+id=RATE; sasl_username=~/./; action=rate(sasl_username/1000000/60/450 4.7.1 rate limit exceeded)
+id=DEFAULT; action=dunno
+EOC
+postfwd1 --file "$W/postfwd.cf" --interface 127.0.0.1 --port 10041 --user nobody --group nogroup \
+	--nodaemon --noidlestats --pidfile "$W/postfwd1.pid" >/dev/null 2>&1 &
+pids="$pids $!"
+postfwd2 --file "$W/postfwd.cf" --interface 127.0.0.1 --port 10042 --user nobody --group nogroup \
+	--nodaemon --noidlestats --pidfile "$W/postfwd2.pid" --cache_socket "unix::$W/postfwd2.cache" \
+	>/dev/null 2>&1 &
+pids="$pids $!"
+
+cat > "$W/prl.yaml" <<EOC
+debug: False
+user: "nobody"
+group: "nogroup"
+pidfile: "$W/prl.pid"
+sqlite_config: { database: ":memory:" }
+backend: 0
+SOCKET: ["127.0.0.1", 10043]
+limits: [[1000000, 60]]
+limits_by_id: {}
+limit_by_sasl: True
+limit_by_sender: False
+limit_by_ip: False
+limited_networks: []
+success_action: "dunno"
+fail_action: "defer_if_permit Rate limit reach, retry later"
+db_error_action: "dunno"
+report: False
+delay_to_close: 300
+EOC
+policyd-rate-limit --file "$W/prl.yaml" >"$W/prl.log" 2>&1 &
+pids="$pids $!"
+sleep 3
+
+run() {	# run NAME ADDRESS CONNS KEYS -> prints the loadgen line, returns rate
+	"$LG" -c "$3" -k "$4" -d "$secs" -s postfix "$2" > "$W/lg.out" 2>&1 || true
+	rate=$(sed -n 's/.* rate=\([0-9]*\)\/s.*/\1/p' "$W/lg.out")
+	p50=$(sed -n 's/.* p50=\([0-9.]*ms\).*/\1/p' "$W/lg.out")
+	p99=$(sed -n 's/.* p99=\([0-9.]*ms\).*/\1/p' "$W/lg.out")
+	other=$(sed -n 's/.* other=\([0-9]*\).*/\1/p' "$W/lg.out")
+	printf '%-22s c=%-3s k=%-6s %8s/s  p50 %9s  p99 %9s  non-DUNNO %s\n' "$1" "$3" "$4" \
+		"${rate:-FAIL}" "${p50:--}" "${p99:--}" "${other:--}"
+	echo "$1 $3 $4 ${rate:-0}" >> "$W/results"
+}
+
+echo "osm-policyd bench, $(nproc) cores, ${secs}s per run, $(date -u +%Y-%m-%dT%H:%MZ)"
+for k in 1 10000; do
+	for c in 1 8 64; do
+		run "osm-policyd unix" "unix:$W/osm.sock" $c $k
+		run "osm-policyd tcp" "inet:127.0.0.1:10031" $c $k
+		run "postfwd1 tcp" "inet:127.0.0.1:10041" $c $k
+		run "postfwd2 tcp" "inet:127.0.0.1:10042" $c $k
+		run "policyd-rate-limit tcp" "inet:127.0.0.1:10043" $c $k
+	done
+done
+echo
+echo "ratios: osm-policyd (unix / tcp) against the fastest peer in the same configuration"
+for k in 1 10000; do
+	for c in 1 8 64; do
+		ou=$(awk -v c=$c -v k=$k '$1=="osm-policyd" && $2=="unix" && $3==c && $4==k {print $5}' "$W/results")
+		ot=$(awk -v c=$c -v k=$k '$1=="osm-policyd" && $2=="tcp" && $3==c && $4==k {print $5}' "$W/results")
+		best=$(awk -v c=$c -v k=$k '$1!="osm-policyd" && $(NF-2)==c && $(NF-1)==k {print $NF, $1}' "$W/results" | sort -n | tail -1)
+		br=${best%% *}; bn=${best#* }
+		printf 'c=%-3s k=%-6s fastest peer %-20s %8s/s  osm unix %6s x  osm tcp %6s x\n' $c $k "$bn" "$br" \
+			"$(awk -v a="$ou" -v b="$br" 'BEGIN{ if (b>0) printf "%.1f", a/b; else print "-" }')" \
+			"$(awk -v a="$ot" -v b="$br" 'BEGIN{ if (b>0) printf "%.1f", a/b; else print "-" }')"
+	done
+done
+echo "redis keys after the run: $(redis-cli -s "$W/redis.sock" DBSIZE)"
