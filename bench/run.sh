@@ -18,6 +18,10 @@ chmod 755 "$W"
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for f in "$W/postfwd1.pid" "$W/postfwd2.pid" "$W/prl.pid"; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	pkill -f "postfwd.*$W" 2>/dev/null || true
 	[ -f "$W/redis.pid" ] && kill "$(cat "$W/redis.pid")" 2>/dev/null
 	sleep 0.5
 	rm -rf "$W"
@@ -56,20 +60,20 @@ cat > "$W/postfwd.cf" <<'EOC'
 id=RATE; sasl_username=~/./; action=rate(sasl_username/1000000/60/450 4.7.1 rate limit exceeded)
 id=DEFAULT; action=dunno
 EOC
+# postfwd runs as a daemon (without -d it reads requests on stdin).
 postfwd1 --file "$W/postfwd.cf" --interface 127.0.0.1 --port 10041 --user nobody --group nogroup \
-	--nodaemon --noidlestats --pidfile "$W/postfwd1.pid" >/dev/null 2>&1 &
-pids="$pids $!"
+	--daemon --noidlestats --pidfile "$W/postfwd1.pid" >/dev/null 2>&1
 postfwd2 --file "$W/postfwd.cf" --interface 127.0.0.1 --port 10042 --user nobody --group nogroup \
-	--nodaemon --noidlestats --pidfile "$W/postfwd2.pid" --cache_socket "unix::$W/postfwd2.cache" \
-	>/dev/null 2>&1 &
-pids="$pids $!"
+	--daemon --noidlestats --pidfile "$W/postfwd2.pid" --cache_socket "unix::$W/postfwd2.cache" \
+	>/dev/null 2>&1
 
 cat > "$W/prl.yaml" <<EOC
 debug: False
 user: "nobody"
 group: "nogroup"
 pidfile: "$W/prl.pid"
-sqlite_config: { database: ":memory:" }
+# its in-memory mode: a shared-cache sqlite memory database
+sqlite_config: { database: "file:/osmbench?mode=memory&cache=shared", uri: True }
 backend: 0
 SOCKET: ["127.0.0.1", 10043]
 limits: [[1000000, 60]]
@@ -84,7 +88,7 @@ db_error_action: "dunno"
 report: False
 delay_to_close: 300
 EOC
-policyd-rate-limit --file "$W/prl.yaml" >"$W/prl.log" 2>&1 &
+(cd "$W" && policyd-rate-limit --file "$W/prl.yaml" >"$W/prl.log" 2>&1) &
 pids="$pids $!"
 sleep 3
 

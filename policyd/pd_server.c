@@ -219,9 +219,6 @@ struct pd_server *
 pd_server_new(struct osm_cfg *cfg)
 {
 	struct pd_server *s;
-	sigset_t mask;
-	static enum pd_server_kind sigkind = PD_KIND_SIGNAL;
-
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		osm_msg_fatal("out of memory");
 	s->cfg = cfg;
@@ -249,15 +246,7 @@ pd_server_new(struct osm_cfg *cfg)
 			osm_msg_fatal("listen %s: %m", l->name);
 		pd_server_epoll_add(s, l->fd, l, EPOLLIN);
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	if ((s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
-		osm_msg_fatal("signalfd: %m");
-	pd_server_epoll_add(s, s->sigfd, &sigkind, EPOLLIN);
-	signal(SIGPIPE, SIG_IGN);
+	s->sigfd = -1;
 	for (int i = 0; i < PD_SERVER_MAX_BATCH; i++)
 		if ((s->plans[i] = pd_plan_new()) == NULL)
 			osm_msg_fatal("out of memory");
@@ -686,11 +675,35 @@ pd_server_signal(struct pd_server *s, pd_server_reload_fn *reload)
 	}
 }
 
+/*
+ * pd_server_signals - signals arrive through a signalfd in the loop.  Set
+ * up here, after any daemonizing fork: a signalfd in an epoll set wakes
+ * only for the process that added it.
+ */
+static void
+pd_server_signals(struct pd_server *s)
+{
+	static enum pd_server_kind sigkind = PD_KIND_SIGNAL;
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if ((s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		osm_msg_fatal("signalfd: %m");
+	pd_server_epoll_add(s, s->sigfd, &sigkind, EPOLLIN);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 void
 pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 {
 	struct epoll_event evs[256];
 	int	backlog = 0;
+
+	pd_server_signals(s);
 
 	s->ectx.pid = (long) getpid();		/* after any daemonizing fork */
 	pd_store_available(s->store);
@@ -740,7 +753,8 @@ pd_server_free(struct pd_server *s)
 	}
 	for (int i = 0; i < PD_SERVER_MAX_BATCH; i++)
 		pd_plan_free(s->plans[i]);
-	close(s->sigfd);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
 	close(s->epfd);
 	pd_store_free(s->store);
 	osm_acct_free(s->acct);

@@ -63,4 +63,17 @@ if [ -n "$RUN_USER" ]; then
 fi
 stop_policyd || fail "SIGTERM exit status"
 [ -S "$PD_SOCK" ] && fail "socket left behind after SIGTERM"
+
+# Without -f it daemonizes; SIGHUP and SIGTERM still reach it.
+"$PD" -c "$CONF" 2>>"$T/pd.log" || fail "daemon mode start"
+wait_for -S "$PD_SOCK" || fail "daemon did not create its socket"
+dpid=$(cat "$T/osm-policyd.pid")
+expect_eq "$(ask source=exim account=bob)" "action=DUNNO" "daemon answers"
+kill -HUP "$dpid"
+sleep 0.3
+kill -0 "$dpid" || fail "daemon died on SIGHUP"
+kill "$dpid"
+for _ in $(seq 1 50); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$dpid" 2>/dev/null && { kill -9 "$dpid"; fail "daemon ignored SIGTERM"; }
+[ -S "$PD_SOCK" ] && fail "daemon left its socket behind"
 pass
