@@ -215,10 +215,43 @@ pd_server_prefix(struct pd_server *s)
 	s->ectx.prefix = s->prefix;
 }
 
+/*
+ * pd_server_signals - signals arrive through a signalfd in the loop.  Set
+ * up here, after any daemonizing fork: a signalfd in an epoll set wakes
+ * only for the process that added it.
+ */
+static void
+pd_server_sigmask(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGINT);
+}
+
+static void
+pd_server_signals(struct pd_server *s)
+{
+	static enum pd_server_kind sigkind = PD_KIND_SIGNAL;
+	sigset_t mask;
+
+	pd_server_sigmask(&mask);
+	if ((s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		osm_msg_fatal("signalfd: %m");
+	pd_server_epoll_add(s, s->sigfd, &sigkind, EPOLLIN);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 struct pd_server *
 pd_server_new(struct osm_cfg *cfg)
 {
 	struct pd_server *s;
+	sigset_t mask;
+
+	/* Blocked from the start (the mask survives fork), so a signal sent
+	 * as soon as the socket exists waits for the loop's signalfd. */
+	pd_server_sigmask(&mask);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		osm_msg_fatal("out of memory");
 	s->cfg = cfg;
@@ -673,28 +706,6 @@ pd_server_signal(struct pd_server *s, pd_server_reload_fn *reload)
 			s->quit = 1;
 		}
 	}
-}
-
-/*
- * pd_server_signals - signals arrive through a signalfd in the loop.  Set
- * up here, after any daemonizing fork: a signalfd in an epoll set wakes
- * only for the process that added it.
- */
-static void
-pd_server_signals(struct pd_server *s)
-{
-	static enum pd_server_kind sigkind = PD_KIND_SIGNAL;
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	if ((s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
-		osm_msg_fatal("signalfd: %m");
-	pd_server_epoll_add(s, s->sigfd, &sigkind, EPOLLIN);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 void
