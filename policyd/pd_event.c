@@ -352,10 +352,9 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 
 	/* The event itself, stored in every window it enters. */
 	size_t	moff = osm_buf_len(p->mem);
-	int	first = 1;
+	int	first = 0;			/* "id" and "t" come first */
 
 	osm_buf_printf(p->mem, "{\"id\":\"%lx.%lx\",\"t\":%lld", ctx->pid, ctx->seq++, now);
-	first = 0;
 	osm_json_field(p->mem, &first, "source", source);
 	osm_json_field(p->mem, &first, "account", account);
 	osm_json_field(p->mem, &first, "email", *email ? email : NULL);
@@ -398,8 +397,9 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	struct pd_event_win cwins[PD_EVENT_MAX_WIN];
 	int	cn = 0;
 
-	snprintf(cwdtarget, sizeof(cwdtarget), "account:%s", owner ? owner : "");
-	if (owner == NULL)
+	if (owner)
+		snprintf(cwdtarget, sizeof(cwdtarget), "account:%s", owner);
+	else
 		snprintf(cwdtarget, sizeof(cwdtarget), "%s", target);
 	if (cwd && !sniffer) {
 		if (owner)
