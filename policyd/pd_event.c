@@ -141,22 +141,22 @@ pd_event_actions(struct pd_plan *p, struct pd_cmd *c, unsigned actions)
 }
 
 /*
- * pd_event_call - one script call: KEYS = verdict hash, then a window
- * zset and a report key per window; ARGV = now, count, event, verdict
- * fields, retention, server, tag, mode, nwin, then 9 per window.
+ * pd_event_call - one call of the window script (see pd_window.lua):
+ * keys = verdict hash, then a window zset and a report key per window;
+ * arguments = now, count, event, verdict fields, tag, nwin, then 11 per
+ * window.  Keys come first, so a key is never added after an argument.
  */
 static void
 pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long long now,
-	      size_t member_off, size_t member_len, const char *fields,
+	      size_t member_off, size_t member_len, const char *const *fields, int nfields,
 	      const struct pd_event_win *wins, int nwin)
 {
 	const struct osm_cfg *cfg = ctx->cfg;
 	struct pd_cmd *c = &p->cmd[p->ncmd++];
 	char	ids[PD_EVENT_MAX_WIN][32];
 
-	c->argc = 2;				/* EVALSHA sha */
+	c->argc = 0;
 	snprintf(c->tag, sizeof(c->tag), "%s", tag);
-	pd_event_argf(p, c, "%d", 1 + 2 * nwin);
 	pd_event_key(ctx, p, c, "verdict", NULL, 0);
 	for (int i = 0; i < nwin; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "%llx%04lx", now, ctx->seq++ & 0xffff);
@@ -167,17 +167,17 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 		snprintf(what, sizeof(what), "report:%.31s", ids[i]);
 		pd_event_key(ctx, p, c, what, NULL, 0);
 	}
+	c->nkeys = c->argc;
 	pd_event_argf(p, c, "%lld", now);
 	pd_event_args(p, c, p->count ? "1" : "0");
 	if (c->argc < PD_CMD_MAX_ARGS) {
 		c->off[c->argc] = member_off;
 		c->argvlen[c->argc++] = member_len;
 	}
-	pd_event_args(p, c, fields);
-	pd_event_argf(p, c, "%u", cfg->report_retention);
-	pd_event_args(p, c, cfg->server_name);
+	pd_event_argf(p, c, "%d", nfields);
+	for (int i = 0; i < nfields; i++)
+		pd_event_args(p, c, fields[i]);
 	pd_event_args(p, c, tag);
-	pd_event_args(p, c, cfg->monitor ? "monitor" : "enforce");
 	pd_event_argf(p, c, "%d", nwin);
 	for (int i = 0; i < nwin; i++) {
 		const struct pd_event_win *w = &wins[i];
@@ -196,6 +196,8 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 		pd_event_args(p, c, kind);
 		pd_event_argf(p, c, "%lld", cfg->verdict_expiry ? now + cfg->verdict_expiry * 1000LL : 0LL);
 		pd_event_args(p, c, ids[i]);
+		pd_event_argf(p, c, "%lld", now - w->w.seconds * 1000LL);
+		pd_event_argf(p, c, "%lld", w->w.seconds * 1000LL);
 	}
 }
 
@@ -256,7 +258,7 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	const char *subject = pd_event_nonempty(req, "subject");
 	const char *rcpts = pd_event_nonempty(req, "recipient_count");
 	const char *remote = pd_event_nonempty(req, "remote_recipient_count");
-	char	uidname[64], email[256], subjkey[340], target[300], cwdtarget[300], fields[700];
+	char	uidname[64], email[256], subjkey[340], target[300], cwdtarget[300];
 	const char *owner = NULL, *tag, *key;
 	int	sniffer = 0;
 
@@ -413,20 +415,30 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 		cn = 0;
 	}
 	/* The verdict fields: the sender, and its account when it is an email. */
-	snprintf(fields, sizeof(fields), "%s", target);
-	if (*email && account)
-		snprintf(fields + strlen(fields), sizeof(fields) - strlen(fields), "\naccount:%s", account);
-	if (same && owner && (account == NULL || strcmp(owner, account)))
-		snprintf(fields + strlen(fields), sizeof(fields) - strlen(fields), "\naccount:%s", owner);
-	pd_event_call(ctx, p, tag, now, moff, mlen, fields, wins, n);
-	if (!same)
-		pd_event_call(ctx, p, cwdtag, now, moff, mlen, cwdtarget, cwins, cn);
+	char	acctfield[300], ownerfield[300];
+	const char *fields[3] = {target};
+	int	nfields = 1;
+
+	if (*email && account) {
+		snprintf(acctfield, sizeof(acctfield), "account:%s", account);
+		fields[nfields++] = acctfield;
+	}
+	if (same && owner && (account == NULL || strcmp(owner, account))) {
+		snprintf(ownerfield, sizeof(ownerfield), "account:%s", owner);
+		fields[nfields++] = ownerfield;
+	}
+	pd_event_call(ctx, p, tag, now, moff, mlen, fields, nfields, wins, n);
+	if (!same) {
+		const char *cwdfields[1] = {cwdtarget};
+
+		pd_event_call(ctx, p, cwdtag, now, moff, mlen, cwdfields, 1, cwins, cn);
+	}
 
 	/* Buffer is final: fix up pointers. */
 	for (int i = 0; i < p->ncmd; i++) {
 		struct pd_cmd *c = &p->cmd[i];
 
-		for (int a = 2; a < c->argc; a++)
+		for (int a = 0; a < c->argc; a++)
 			c->argv[a] = osm_buf_data(p->mem) + c->off[a];
 	}
 	return 0;

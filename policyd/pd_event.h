@@ -15,9 +15,10 @@
  * that is another account.  Each call is atomic in Redis; it first looks
  * up the sender's verdict and counts nothing for a held sender.
  *
- * argv[0] and argv[1] of every call are left for pd_store to fill with
- * EVALSHA and the script's SHA1.  The plan's strings live in its own
- * buffer; reuse a plan with pd_plan_reset().  No I/O here.
+ * A call is the script's keys (argv[0..nkeys)) followed by its
+ * arguments (argv[nkeys..argc)); pd_store joins the calls of a batch
+ * into EVALSHA commands.  The plan's strings live in its own buffer;
+ * reuse a plan with pd_plan_reset().  No I/O here.
  */
 #include <stddef.h>
 
@@ -31,6 +32,7 @@ struct osm_proto_req;
 
 struct pd_cmd {
 	int	argc;
+	int	nkeys;			/* argv[0..nkeys) are keys */
 	const char *argv[PD_CMD_MAX_ARGS];
 	size_t	argvlen[PD_CMD_MAX_ARGS];
 	size_t	off[PD_CMD_MAX_ARGS];

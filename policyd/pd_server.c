@@ -4,11 +4,16 @@
  *
  * One thread.  Each turn of the loop reads whatever the ready clients
  * sent, parses every complete request (Postfix keeps a connection open
- * and sends many), plans each one (pd_event), runs all their Redis
- * calls in one pipelined batch (pd_store) and writes the replies in
- * request order.  The busier the server, the larger the batch and the
- * cheaper each request.  A client may have at most PD_SERVER_PER_TURN
- * requests handled per turn, so one fast client cannot starve others.
+ * and sends many), plans each one (pd_event) and sends all their Redis
+ * calls as one batch (pd_store) without waiting.  Up to
+ * PD_SERVER_INFLIGHT batches are in flight, so the next batch is read
+ * and planned while Redis runs the last; replies go out when a batch's
+ * answer arrives, batches in the order they were sent, so each client
+ * gets its replies in request order.  The busier the server, the larger
+ * the batch and the cheaper each request.  A client may have at most
+ * PD_SERVER_PER_TURN requests handled per turn, so one fast client
+ * cannot starve others; a client with requests in flight is closed
+ * only once they are answered.
  *
  * SECURITY: a client that breaks the protocol or a limit is logged and
  * disconnected without a reply (SMTPD_POLICY_README: "In case of
@@ -44,11 +49,12 @@
 #include "pd_store.h"
 
 #define PD_SERVER_PER_TURN	32
-#define PD_SERVER_MAX_BATCH	2048
+#define PD_SERVER_MAX_BATCH	1024
+#define PD_SERVER_INFLIGHT	4
 #define PD_SERVER_MAX_OUT	(1 << 20)
 #define PD_SERVER_READ		16384
 
-enum pd_server_kind { PD_KIND_LISTENER, PD_KIND_CLIENT, PD_KIND_SIGNAL };
+enum pd_server_kind { PD_KIND_LISTENER, PD_KIND_CLIENT, PD_KIND_SIGNAL, PD_KIND_REDIS };
 
 struct pd_listener {
 	enum pd_server_kind kind;
@@ -67,6 +73,7 @@ struct pd_client {
 	int	eof;			/* peer closed; answer, then close */
 	int	ready;			/* in the ready list */
 	int	want_out;		/* EPOLLOUT armed */
+	unsigned inflight;		/* requests in batches not yet answered */
 	struct pd_client *prev, *next;	/* all clients */
 	struct pd_client *rnext;	/* ready list */
 	char	name[200];
@@ -75,6 +82,17 @@ struct pd_client {
 struct pd_pending {
 	struct pd_client *cl;
 	struct pd_plan *plan;
+};
+
+/* One turn's requests and their Redis calls, until the replies go out. */
+struct pd_batch {
+	struct pd_plan *plans[PD_SERVER_MAX_BATCH];
+	struct pd_pending pending[PD_SERVER_MAX_BATCH];
+	size_t	npend;
+	struct pd_cmd *cmds[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
+	struct pd_store_result results[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
+	struct pd_store_batch sb;
+	long long now;
 };
 
 struct pd_server_stats {
@@ -100,10 +118,11 @@ struct pd_server {
 	int	nlisteners;
 	struct pd_client *clients;
 	struct pd_client *ready;
-	struct pd_plan *plans[PD_SERVER_MAX_BATCH];
-	struct pd_pending pending[PD_SERVER_MAX_BATCH];
-	struct pd_cmd *cmds[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
-	struct pd_store_result results[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
+	struct pd_batch *batches[PD_SERVER_INFLIGHT];	/* a ring */
+	size_t	bhead, nbatch;
+	int	redis_fd;			/* as registered with epoll */
+	unsigned long redis_gen;
+	unsigned redis_events;
 	struct osm_proto_req req;		/* the request being planned */
 	struct pd_server_stats st;
 	long long started;
@@ -280,9 +299,14 @@ pd_server_new(struct osm_cfg *cfg)
 		pd_server_epoll_add(s, l->fd, l, EPOLLIN);
 	}
 	s->sigfd = -1;
-	for (int i = 0; i < PD_SERVER_MAX_BATCH; i++)
-		if ((s->plans[i] = pd_plan_new()) == NULL)
+	s->redis_fd = -1;
+	for (int b = 0; b < PD_SERVER_INFLIGHT; b++) {
+		if ((s->batches[b] = calloc(1, sizeof(struct pd_batch))) == NULL)
 			osm_msg_fatal("out of memory");
+		for (int i = 0; i < PD_SERVER_MAX_BATCH; i++)
+			if ((s->batches[b]->plans[i] = pd_plan_new()) == NULL)
+				osm_msg_fatal("out of memory");
+	}
 	s->started = pd_server_wall();
 	return s;
 }
@@ -498,17 +522,97 @@ out:
 	}
 }
 
-/* pd_server_turn - parse, plan and answer everything the ready clients sent */
+/* pd_server_reap - close clients that are finished, once nothing is in flight for them */
+static void
+pd_server_reap(struct pd_server *s)
+{
+	struct pd_client *cl, *next;
+
+	for (cl = s->clients; cl; cl = next) {
+		next = cl->next;
+		if (cl->inflight)
+			continue;
+		if (cl->eof && !cl->ready && !cl->dead) {
+			if (osm_buf_len(cl->in) > 0)
+				osm_msg_warn("client %s: disconnected in the middle of a request", cl->name);
+			cl->dead = 1;
+		}
+		if (cl->dead) {
+			if (cl->ready) {
+				/* unlink from the ready list */
+				struct pd_client **pp = &s->ready;
+
+				while (*pp && *pp != cl)
+					pp = &(*pp)->rnext;
+				if (*pp)
+					*pp = cl->rnext;
+			}
+			pd_server_close(s, cl);
+		}
+	}
+}
+
+/* pd_server_deliver - answer every finished batch at the head of the ring */
+static void
+pd_server_deliver(struct pd_server *s)
+{
+	int	any = 0;
+
+	while (s->nbatch > 0) {
+		struct pd_batch *b = s->batches[s->bhead];
+		int	store_ok = b->sb.state == PD_STORE_DONE;
+		const char *ids[64], *tags[64];
+		size_t	nfired = 0, ri = 0;
+
+		if (b->sb.state == PD_STORE_SENT)
+			break;
+		for (size_t i = 0; i < b->npend; i++) {
+			struct pd_plan *plan = b->pending[i].plan;
+
+			for (int c = 0; store_ok && c < plan->ncmd; c++)
+				for (int j = 0; j < b->results[ri + (size_t) c].nids && nfired < 64; j++) {
+					ids[nfired] = b->results[ri + (size_t) c].ids[j];
+					tags[nfired++] = plan->cmd[c].tag;
+				}
+			pd_server_reply(s, &b->pending[i], &b->results[ri], plan->ncmd, store_ok);
+			b->pending[i].cl->inflight--;
+			ri += (size_t) plan->ncmd;
+		}
+		if (nfired)
+			pd_store_index(s->store, s->prefix, b->now, ids, tags, nfired);
+		for (size_t i = 0; i < b->npend; i++) {
+			struct pd_client *cl = b->pending[i].cl;
+
+			if (!cl->dead && osm_buf_len(cl->out) > 0)
+				pd_server_flush(s, cl);
+		}
+		s->bhead = (s->bhead + 1) % PD_SERVER_INFLIGHT;
+		s->nbatch--;
+		any = 1;
+	}
+	if (any)
+		pd_server_reap(s);
+}
+
+/*
+ * pd_server_turn - parse and plan everything the ready clients sent, and
+ * send it as one batch.  Returns 1 if requests were left for another turn.
+ */
 static int
 pd_server_turn(struct pd_server *s)
 {
 	struct osm_proto_limits lim = {s->cfg->max_line, s->cfg->max_attrs, s->cfg->max_request};
 	struct osm_proto_req *req = &s->req;
 	struct pd_client *cl, *next, *again = NULL;
+	struct pd_batch *b;
 	size_t	npend = 0, ncmd = 0;
-	long long now = pd_server_wall(), mono = pd_server_mono();
+	long long mono = pd_server_mono();
 	int	backlog = 0;
 
+	if (s->nbatch == PD_SERVER_INFLIGHT)
+		return 0;			/* Redis's answer wakes the loop */
+	b = s->batches[(s->bhead + s->nbatch) % PD_SERVER_INFLIGHT];
+	b->now = pd_server_wall();
 	for (cl = s->ready, s->ready = NULL; cl; cl = next) {
 		int	handled = 0;
 
@@ -536,21 +640,22 @@ pd_server_turn(struct pd_server *s)
 				break;
 			}
 			cl->partial_ms = 0;
-			struct pd_plan *plan = s->plans[npend];
+			struct pd_plan *plan = b->plans[npend];
 
-			if (pd_event_plan(&s->ectx, req, now, plan, &why) != 0) {
+			if (pd_event_plan(&s->ectx, req, b->now, plan, &why) != 0) {
 				osm_msg_warn("client %s: bad request (%s); disconnecting", cl->name, why);
 				s->st.bad_requests++;
 				cl->dead = 1;
 				break;
 			}
 			osm_buf_consume(cl->in, used);
-			s->pending[npend].cl = cl;
-			s->pending[npend].plan = plan;
+			b->pending[npend].cl = cl;
+			b->pending[npend].plan = plan;
+			cl->inflight++;
 			npend++;
 			handled++;
 			for (int i = 0; i < plan->ncmd; i++)
-				s->cmds[ncmd++] = &plan->cmd[i];
+				b->cmds[ncmd++] = &plan->cmd[i];
 		}
 		if (npend == PD_SERVER_MAX_BATCH && !cl->ready && osm_buf_len(cl->in) > 0 && !cl->dead)
 			cl->rnext = again, again = cl, cl->ready = 1, backlog = 1;
@@ -561,52 +666,43 @@ pd_server_turn(struct pd_server *s)
 		cl->rnext = s->ready;
 		s->ready = cl;
 	}
-
-	int	store_ok = pd_store_run(s->store, s->cmds, ncmd, s->results) == 0;
-	size_t	ri = 0;
-	const char *ids[64], *tags[64];
-	size_t	nfired = 0;
-
-	for (size_t i = 0; i < npend; i++) {
-		struct pd_plan *plan = s->pending[i].plan;
-
-		for (int c = 0; store_ok && c < plan->ncmd; c++)
-			for (int j = 0; j < s->results[ri + (size_t) c].nids && nfired < 64; j++) {
-				ids[nfired] = s->results[ri + (size_t) c].ids[j];
-				tags[nfired++] = plan->cmd[c].tag;
-			}
-		pd_server_reply(s, &s->pending[i], &s->results[ri], plan->ncmd, store_ok);
-		ri += (size_t) plan->ncmd;
+	if (npend > 0) {
+		b->npend = npend;
+		b->sb.cmds = b->cmds;
+		b->sb.n = ncmd;
+		b->sb.results = b->results;
+		s->nbatch++;
+		pd_store_send(s->store, &b->sb);	/* may finish at once: no calls, or no Redis */
 	}
-	if (nfired)
-		pd_store_index(s->store, s->prefix, now, ids, tags, nfired);
-	for (size_t i = 0; i < npend; i++) {
-		cl = s->pending[i].cl;
-		if (!cl->dead && osm_buf_len(cl->out) > 0)
-			pd_server_flush(s, cl);
-	}
-	/* Closing is last: pending entries may point at a dead client. */
-	for (cl = s->clients; cl; cl = next) {
-		next = cl->next;
-		if (cl->eof && !cl->ready && !cl->dead) {
-			if (osm_buf_len(cl->in) > 0)
-				osm_msg_warn("client %s: disconnected in the middle of a request", cl->name);
-			cl->dead = 1;
-		}
-		if (cl->dead) {
-			if (cl->ready) {
-				/* unlink from the ready list */
-				struct pd_client **pp = &s->ready;
-
-				while (*pp && *pp != cl)
-					pp = &(*pp)->rnext;
-				if (*pp)
-					*pp = cl->rnext;
-			}
-			pd_server_close(s, cl);
-		}
-	}
+	pd_server_deliver(s);
+	pd_server_reap(s);
 	return backlog;
+}
+
+/* pd_server_watch_redis - keep the Redis socket in the epoll set, with EPOLLOUT as needed */
+static void
+pd_server_watch_redis(struct pd_server *s)
+{
+	static enum pd_server_kind rkind = PD_KIND_REDIS;
+	unsigned long gen;
+	int	fd = pd_store_fd(s->store, &gen);
+	unsigned want = EPOLLIN | (pd_store_want_write(s->store) ? EPOLLOUT : 0);
+	struct epoll_event ev = {want, {.ptr = &rkind}};
+
+	if (fd < 0) {
+		s->redis_fd = -1;		/* closing it left the epoll set */
+		return;
+	}
+	if (s->redis_fd < 0 || gen != s->redis_gen) {
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+			osm_msg_fatal("epoll_ctl redis: %m");
+	} else if (want != s->redis_events)
+		epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &ev);
+	else
+		return;
+	s->redis_fd = fd;
+	s->redis_gen = gen;
+	s->redis_events = want;
 }
 
 /* pd_server_status - write the status file atomically */
@@ -645,7 +741,7 @@ pd_server_tick(struct pd_server *s)
 
 	for (cl = s->clients; cl; cl = next) {
 		next = cl->next;
-		if (cl->ready)
+		if (cl->ready || cl->inflight)
 			continue;
 		if (cl->partial_ms && now - cl->partial_ms > s->cfg->request_timeout * 1000LL) {
 			osm_msg_warn("client %s: request not finished within %u s; disconnecting",
@@ -721,7 +817,14 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 	pd_server_status(s);
 	s->last_tick = pd_server_mono();
 	while (!s->quit) {
-		int	n = epoll_wait(s->epfd, evs, 256, backlog ? 0 : 1000);
+		int	wait = backlog ? 0 : 1000;
+		int	left = pd_store_check(s->store);	/* fails overdue batches */
+
+		if (left >= 0 && left < wait)
+			wait = left;
+		pd_server_deliver(s);
+		pd_server_watch_redis(s);
+		int	n = epoll_wait(s->epfd, evs, 256, wait);
 
 		if (n < 0 && errno != EINTR)
 			osm_msg_fatal("epoll_wait: %m");
@@ -732,6 +835,8 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 				pd_server_accept(s, evs[i].data.ptr);
 			else if (*kind == PD_KIND_SIGNAL)
 				pd_server_signal(s, reload);
+			else if (*kind == PD_KIND_REDIS)
+				pd_store_io(s->store);
 			else {
 				struct pd_client *cl = evs[i].data.ptr;
 
@@ -743,6 +848,7 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 					pd_server_mark_ready(s, cl);
 			}
 		}
+		pd_server_deliver(s);
 		backlog = s->ready ? pd_server_turn(s) : 0;
 		if (pd_server_mono() - s->last_tick >= 1000)
 			pd_server_tick(s);
@@ -762,8 +868,11 @@ pd_server_free(struct pd_server *s)
 		if (s->cfg->listen[i].kind == OSM_LISTEN_UNIX)
 			unlink(s->cfg->listen[i].path);
 	}
-	for (int i = 0; i < PD_SERVER_MAX_BATCH; i++)
-		pd_plan_free(s->plans[i]);
+	for (int b = 0; b < PD_SERVER_INFLIGHT; b++) {
+		for (int i = 0; i < PD_SERVER_MAX_BATCH; i++)
+			pd_plan_free(s->batches[b]->plans[i]);
+		free(s->batches[b]);
+	}
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	close(s->epfd);

@@ -4,11 +4,17 @@
  * see pd_store.h.  The script is pd_window.lua, compiled in.
  *
  * Batching is the whole performance story: the server collects every
- * complete request from every ready client, and one write plus one read
- * carries them all, so Redis round trips per request fall as load
- * rises.  The context is synchronous with a timeout on every socket
- * operation (redisSetTimeout), which keeps the code a plain loop.
+ * complete request from every ready client into one batch, and one
+ * script run counts many events, so Redis pays the script's fixed cost
+ * once per batch rather than once per event.  Batches are pipelined:
+ * while Redis runs one, the server reads and plans the next, so both
+ * cores work.  Connecting blocks (bounded by redis.timeout_ms, and only
+ * when the backoff allows); after that the socket is non-blocking and
+ * hiredis only buffers and parses, the server's epoll loop drives it.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +30,39 @@ static const char pd_store_script[] =
 #include "pd_window_lua.h"
 ;
 
+/*
+ * Calls per EVALSHA: enough to pay the script's fixed cost once for
+ * many events, few enough that one script run holds Redis (shared by a
+ * fleet) for only a millisecond or two.
+ */
+#define PD_STORE_CALLS_PER_EVAL	128
+#define PD_STORE_MAX_ARGV	(8 + PD_STORE_CALLS_PER_EVAL * PD_CMD_MAX_ARGS)
+#define PD_STORE_MAX_WAIT	1024	/* replies outstanding */
+
 #define PD_STORE_BACKOFF_MIN	100
 #define PD_STORE_BACKOFF_MAX	5000
+
+/* One reply on its way: the calls it answers, or none (b == NULL). */
+struct pd_store_wait {
+	struct pd_store_batch *b;
+	size_t	first, n;
+	long long sent;			/* ms, monotonic */
+};
 
 struct pd_store {
 	const struct osm_cfg *cfg;
 	redisContext *rc;
+	unsigned long gen;		/* connection number */
 	char	sha[48];
 	int	up;
 	long long next_try;		/* ms, monotonic */
 	unsigned backoff;
 	struct pd_store_stats st;
+	struct pd_store_wait wait[PD_STORE_MAX_WAIT];	/* a ring */
+	size_t	whead, nwait;
+	const char *argv[PD_STORE_MAX_ARGV];
+	size_t	argvlen[PD_STORE_MAX_ARGV];
+	char	hdr[3][32];			/* numkeys, retention, ncalls */
 };
 
 static long long
@@ -46,7 +74,24 @@ pd_store_now(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* pd_store_down - drop the context; log only the first failure of an outage */
+/* pd_store_drop - close the connection; every batch in flight fails */
+static void
+pd_store_drop(struct pd_store *s)
+{
+	if (s->rc) {
+		redisFree(s->rc);
+		s->rc = NULL;
+	}
+	for (size_t i = 0; i < s->nwait; i++) {
+		struct pd_store_wait *w = &s->wait[(s->whead + i) % PD_STORE_MAX_WAIT];
+
+		if (w->b)
+			w->b->state = PD_STORE_FAILED;
+	}
+	s->whead = s->nwait = 0;
+}
+
+/* pd_store_down - drop the connection; log only the first failure of an outage */
 static void
 pd_store_down(struct pd_store *s, const char *reason)
 {
@@ -54,10 +99,7 @@ pd_store_down(struct pd_store *s, const char *reason)
 
 	/* reason may point into s->rc, which is about to go */
 	snprintf(why, sizeof(why), "%s", reason);
-	if (s->rc) {
-		redisFree(s->rc);
-		s->rc = NULL;
-	}
+	pd_store_drop(s);
 	if (s->up) {
 		osm_msg_warn("redis %s unreachable: %s; answering %s until it is back",
 			     s->cfg->redis, why, s->cfg->fail_closed ? "DEFER (fail: closed)" : "DUNNO (fail: open)");
@@ -88,7 +130,11 @@ pd_store_load_script(struct pd_store *s)
 	return 0;
 }
 
-/* pd_store_available - connected, or reconnect when the backoff allows */
+/*
+ * pd_store_available - connected, or reconnect when the backoff allows.
+ * Connecting and loading the script block (bounded by the timeout);
+ * after that the socket is non-blocking and the loop drives it.
+ */
 int
 pd_store_available(struct pd_store *s)
 {
@@ -104,6 +150,12 @@ pd_store_available(struct pd_store *s)
 	}
 	if (pd_store_load_script(s) != 0)
 		return 0;
+	if (fcntl(s->rc->fd, F_SETFL, fcntl(s->rc->fd, F_GETFL) | O_NONBLOCK) < 0) {
+		pd_store_down(s, strerror(errno));
+		return 0;
+	}
+	s->rc->flags &= ~REDIS_BLOCK;
+	s->gen++;
 	if (!s->up)
 		osm_msg_info("redis %s connected", s->cfg->redis);
 	s->up = 1;
@@ -128,8 +180,7 @@ pd_store_free(struct pd_store *s)
 {
 	if (s == NULL)
 		return;
-	if (s->rc)
-		redisFree(s->rc);
+	pd_store_drop(s);
 	free(s);
 }
 
@@ -142,13 +193,138 @@ pd_store_config(struct pd_store *s, const struct osm_cfg *cfg)
 
 	s->cfg = cfg;
 	if (moved && s->rc) {
-		redisFree(s->rc);
-		s->rc = NULL;
+		pd_store_drop(s);
 		s->next_try = 0;
 	}
 }
 
-/* pd_store_parse - the script's {verdict, ids...} reply */
+int
+pd_store_fd(const struct pd_store *s, unsigned long *gen)
+{
+	*gen = s->gen;
+	return s->rc ? s->rc->fd : -1;
+}
+
+int
+pd_store_want_write(const struct pd_store *s)
+{
+	return s->rc && sdslen(s->rc->obuf) > 0;
+}
+
+int
+pd_store_busy(const struct pd_store *s)
+{
+	return s->nwait > 0;
+}
+
+/* pd_store_expect - one more reply on its way */
+static void
+pd_store_expect(struct pd_store *s, struct pd_store_batch *b, size_t first, size_t n)
+{
+	struct pd_store_wait *w = &s->wait[(s->whead + s->nwait++) % PD_STORE_MAX_WAIT];
+
+	w->b = b;
+	w->first = first;
+	w->n = n;
+	w->sent = pd_store_now();
+	if (b)
+		b->due++;
+}
+
+static void
+pd_store_push(struct pd_store *s, size_t *argc, const char *arg, size_t len)
+{
+	s->argv[*argc] = arg;
+	s->argvlen[*argc] = len;
+	(*argc)++;
+}
+
+/*
+ * pd_store_append - queue one script run for calls cmds[0..n): all
+ * keys, then all arguments; by SHA1, or with the script itself after
+ * Redis forgot it (which also loads it again).
+ */
+static int
+pd_store_append(struct pd_store *s, struct pd_cmd **cmds, size_t n, int body)
+{
+	size_t	argc = 0, nkeys = 0;
+
+	for (size_t i = 0; i < n; i++)
+		nkeys += (size_t) cmds[i]->nkeys;
+	snprintf(s->hdr[0], sizeof(s->hdr[0]), "%zu", nkeys);
+	snprintf(s->hdr[1], sizeof(s->hdr[1]), "%u", s->cfg->report_retention);
+	snprintf(s->hdr[2], sizeof(s->hdr[2]), "%zu", n);
+	if (body) {
+		pd_store_push(s, &argc, "EVAL", 4);
+		pd_store_push(s, &argc, pd_store_script, sizeof(pd_store_script) - 1);
+	} else {
+		pd_store_push(s, &argc, "EVALSHA", 7);
+		pd_store_push(s, &argc, s->sha, strlen(s->sha));
+	}
+	pd_store_push(s, &argc, s->hdr[0], strlen(s->hdr[0]));
+	for (size_t i = 0; i < n; i++)
+		for (int a = 0; a < cmds[i]->nkeys; a++)
+			pd_store_push(s, &argc, cmds[i]->argv[a], cmds[i]->argvlen[a]);
+	pd_store_push(s, &argc, s->hdr[1], strlen(s->hdr[1]));
+	pd_store_push(s, &argc, s->cfg->server_name, strlen(s->cfg->server_name));
+	pd_store_push(s, &argc, s->cfg->monitor ? "monitor" : "enforce", 7);
+	pd_store_push(s, &argc, s->hdr[2], strlen(s->hdr[2]));
+	for (size_t i = 0; i < n; i++)
+		for (int a = cmds[i]->nkeys; a < cmds[i]->argc; a++)
+			pd_store_push(s, &argc, cmds[i]->argv[a], cmds[i]->argvlen[a]);
+	return redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen);
+}
+
+/* pd_store_flush - write what the socket takes now */
+static int
+pd_store_flush(struct pd_store *s)
+{
+	int	done = 0;
+
+	while (s->rc && !done) {
+		size_t	before = sdslen(s->rc->obuf);
+
+		if (redisBufferWrite(s->rc, &done) != REDIS_OK) {
+			pd_store_down(s, s->rc->errstr[0] ? s->rc->errstr : "write failed");
+			return -1;
+		}
+		if (!done && sdslen(s->rc->obuf) == before)
+			break;			/* socket full: EPOLLOUT */
+	}
+	return 0;
+}
+
+int
+pd_store_send(struct pd_store *s, struct pd_store_batch *b)
+{
+	size_t	chunks = (b->n + PD_STORE_CALLS_PER_EVAL - 1) / PD_STORE_CALLS_PER_EVAL;
+
+	b->due = 0;
+	b->state = PD_STORE_SENT;
+	if (b->n == 0) {
+		b->state = PD_STORE_DONE;
+		return 0;
+	}
+	if (!pd_store_available(s) || s->nwait + chunks > PD_STORE_MAX_WAIT) {
+		b->state = PD_STORE_FAILED;
+		return -1;
+	}
+	s->st.batches++;
+	for (size_t i = 0; i < b->n; i += PD_STORE_CALLS_PER_EVAL) {
+		size_t	k = b->n - i < PD_STORE_CALLS_PER_EVAL ? b->n - i : PD_STORE_CALLS_PER_EVAL;
+
+		if (pd_store_append(s, b->cmds + i, k, 0) != REDIS_OK) {
+			pd_store_down(s, "out of memory");
+			b->state = PD_STORE_FAILED;
+			return -1;
+		}
+		pd_store_expect(s, b, i, k);
+	}
+	pd_store_flush(s);
+	return b->state == PD_STORE_FAILED ? -1 : 0;
+}
+
+/* pd_store_parse - one call's {verdict, ids...} from the script's reply */
 static void
 pd_store_parse(const redisReply *r, struct pd_store_result *res)
 {
@@ -163,83 +339,139 @@ pd_store_parse(const redisReply *r, struct pd_store_result *res)
 			snprintf(res->ids[res->nids++], sizeof(res->ids[0]), "%s", r->element[i]->str);
 }
 
+/* pd_store_reply - the reply for the oldest wait */
+static void
+pd_store_reply(struct pd_store *s, redisReply *r)
+{
+	struct pd_store_wait w = s->wait[s->whead];
+	struct pd_store_batch *b = w.b;
+
+	s->whead = (s->whead + 1) % PD_STORE_MAX_WAIT;
+	s->nwait--;
+	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 && b) {
+		/* Redis restarted or SCRIPT FLUSH: nothing ran; send the script itself. */
+		b->due--;
+		if (pd_store_append(s, b->cmds + w.first, w.n, 1) != REDIS_OK) {
+			pd_store_down(s, "out of memory");
+			return;
+		}
+		pd_store_expect(s, b, w.first, w.n);
+		return;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		s->st.errors++;
+		osm_msg_warn("redis error: %.200s", r->str);
+	}
+	if (b == NULL)
+		return;
+	for (size_t j = 0; j < w.n; j++) {
+		if (r->type == REDIS_REPLY_ARRAY && j < r->elements)
+			pd_store_parse(r->element[j], &b->results[w.first + j]);
+		else
+			memset(&b->results[w.first + j], 0, sizeof(b->results[0]));
+	}
+	if (--b->due == 0 && b->state == PD_STORE_SENT)
+		b->state = PD_STORE_DONE;
+}
+
+void
+pd_store_io(struct pd_store *s)
+{
+	redisReply *r;
+
+	if (s->rc == NULL || pd_store_flush(s) != 0)
+		return;
+	if (redisBufferRead(s->rc) != REDIS_OK) {
+		pd_store_down(s, s->rc->errstr[0] ? s->rc->errstr : "connection lost");
+		return;
+	}
+	while (s->rc) {
+		if (redisGetReplyFromReader(s->rc, (void **) &r) != REDIS_OK) {
+			pd_store_down(s, s->rc->errstr[0] ? s->rc->errstr : "protocol error");
+			return;
+		}
+		if (r == NULL)
+			break;
+		if (s->nwait == 0) {
+			freeReplyObject(r);
+			pd_store_down(s, "reply nobody asked for");
+			return;
+		}
+		pd_store_reply(s, r);
+		freeReplyObject(r);
+	}
+	pd_store_flush(s);			/* resent scripts */
+}
+
+int
+pd_store_check(struct pd_store *s)
+{
+	long long left;
+
+	if (s->nwait == 0)
+		return -1;
+	left = s->wait[s->whead].sent + s->cfg->redis_timeout_ms - pd_store_now();
+	if (left <= 0) {
+		pd_store_down(s, "timed out");
+		return -1;
+	}
+	return (int) left;
+}
+
 int
 pd_store_run(struct pd_store *s, struct pd_cmd **cmds, size_t n, struct pd_store_result *results)
 {
-	int	noscript;
+	struct pd_store_batch b = {cmds, n, results, PD_STORE_SENT, 0};
+	unsigned long gen;
 
-	if (n == 0)
-		return 0;
-	if (!pd_store_available(s))
+	if (pd_store_send(s, &b) != 0)
 		return -1;
-	s->st.batches++;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		noscript = 0;
-		for (size_t i = 0; i < n; i++) {
-			struct pd_cmd *c = cmds[i];
+	while (b.state == PD_STORE_SENT) {
+		int	left = pd_store_check(s);
+		struct pollfd pfd = {pd_store_fd(s, &gen), POLLIN, 0};
 
-			c->argv[0] = "EVALSHA";
-			c->argvlen[0] = 7;
-			c->argv[1] = s->sha;
-			c->argvlen[1] = strlen(s->sha);
-			if (redisAppendCommandArgv(s->rc, c->argc, c->argv, c->argvlen) != REDIS_OK) {
-				pd_store_down(s, s->rc->errstr);
-				return -1;
-			}
-		}
-		for (size_t i = 0; i < n; i++) {
-			redisReply *r;
-
-			if (redisGetReply(s->rc, (void **) &r) != REDIS_OK) {
-				pd_store_down(s, s->rc->errstr[0] ? s->rc->errstr : "connection lost");
-				return -1;
-			}
-			if (r->type == REDIS_REPLY_ERROR) {
-				if (strncmp(r->str, "NOSCRIPT", 8) == 0)
-					noscript = 1;
-				else {
-					s->st.errors++;
-					osm_msg_warn("redis error: %.200s", r->str);
-				}
-			}
-			pd_store_parse(r, &results[i]);
-			freeReplyObject(r);
-		}
-		if (!noscript)
-			return 0;
-		/* Redis restarted or SCRIPT FLUSH: load again and redo the batch. */
-		if (pd_store_load_script(s) != 0)
-			return -1;
+		if (left < 0 || pfd.fd < 0)
+			break;
+		if (pd_store_want_write(s))
+			pfd.events |= POLLOUT;
+		if (poll(&pfd, 1, left) > 0)
+			pd_store_io(s);
 	}
-	return 0;
+	return b.state == PD_STORE_DONE ? 0 : -1;
 }
 
 void
 pd_store_index(struct pd_store *s, const char *prefix, long long now,
 	       const char *const *ids, const char *const *tags, size_t n)
 {
-	char	key[256], member[320], score[32], cut[32];
-	redisReply *r;
+	char	key[256], score[32], cut[32];
+	char	(*member)[320];
+	const char **argv;
 
-	if (n == 0 || !pd_store_available(s))
+	if (n == 0 || !pd_store_available(s) || s->nwait + 2 > PD_STORE_MAX_WAIT)
 		return;
+	if ((member = calloc(n, sizeof(*member))) == NULL || (argv = calloc(2 + 2 * n, sizeof(*argv))) == NULL) {
+		free(member);
+		osm_msg_warn("out of memory indexing %zu report(s)", n);
+		return;
+	}
 	snprintf(key, sizeof(key), "%sreports", prefix);
 	snprintf(score, sizeof(score), "%lld", now);
+	argv[0] = "ZADD";
+	argv[1] = key;
 	for (size_t i = 0; i < n; i++) {
-		const char *argv[4] = {"ZADD", key, score, member};
-
-		snprintf(member, sizeof(member), "%s %s", ids[i], tags[i]);
-		redisAppendCommandArgv(s->rc, 4, argv, NULL);
+		snprintf(member[i], sizeof(member[i]), "%s %s", ids[i], tags[i]);
+		argv[2 + 2 * i] = score;
+		argv[3 + 2 * i] = member[i];
 	}
+	redisAppendCommandArgv(s->rc, (int) (2 + 2 * n), argv, NULL);
+	pd_store_expect(s, NULL, 0, 0);
+	free(argv);
+	free(member);
 	snprintf(cut, sizeof(cut), "%lld", now - s->cfg->report_retention * 1000LL);
 	redisAppendCommand(s->rc, "ZREMRANGEBYSCORE %s -inf %s", key, cut);
-	for (size_t i = 0; i <= n; i++) {
-		if (redisGetReply(s->rc, (void **) &r) != REDIS_OK) {
-			pd_store_down(s, s->rc->errstr);
-			return;
-		}
-		freeReplyObject(r);
-	}
+	pd_store_expect(s, NULL, 0, 0);
+	pd_store_flush(s);
 }
 
 void

@@ -4,15 +4,24 @@
 
 /*
  * pd_store - osm-policyd's Redis connection: runs batches of window
- * script calls in one pipelined round trip.
+ * script calls, several batches in flight at once.
  *
- * pd_store_run() sends every call of a batch (EVALSHA, loading the
- * script again after a NOSCRIPT reply) and reads the replies into
- * results[].  It returns 0, or -1 when Redis is unreachable: then no
- * result is valid and the caller answers by the fail policy.  An outage
- * is logged once and counted; reconnects back off from 100 ms to 5 s,
- * so a dead Redis costs requests nothing while it is down.  Every call
- * is bounded by redis.timeout_ms.
+ * pd_store_send() joins the calls of a batch into EVALSHA commands of
+ * up to 128 calls each and queues them on the connection without
+ * waiting.  The server's loop watches pd_store_fd() and calls
+ * pd_store_io() when it is readable (or writable, if
+ * pd_store_want_write()); replies land in the batch's results[] and its
+ * state turns PD_STORE_DONE.  Batches finish in the order they were
+ * sent.  A NOSCRIPT reply (Redis restarted) resends that part of the
+ * batch with the script itself.
+ *
+ * When Redis is unreachable, or a reply is later than redis.timeout_ms
+ * (pd_store_check()), the connection is dropped and every batch in
+ * flight turns PD_STORE_FAILED: the caller answers by the fail policy.
+ * An outage is logged once and counted; reconnects back off from 100
+ * ms to 5 s, so a dead Redis costs requests nothing while it is down.
+ *
+ * pd_store_run() is the same, synchronously, for tools and tests.
  */
 #include <stddef.h>
 
@@ -28,6 +37,17 @@ struct pd_store_result {
 	char	ids[PD_STORE_MAX_IDS][32];	/* reports that fired */
 };
 
+enum pd_store_state { PD_STORE_SENT, PD_STORE_DONE, PD_STORE_FAILED };
+
+/* The caller's; it must stay put until the state leaves PD_STORE_SENT. */
+struct pd_store_batch {
+	struct pd_cmd **cmds;
+	size_t	n;
+	struct pd_store_result *results;	/* n of them */
+	enum pd_store_state state;
+	size_t	due;			/* replies still to come (pd_store's) */
+};
+
 struct pd_store_stats {
 	int	up;
 	unsigned long outages;
@@ -41,9 +61,19 @@ struct pd_store *pd_store_new(const struct osm_cfg *);
 void	pd_store_free(struct pd_store *);
 void	pd_store_config(struct pd_store *, const struct osm_cfg *);
 int	pd_store_available(struct pd_store *);
+
+int	pd_store_send(struct pd_store *, struct pd_store_batch *);
+/* The connection's socket, or -1; *gen changes with every new connection. */
+int	pd_store_fd(const struct pd_store *, unsigned long *gen);
+int	pd_store_want_write(const struct pd_store *);
+void	pd_store_io(struct pd_store *);
+/* Drop an overdue connection; returns ms until the next reply is due, or -1. */
+int	pd_store_check(struct pd_store *);
+int	pd_store_busy(const struct pd_store *);
+
 int	pd_store_run(struct pd_store *, struct pd_cmd **cmds, size_t n,
 		     struct pd_store_result *results);
-/* Add fired reports to the index: "ID TAG" members of Preports. */
+/* Add fired reports to the index: "ID TAG" members of Preports (no reply awaited). */
 void	pd_store_index(struct pd_store *, const char *prefix, long long now_ms,
 		       const char *const *ids, const char *const *tags, size_t n);
 void	pd_store_stats(const struct pd_store *, struct pd_store_stats *);

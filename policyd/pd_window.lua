@@ -1,61 +1,110 @@
--- pd_window.lua - count one event in its sliding windows, atomically.
--- Compiled into osm-policyd (pd_store.c); see pd_event.c for the layout.
+-- pd_window.lua - count a batch of events in their sliding windows,
+-- atomically.  Compiled into osm-policyd (pd_store.c); pd_event.c builds
+-- the calls.
 --
--- KEYS[1]      verdict hash of the tag
--- KEYS[2i+2]   window zset i (score = event time in ms, member = event JSON)
--- KEYS[2i+3]   report hash written if window i fires
--- ARGV: now_ms, count(0|1), event, verdict fields ("\n"-separated),
---       retention_s, server, tag, mode, nwin, then per window:
---       type, key, level, seconds, actions, target, kind, expiry_ms, id
+-- ARGV[1..4]: retention_s, server, mode, ncalls.  Then per call, in order:
+--   ARGV: now_ms, count(0|1), event, nfields, fields..., tag, nwin, then
+--         per window: type, key, level, seconds, actions, target, kind,
+--         expiry_ms, id, cutoff_ms (now - interval), interval_ms
+--   (times come as decimal strings, so Redis never formats a Lua number)
+--   KEYS: the tag's verdict hash, then per window its zset (score = event
+--         time in ms, member = event JSON) and the report hash written if
+--         it fires.
+-- All keys of one call share one hash tag.
 --
 -- A window keeps only unconsumed events: when its count exceeds the
--- level, every event in it goes into one report and the zset is
--- deleted (those events are consumed for that trigger only); events
--- older than the interval drop out.  Returns {verdict, report ids...}
+-- level, every event in it goes into one report and the zset is deleted
+-- (those events are consumed for that trigger only); events older than
+-- the interval drop out.  Returns one {verdict, report ids...} per call,
 -- where verdict is "" or "HOLD|DISCARD FIELD REPORT_ID".
-local now = tonumber(ARGV[1])
-local verdict = ''
-for f in string.gmatch(ARGV[4], '[^\n]+') do
-  local v = redis.call('HGET', KEYS[1], f)
-  if v then
-    local kind, rid, exp = string.match(v, '^(%u+) (%S+) (%d+)$')
-    if kind and tonumber(exp) > 0 and tonumber(exp) <= now then
-      redis.call('HDEL', KEYS[1], f)
-    elseif kind and (verdict == '' or kind == 'DISCARD') then
-      verdict = kind .. ' ' .. f .. ' ' .. rid
-    end
+--
+-- Within a batch, verdict lookups and window counts are remembered, so
+-- many events of one sender cost one ZADD each, and each zset gets one
+-- PEXPIRE at the end.
+local retention, server, mode = ARGV[1], ARGV[2], ARGV[3]
+local ncalls = tonumber(ARGV[4])
+local verdicts = {}	-- vkey .. '\n' .. field -> value or false
+local seen, counts = {}, {}	-- zkey -> now, count after this batch's last add
+local expire = {}		-- zkey -> interval ms, for zsets that still exist
+local out = {}
+local ki, ai = 1, 5
+
+local function verdict_get(vkey, f)
+  local ck = vkey .. '\n' .. f
+  local v = verdicts[ck]
+  if v == nil then
+    v = redis.call('HGET', vkey, f) or false
+    verdicts[ck] = v
   end
+  return v, ck
 end
--- A held sender's mail does not leave, so it is not counted again.
-if verdict ~= '' or ARGV[2] == '0' then return {verdict} end
-local out = {''}
-local n = tonumber(ARGV[9])
-local retention = tonumber(ARGV[5])
-for i = 0, n - 1 do
-  local a = 10 + i * 9
-  local zkey, rkey = KEYS[2 + i * 2], KEYS[3 + i * 2]
-  local level, secs = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  redis.call('ZADD', zkey, now, ARGV[3])
-  redis.call('ZREMRANGEBYSCORE', zkey, '-inf', now - secs * 1000)
-  local c = redis.call('ZCARD', zkey)
-  if c > level then
-    local evs = redis.call('ZRANGE', zkey, 0, -1)
-    redis.call('DEL', zkey)
-    local kind, target, id = ARGV[a + 6], ARGV[a + 5], ARGV[a + 8]
-    local applied = ''
-    if kind ~= '-' then
-      redis.call('HSET', KEYS[1], target, kind .. ' ' .. id .. ' ' .. ARGV[a + 7])
-      applied = kind .. ' ' .. target
-      if out[1] == '' or kind == 'DISCARD' then out[1] = kind .. ' ' .. target .. ' ' .. id end
+
+for call = 1, ncalls do
+  local vkey = KEYS[ki]
+  local nows, count, event = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2]
+  local now = tonumber(nows)
+  local nf = tonumber(ARGV[ai + 3])
+  local verdict = ''
+  for j = 1, nf do
+    local f = ARGV[ai + 3 + j]
+    local v, ck = verdict_get(vkey, f)
+    if v then
+      local kind, rid, exp = string.match(v, '^(%u+) (%S+) (%d+)$')
+      if kind and tonumber(exp) > 0 and tonumber(exp) <= now then
+        redis.call('HDEL', vkey, f)
+        verdicts[ck] = false
+      elseif kind and (verdict == '' or kind == 'DISCARD') then
+        verdict = kind .. ' ' .. f .. ' ' .. rid
+      end
     end
-    redis.call('HSET', rkey, 'id', id, 'time', now, 'server', ARGV[6], 'tag', ARGV[7],
-      'mode', ARGV[8], 'type', ARGV[a], 'key', ARGV[a + 1], 'level', level,
-      'seconds', secs, 'count', c, 'actions', ARGV[a + 4], 'target', target,
-      'verdict', applied, 'events', '[' .. table.concat(evs, ',') .. ']')
-    redis.call('EXPIRE', rkey, retention)
-    out[#out + 1] = id
-  else
-    redis.call('PEXPIRE', zkey, secs * 1000)
   end
+  ai = ai + 4 + nf
+  local tag, nwin = ARGV[ai], tonumber(ARGV[ai + 1])
+  local res = {verdict}
+  ai = ai + 2
+  -- A held sender's mail does not leave, so it is not counted again.
+  if verdict == '' and count == '1' then
+    for i = 0, nwin - 1 do
+      local a = ai + i * 11
+      local zkey, rkey = KEYS[ki + 1 + i * 2], KEYS[ki + 2 + i * 2]
+      local level = tonumber(ARGV[a + 2])
+      local c
+      redis.call('ZADD', zkey, nows, event)
+      if seen[zkey] == nows then
+        c = counts[zkey] + 1
+      else
+        redis.call('ZREMRANGEBYSCORE', zkey, '-inf', ARGV[a + 9])
+        c = redis.call('ZCARD', zkey)
+      end
+      if c > level then
+        local evs = redis.call('ZRANGE', zkey, 0, -1)
+        redis.call('DEL', zkey)
+        seen[zkey], counts[zkey], expire[zkey] = nows, 0, nil
+        local kind, target, id = ARGV[a + 6], ARGV[a + 5], ARGV[a + 8]
+        local applied = ''
+        if kind ~= '-' then
+          local v = kind .. ' ' .. id .. ' ' .. ARGV[a + 7]
+          redis.call('HSET', vkey, target, v)
+          verdicts[vkey .. '\n' .. target] = v
+          applied = kind .. ' ' .. target
+          if res[1] == '' or kind == 'DISCARD' then res[1] = kind .. ' ' .. target .. ' ' .. id end
+        end
+        redis.call('HSET', rkey, 'id', id, 'time', nows, 'server', server, 'tag', tag,
+          'mode', mode, 'type', ARGV[a], 'key', ARGV[a + 1], 'level', ARGV[a + 2],
+          'seconds', ARGV[a + 3], 'count', c, 'actions', ARGV[a + 4], 'target', target,
+          'verdict', applied, 'events', '[' .. table.concat(evs, ',') .. ']')
+        redis.call('EXPIRE', rkey, retention)
+        res[#res + 1] = id
+      else
+        seen[zkey], counts[zkey], expire[zkey] = nows, c, ARGV[a + 10]
+      end
+    end
+  end
+  ai = ai + nwin * 11
+  ki = ki + 1 + nwin * 2
+  out[call] = res
+end
+for zkey, ms in pairs(expire) do
+  redis.call('PEXPIRE', zkey, ms)
 end
 return out

@@ -253,6 +253,103 @@ test_noscript_reload(void **state)
 	env_close(&e);
 }
 
+/*
+ * run_batch - one pd_store_run for N events at time T, accounts[i] for
+ * event i: the window script sees them all in one batch (and, past 128,
+ * in several pipelined script runs).
+ */
+#define BATCH_MAX 300
+static struct pd_store_result bres[BATCH_MAX];
+
+static void
+run_batch(struct win_env *e, const char *const *accounts, int n, long long t)
+{
+	static struct pd_plan *plans[BATCH_MAX];
+	struct pd_cmd *cmds[BATCH_MAX];
+	struct osm_proto_limits lim = {2048, 100, 16384};
+	struct osm_proto_req *req = malloc(sizeof(*req));
+	const char *why;
+	size_t	used;
+
+	assert_true(n <= BATCH_MAX);
+	for (int i = 0; i < n; i++) {
+		char	text[256];
+
+		if (plans[i] == NULL)
+			plans[i] = pd_plan_new();
+		snprintf(text, sizeof(text), "request=smtpd_access_policy\nsource=exim\naccount=%s\n\n", accounts[i]);
+		assert_int_equal(osm_proto_parse(text, strlen(text), &lim, req, &used, &why), OSM_PROTO_OK);
+		assert_int_equal(pd_event_plan(&e->ctx, req, t, plans[i], &why), 0);
+		assert_int_equal(plans[i]->ncmd, 1);
+		cmds[i] = &plans[i]->cmd[0];
+	}
+	free(req);
+	assert_int_equal(pd_store_run(e->store, cmds, (size_t) n, bres), 0);
+}
+
+static void
+test_batch(void **state)
+{
+	const char *acc[] = {"b1", "b2", "b1", "b1", "b2", "b1", "b1", "b1"};
+	struct win_env e;
+
+	(void) state;
+	env_open(&e, "triggers: {default: {logline: {events: 3, seconds: 10, actions: [hold]}}}\n");
+	run_batch(&e, acc, 8, 4000000);
+	/* b1: 3 counted, the 4th exceeds and is held, the rest are held uncounted */
+	for (int i = 0; i < 8; i++)
+		assert_true(bres[i].ok);
+	assert_string_equal(bres[0].verdict, "");
+	assert_string_equal(bres[2].verdict, "");
+	assert_string_equal(bres[3].verdict, "");
+	assert_true(strncmp(bres[5].verdict, "HOLD account:b1 ", 16) == 0);
+	assert_int_equal(bres[5].nids, 1);
+	assert_true(strncmp(bres[6].verdict, "HOLD account:b1 ", 16) == 0);
+	assert_int_equal(bres[6].nids, 0);
+	assert_int_equal(bres[7].nids, 0);
+	assert_int_equal(report_count("b1", "4"), 1);
+	assert_int_equal(zcard("osm:w:{b1}:w:logline:b1:10"), 0);
+	/* b2 in the same batch: its own window, no verdict */
+	assert_string_equal(bres[1].verdict, "");
+	assert_string_equal(bres[4].verdict, "");
+	assert_int_equal(zcard("osm:w:{b2}:w:logline:b2:10"), 2);
+	/* the window outlives its interval by nothing: PEXPIRE = 10 s */
+	redisReply *r = redisCommand(rc, "PTTL osm:w:{b2}:w:logline:b2:10");
+
+	assert_true(r->integer > 9000 && r->integer <= 10000);
+	freeReplyObject(r);
+	/* the same window in a later batch at a later time still counts right */
+	run_batch(&e, acc + 1, 1, 4000500);
+	assert_int_equal(zcard("osm:w:{b2}:w:logline:b2:10"), 3);
+	env_close(&e);
+}
+
+static void
+test_big_batch_noscript(void **state)
+{
+	static char names[BATCH_MAX][16];
+	const char *acc[BATCH_MAX];
+	struct win_env e;
+
+	(void) state;
+	env_open(&e, "triggers: {default: {logline: {events: 1, seconds: 60}}}\n");
+	for (int i = 0; i < BATCH_MAX; i++) {
+		snprintf(names[i], sizeof(names[i]), "c%d", i % 150);
+		acc[i] = names[i];
+	}
+	/* 300 calls: three script runs; Redis has forgotten the script */
+	freeReplyObject(redisCommand(rc, "SCRIPT FLUSH"));
+	run_batch(&e, acc, BATCH_MAX, 3000000);
+	for (int i = 0; i < BATCH_MAX; i++) {
+		assert_true(bres[i].ok);
+		/* each account's second event (i >= 150) exceeds 1 */
+		assert_int_equal(bres[i].nids, i >= 150);
+	}
+	assert_int_equal(report_count("c7", "2"), 1);
+	assert_int_equal(report_count("c149", "2"), 1);
+	env_close(&e);
+}
+
 int
 main(void)
 {
@@ -263,6 +360,8 @@ main(void)
 		cmocka_unit_test(test_verdict_expiry_and_discard),
 		cmocka_unit_test(test_monitor),
 		cmocka_unit_test(test_noscript_reload),
+		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_big_batch_noscript),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
