@@ -295,8 +295,10 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 		*why = "'account' is not an account name";
 		return -1;
 	}
-	/* Postfix asks at every stage; only the end of a message is one. */
-	p->count = strcmp(source, "postfix") || (state && !strcmp(state, "END-OF-MESSAGE"));
+	/* Postfix asks at every stage; only the end of a message is one.  An
+	 * osm source counts unless it names another stage (exim's router
+	 * asks with protocol_state=DELIVERY: look, don't count). */
+	p->count = state ? !strcmp(state, "END-OF-MESSAGE") : strcmp(source, "postfix") != 0;
 
 	email[0] = 0;
 	if (sasl) {

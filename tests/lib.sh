@@ -4,7 +4,9 @@
 # socket and its own osm-policyd; everything is stopped and removed on
 # exit (trap).  Helpers: start_redis, stop_redis, write_config,
 # start_policyd, stop_policyd, ask (one request), burst, fail, pass,
-# expect_eq, expect_grep, osmctl, rcli.  Set tid= for messages.
+# expect_eq, expect_grep, osmctl, rcli.  Set tid= for messages, and
+# FAIL_LOGS= to more log files a failure should show.  OSM_TEST_KEEP=1
+# keeps the directory for a post-mortem.
 set -u
 : "${top_builddir:?}" "${top_srcdir:?}"
 PD="$top_builddir/policyd/osm-policyd"
@@ -24,13 +26,15 @@ cleanup() {
 	[ -f "$T/redis.pid" ] && kill -CONT "$(cat "$T/redis.pid")" 2>/dev/null
 	[ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null
 	sleep 0.1
-	rm -rf "$T"
+	if [ -n "${OSM_TEST_KEEP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
 }
 trap cleanup EXIT INT TERM
 
 fail() {
 	echo "FAIL: ${tid:-?}: $*" >&2
-	if [ -f "$T/pd.log" ]; then echo "--- osm-policyd log:" >&2; tail -30 "$T/pd.log" >&2; fi
+	for f in "$T/pd.log" ${FAIL_LOGS:-}; do
+		if [ -f "$f" ]; then echo "--- $f:" >&2; tail -30 "$f" >&2; fi
+	done
 	exit 1
 }
 

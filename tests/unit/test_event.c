@@ -139,6 +139,11 @@ test_postfix_states(void **state)
 	assert_true(has_arg(&plan->cmd[0], "0"));
 	assert_int_equal(run("request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\nsasl_username=a@b.example\n\n", &why), 0);
 	assert_int_equal(plan->count, 1);
+	/* the exim router looks without counting; an osm source without a state counts */
+	assert_int_equal(run("request=smtpd_access_policy\nsource=exim\nprotocol_state=DELIVERY\naccount=carol\n\n", &why), 0);
+	assert_int_equal(plan->count, 0);
+	assert_int_equal(run("request=smtpd_access_policy\nsource=exim\naccount=carol\n\n", &why), 0);
+	assert_int_equal(plan->count, 1);
 }
 
 static void
