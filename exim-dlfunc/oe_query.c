@@ -26,6 +26,7 @@
 
 static int oe_fd = -1;			/* the connection kept between calls */
 static pid_t oe_fd_pid;			/* ... by this process */
+static char oe_fd_path[108];		/* ... to this socket */
 
 int
 oe_opts_parse(const char *text, struct oe_opts *o, char *err, size_t errlen)
@@ -231,6 +232,7 @@ oe_connect(const struct oe_opts *o, long long deadline)
 	}
 	oe_fd = fd;
 	oe_fd_pid = getpid();
+	snprintf(oe_fd_path, sizeof(oe_fd_path), "%s", o->socket);
 	return 0;
 }
 
@@ -298,8 +300,9 @@ oe_query(const struct oe_opts *o, struct oe_req *r, char *reply, size_t replylen
 	size_t	rlen = 0;
 	enum oe_verdict v;
 
-	if (oe_fd >= 0 && oe_fd_pid != getpid())
-		oe_close();			/* a fork's copy of the parent's connection */
+	/* A fork's copy of the parent's connection, or one to another socket. */
+	if (oe_fd >= 0 && (oe_fd_pid != getpid() || strcmp(oe_fd_path, o->socket) != 0))
+		oe_close();
 	for (int attempt = 0;; attempt++) {
 		int	reused = oe_fd >= 0, rc;
 
