@@ -1,0 +1,94 @@
+#!/bin/sh
+# exim.sh - what osm costs exim: messages/s accepted over SMTP with and
+# without the osm ACL, in the same run.
+#
+#   sh bench/exim.sh [SECONDS]        (as root; default 5 s per measurement)
+#
+# Two exim daemons (Debian exim4-daemon-heavy) run the same configuration,
+# acl-snippets/standalone/exim.conf with queue_only (acceptance only, no
+# delivery): one as shipped, calling osm_check in acl_smtp_data, one with
+# the osm lines removed.  osm-policyd counts every message in a real
+# redis-server (limit 1,000,000 per 60 s, so nothing triggers).  The load
+# generator bench/smtp-loadgen keeps C SMTP sessions sending from
+# 127.0.0.1 (a relay host, so every message is osm's business).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-5}
+B="$top/build-bench"
+# The spool on tmpfs: disk flushes would drown what osm costs.
+W=$(mktemp -d /dev/shm/osm-exim-bench.XXXXXX)
+chmod 755 "$W"
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for f in "$W"/exim-*.pid "$W/redis.pid"; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+	sleep 0.5
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+sh "$top/tools/install-deps.sh" >/dev/null
+cd "$top"
+[ -x configure ] || autoreconf -fi >/dev/null 2>&1
+mkdir -p "$B"
+cd "$B"
+[ -f Makefile ] || "$top/configure" -q CFLAGS="-O2 -g"
+make -s -j2 policyd/osm-policyd exim-dlfunc/osm_exim.so >/dev/null
+cc -O2 -Wall -pthread -o "$W/smtp-loadgen" "$top/bench/smtp-loadgen.c"
+install -m 644 exim-dlfunc/osm_exim.so "$W/osm_exim.so"
+
+redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
+	--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log"
+sleep 0.5
+cat > "$W/osm.yaml" <<EOC
+server_name: bench
+listen: [ "unix:$W/osm.sock" ]
+socket_mode: "0666"
+user: nobody
+pid_file: $W/osm.pid
+status_file: $W/osm.status
+redis: { address: "unix:$W/redis.sock" }
+triggers:
+  default:
+    logline: { events: 1000000, seconds: 60, actions: [store, hold] }
+    logline:subject: { enabled: false }
+EOC
+chown nobody "$W"
+"$B/policyd/osm-policyd" -f -c "$W/osm.yaml" 2>"$W/osm.log" &
+pids="$pids $!"
+
+port=$((30000 + $$ % 10000))
+start_exim() {	# start_exim NAME PORT [sed expression removing osm]
+	mkdir -p "$W/$1/spool" "$W/$1/log"
+	chown -R Debian-exim "$W/$1"
+	sed -e "s|^OSM_DLFUNC = .*|OSM_DLFUNC = $W/osm_exim.so|" \
+	    -e "s|^OSM_OPTIONS = .*|OSM_OPTIONS = socket=$W/osm.sock timeout=250|" \
+	    -e "s|^SPOOL = .*|SPOOL = $W/$1/spool|" -e "s|^LOGDIR = .*|LOGDIR = $W/$1/log|" \
+	    -e "s|^SMTP_PORT = .*|SMTP_PORT = $2|" -e "s|^AUTH_USERS = .*|AUTH_USERS = /dev/null|" \
+	    -e "s|^primary_hostname = |queue_only = true\nsmtp_accept_max_per_connection = 0\nprimary_hostname = |" \
+	    ${3:+-e "$3"} "$top/acl-snippets/standalone/exim.conf" > "$W/$1/exim.conf"
+	chmod 644 "$W/$1/exim.conf"
+	/usr/sbin/exim4 -C "$W/$1/exim.conf" -bd -oX "$2" -oP "$W/exim-$1.pid"
+}
+start_exim osm $port
+start_exim plain $((port + 1)) '/set acl_m_osm = \${dlfunc/d'
+sleep 1
+
+echo "exim + osm bench, $(nproc) cores, ${secs}s per run, $(date -u +%Y-%m-%dT%H:%MZ)"
+for c in 1 4 16; do
+	for run in plain osm; do
+		p=$port; [ $run = plain ] && p=$((port + 1))
+		printf '%-6s c=%-3s ' "$run" "$c"
+		"$W/smtp-loadgen" -c "$c" -d "$secs" 127.0.0.1 "$p" | tee "$W/$run-$c.out"
+	done
+	awk -v c="$c" '
+		FNR == 1 { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[FILENAME, kv[1]] = kv[2] + 0 } }
+		END {
+			a = ARGV[1]; b = ARGV[2]
+			printf "c=%-3s osm costs %.1f%% of throughput, %+.3f ms at the median\n", c,
+				100 * (1 - v[b, "rate"] / v[a, "rate"]), v[b, "p50"] - v[a, "p50"]
+		}' "$W/plain-$c.out" "$W/osm-$c.out"
+done
+grep -E "^(clients_total|batches|requests)=" "$W/osm.status"
+echo "osm-policyd counted $(redis-cli -s "$W/redis.sock" --scan --pattern '*w:logline*' | head -1 |
+	xargs -r redis-cli -s "$W/redis.sock" ZCARD) messages; exim-osm log: $(grep -c 'osm osm_check' "$W/osm/log/mainlog" || true) module failures"
