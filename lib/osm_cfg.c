@@ -384,6 +384,34 @@ osm_cfg_redis(struct osm_cfg_ld *ld, const yaml_node_t *map)
 	}
 }
 
+static void osm_cfg_strlist(struct osm_cfg_ld *, const yaml_node_t *, const char *, int, char ***, size_t *);
+
+static void
+osm_cfg_mainlog(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+	struct osm_cfg *c = ld->cfg;
+
+	if (!osm_cfg_is_map(ld, map, "mainlog"))
+		return;
+	osm_cfg_dupkeys(ld, map, "mainlog");
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "mainlog") {
+		if (!strcmp(key, "path") || !strcmp(key, "state_file")) {
+			const char *s = osm_cfg_scalar(ld, v, key);
+
+			if (s && *s != '/')
+				osm_cfg_err(ld, v, "mainlog.%s: expected an absolute path, not '%.60s'", key, s);
+			else if (s)
+				osm_cfg_str(ld, v, key, key[0] == 'p' ? &c->mainlog_path : &c->mainlog_state);
+		} else if (!strcmp(key, "exim_users"))
+			osm_cfg_strlist(ld, v, "mainlog.exim_users", 0, &c->mainlog_exim_users,
+					&c->nmainlog_exim_users);
+		else
+			osm_cfg_err(ld, k, "mainlog: unknown key '%.60s' (expected path, state_file or exim_users)", key);
+	}
+}
+
 static void
 osm_cfg_limits(struct osm_cfg_ld *ld, const yaml_node_t *map)
 {
@@ -794,6 +822,8 @@ osm_cfg_defaults(struct osm_cfg *c)
 	c->user = strdup(OSM_DEFAULT_USER);
 	c->pid_file = strdup("/run/osm/osm-policyd.pid");
 	c->status_file = strdup("/run/osm/status");
+	c->mainlog_path = strdup("/var/log/exim4/mainlog");
+	c->mainlog_state = strdup("/var/lib/osm/mainlog.state");
 	c->redis = strdup("redis://127.0.0.1:6379/0");
 	c->prefix = strdup("osm:");
 	c->redis_timeout_ms = 200;
@@ -892,6 +922,8 @@ osm_cfg_root(struct osm_cfg_ld *ld, const yaml_node_t *root)
 			osm_cfg_triggers(ld, v);
 		else if (!strcmp(key, "ignore"))
 			osm_cfg_ignore(ld, v);
+		else if (!strcmp(key, "mainlog"))
+			osm_cfg_mainlog(ld, v);
 		else
 			osm_cfg_err(ld, k, "unknown key '%.60s'", key);
 	}
@@ -1040,6 +1072,9 @@ osm_cfg_free(struct osm_cfg *c)
 	free(c->user);
 	free(c->pid_file);
 	free(c->status_file);
+	free(c->mainlog_path);
+	free(c->mainlog_state);
+	osm_cfg_free_strs(c->mainlog_exim_users, c->nmainlog_exim_users);
 	free(c->redis);
 	free(c->prefix);
 	free(c->userdomains);
@@ -1109,6 +1144,16 @@ int
 osm_cfg_ignore_account(const struct osm_cfg *c, const char *account)
 {
 	return osm_cfg_in(c->ign_accounts, c->nign_accounts, account);
+}
+
+int
+osm_cfg_exim_user(const struct osm_cfg *c, const char *user)
+{
+	static const char *const dflt[] = {"Debian-exim", "exim", "mailnull"};	/* sorted */
+
+	if (c->nmainlog_exim_users == 0)
+		return osm_cfg_in((char **) dflt, 3, user);
+	return osm_cfg_in(c->mainlog_exim_users, c->nmainlog_exim_users, user);
 }
 
 int

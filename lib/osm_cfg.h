@@ -132,6 +132,11 @@ struct osm_cfg {
 	size_t	nign_paths;
 	void  **ign_subjects;
 	size_t	nign_subjects;
+	/* mainlog: the exim log source (osm-mainlog) */
+	char   *mainlog_path;
+	char   *mainlog_state;		/* where it remembers its place */
+	char  **mainlog_exim_users;	/* sorted; their arrivals are exim's own mail */
+	size_t	nmainlog_exim_users;
 };
 
 struct osm_buf;
@@ -145,6 +150,8 @@ void	osm_cfg_trigger(const struct osm_cfg *, const char *account, const char *em
 			enum osm_ev, struct osm_trig *out);
 int	osm_cfg_ignore_account(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_email(const struct osm_cfg *, const char *);
+/* An exim user: its local arrivals are exim's own mail (mainlog.exim_users). */
+int	osm_cfg_exim_user(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_ip(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_path(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_subject(const struct osm_cfg *, const char *);

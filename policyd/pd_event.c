@@ -142,14 +142,14 @@ pd_event_actions(struct pd_plan *p, struct pd_cmd *c, unsigned actions)
 
 /*
  * pd_event_call - one call of the window script (see pd_window.lua):
- * keys = verdict hash, then a window zset and a report key per window;
- * arguments = now, count, event, verdict fields, tag, nwin, then 11 per
- * window.  Keys come first, so a key is never added after an argument.
+ * keys = verdict hash, message markers, then a window zset and a report
+ * key per window; arguments = now, count, nmark, event, verdict fields,
+ * tag, nwin, then 11 per window.  Keys come first, so a key is never added after an argument.
  */
 static void
 pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long long now,
 	      size_t member_off, size_t member_len, const char *const *fields, int nfields,
-	      const struct pd_event_win *wins, int nwin)
+	      const char *const *marks, int nmark, const struct pd_event_win *wins, int nwin)
 {
 	const struct osm_cfg *cfg = ctx->cfg;
 	struct pd_cmd *c = &p->cmd[p->ncmd++];
@@ -158,6 +158,8 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 	c->argc = 0;
 	snprintf(c->tag, sizeof(c->tag), "%s", tag);
 	pd_event_key(ctx, p, c, "verdict", NULL, 0);
+	for (int i = 0; i < nmark; i++)
+		pd_event_key(ctx, p, c, "msg", marks[i], 0);
 	for (int i = 0; i < nwin; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "%llx%04lx", now, ctx->seq++ & 0xffff);
 		char	what[80];
@@ -170,6 +172,7 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 	c->nkeys = c->argc;
 	pd_event_argf(p, c, "%lld", now);
 	pd_event_args(p, c, p->count ? "1" : "0");
+	pd_event_argf(p, c, "%d", nmark);
 	if (c->argc < PD_CMD_MAX_ARGS) {
 		c->off[c->argc] = member_off;
 		c->argvlen[c->argc++] = member_len;
@@ -258,7 +261,11 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	const char *subject = pd_event_nonempty(req, "subject");
 	const char *rcpts = pd_event_nonempty(req, "recipient_count");
 	const char *remote = pd_event_nonempty(req, "remote_recipient_count");
+	const char *msgid = pd_event_nonempty(req, "message_id");
+	const char *events = pd_event_nonempty(req, "events");
 	char	uidname[64], email[256], subjkey[340], target[300], cwdtarget[300];
+	char	cwdmark[160];
+	int	only_cwd = 0;
 	const char *owner = NULL, *tag, *key;
 	int	sniffer = 0;
 
@@ -289,6 +296,15 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	}
 	if (cwd && cwd[0] != '/') {
 		*why = "'cwd' is not an absolute path";
+		return -1;
+	}
+	if (events && strcmp(events, "cwd") != 0) {
+		*why = "unknown 'events' (want cwd: count only the working directory)";
+		return -1;
+	}
+	only_cwd = events != NULL;
+	if (msgid && (strlen(msgid) > 120 || strpbrk(msgid, " \t"))) {
+		*why = "'message_id' too long or has blanks";
 		return -1;
 	}
 	if (account && (strlen(account) > 128 || strpbrk(account, "{}@ \t"))) {
@@ -385,7 +401,9 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	int	n = 0;
 	const char *ev_email = *email ? email : NULL;
 
-	if (sniffer) {
+	if (only_cwd) {
+		/* the mainlog's late cwd line of a message already counted */
+	} else if (sniffer) {
 		if (account)
 			n = pd_event_add(cfg, wins, n, OSM_EV_PACKET, key, account, NULL, target);
 	} else {
@@ -429,11 +447,23 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 		snprintf(ownerfield, sizeof(ownerfield), "account:%s", owner);
 		fields[nfields++] = ownerfield;
 	}
-	pd_event_call(ctx, p, tag, now, moff, mlen, fields, nfields, wins, n);
+	/* Message markers: the exim module and the mainlog count a message once. */
+	int	dedupe = msgid && p->count && (!strcmp(source, "exim") || !strcmp(source, "mainlog"));
+	const char *marks[2], *cwdmarks[1] = {cwdmark};
+	int	nmark = 0;
+
+	if (dedupe) {
+		snprintf(cwdmark, sizeof(cwdmark), "%s:cwd", msgid);
+		if (!only_cwd)
+			marks[nmark++] = msgid;
+		if (cwd && same)
+			marks[nmark++] = cwdmark;
+	}
+	pd_event_call(ctx, p, tag, now, moff, mlen, fields, nfields, marks, nmark, wins, n);
 	if (!same) {
 		const char *cwdfields[1] = {cwdtarget};
 
-		pd_event_call(ctx, p, cwdtag, now, moff, mlen, cwdfields, 1, cwins, cn);
+		pd_event_call(ctx, p, cwdtag, now, moff, mlen, cwdfields, 1, cwdmarks, dedupe && cwd, cwins, cn);
 	}
 
 	/* Buffer is final: fix up pointers. */

@@ -3,13 +3,16 @@
 -- the calls.
 --
 -- ARGV[1..4]: retention_s, server, mode, ncalls.  Then per call, in order:
---   ARGV: now_ms, count(0|1), event, nfields, fields..., tag, nwin, then
+--   ARGV: now_ms, count(0|1), nmark, event, nfields, fields..., tag, nwin, then
 --         per window: type, key, level, seconds, actions, target, kind,
 --         expiry_ms, id, cutoff_ms (now - interval), interval_ms
 --   (times come as decimal strings, so Redis never formats a Lua number)
---   KEYS: the tag's verdict hash, then per window its zset (score = event
---         time in ms, member = event JSON) and the report hash written if
---         it fires.
+--   KEYS: the tag's verdict hash, nmark message markers, then per window
+--         its zset (score = event time in ms, member = event JSON) and the
+--         report hash written if it fires.
+-- A message marker (SET NX, one hour) makes counting idempotent: the exim
+-- module and the mainlog source report the same message id, and the
+-- mainlog source may replay lines after a crash; the second is not counted.
 -- All keys of one call share one hash tag.
 --
 -- A window keeps only unconsumed events: when its count exceeds the
@@ -41,9 +44,10 @@ end
 
 for call = 1, ncalls do
   local vkey = KEYS[ki]
-  local nows, count, event = ARGV[ai], ARGV[ai + 1], ARGV[ai + 2]
+  local nows, count, nmark = ARGV[ai], ARGV[ai + 1], tonumber(ARGV[ai + 2])
   local now = tonumber(nows)
-  local nf = tonumber(ARGV[ai + 3])
+  ai = ai + 1
+  local event, nf = ARGV[ai + 2], tonumber(ARGV[ai + 3])
   local verdict = ''
   for j = 1, nf do
     local f = ARGV[ai + 3 + j]
@@ -59,6 +63,15 @@ for call = 1, ncalls do
     end
   end
   ai = ai + 4 + nf
+  if verdict == '' and count == '1' then
+    for m = 1, nmark do
+      if not redis.call('SET', KEYS[ki + m], '1', 'NX', 'EX', 3600) then
+        count = '0'
+        break
+      end
+    end
+  end
+  ki = ki + nmark
   local tag, nwin = ARGV[ai], tonumber(ARGV[ai + 1])
   local res = {verdict}
   ai = ai + 2
