@@ -29,6 +29,7 @@
 
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_msg.h"
 
 const char *const osm_ev_names[OSM_EV_COUNT] = {
 	"logline", "logline:subject", "cwdcheck", "cwdcheck:cwd", "packet", "packet:cwd",
@@ -1199,4 +1200,29 @@ int
 osm_cfg_ignore_subject(const struct osm_cfg *c, const char *subject)
 {
 	return osm_cfg_match_any(c->ign_subjects, c->nign_subjects, subject);
+}
+
+/* osm_cfg_load_log - see osm_cfg.h */
+struct osm_cfg *
+osm_cfg_load_log(const char *file)
+{
+	struct osm_buf *errs = osm_buf_new(1 << 20);
+	struct osm_cfg *cfg;
+
+	if (errs == NULL)
+		return NULL;
+	cfg = osm_cfg_load(file, errs);
+	if (cfg == NULL) {
+		char   *line = osm_buf_data(errs), *nl;
+
+		for (; *line; line = nl + 1) {
+			if ((nl = strchr(line, '\n')) == NULL)
+				break;
+			*nl = 0;
+			osm_msg_error("%s", line);
+		}
+		osm_msg_warn("%s: configuration not loaded", file);
+	}
+	osm_buf_free(errs);
+	return cfg;
 }

@@ -145,6 +145,8 @@ struct osm_cfg *osm_cfg_load(const char *file, struct osm_buf *errs);
 struct osm_cfg *osm_cfg_load_mem(const char *name, const char *text, size_t len,
 				 struct osm_buf *errs);
 void	osm_cfg_free(struct osm_cfg *);
+/* Load FILE, logging each error with osm_msg_error; NULL on failure. */
+struct osm_cfg *osm_cfg_load_log(const char *file);
 
 void	osm_cfg_trigger(const struct osm_cfg *, const char *account, const char *email,
 			enum osm_ev, struct osm_trig *out);

@@ -375,8 +375,19 @@ osm_exlog_parse(const char *line, size_t len, struct osm_exlog *o)
 	in.p += w;
 	osm_exlog_skip_spaces(&in);
 	w = osm_exlog_word(&in);
-	o->addr = osm_exlog_save(&in, in.p, w);
-	in.p += w;
+	/* the sender may be missing ("<= U=nobody P=local ..." in old logs) */
+	const char *eq = memchr(in.p, '=', w);
+
+	if (eq == NULL || eq == in.p || memchr(in.p, '@', w) != NULL) {
+		o->addr = osm_exlog_save(&in, in.p, w);
+		in.p += w;
+	} else
+		for (const char *k = in.p; k < eq; k++)
+			if (!isalpha((unsigned char) *k)) {
+				o->addr = osm_exlog_save(&in, in.p, w);
+				in.p += w;
+				break;
+			}
 	/* a delivery's "<original address>" */
 	osm_exlog_skip_spaces(&in);
 	if (o->kind != OSM_EXLOG_ARRIVAL && in.p < in.end && *in.p == '<')

@@ -29,6 +29,7 @@
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_msg.h"
+#include "osm_priv.h"
 #include "pd_server.h"
 
 #ifndef OSM_SYSCONFDIR
@@ -37,66 +38,14 @@
 
 static const char *pd_main_file = OSM_SYSCONFDIR "/osm/osm.yaml";
 
-/* pd_main_load - load the config; log every error; NULL on failure */
-static struct osm_cfg *
-pd_main_load(void)
-{
-	struct osm_buf *errs = osm_buf_new(1 << 20);
-	struct osm_cfg *cfg;
-
-	if (errs == NULL)
-		return NULL;
-	cfg = osm_cfg_load(pd_main_file, errs);
-	if (cfg == NULL) {
-		char   *line = osm_buf_data(errs), *nl;
-
-		for (; *line; line = nl + 1) {
-			if ((nl = strchr(line, '\n')) == NULL)
-				break;
-			*nl = 0;
-			osm_msg_error("%s", line);
-		}
-		osm_msg_warn("%s: configuration not loaded", pd_main_file);
-	}
-	osm_buf_free(errs);
-	return cfg;
-}
-
 static struct osm_cfg *
 pd_main_reload(void)
 {
-	struct osm_cfg *cfg = pd_main_load();
+	struct osm_cfg *cfg = osm_cfg_load_log(pd_main_file);
 
 	if (cfg == NULL)
 		osm_msg_warn("reload failed; the running configuration stays in force");
 	return cfg;
-}
-
-/* pd_main_drop - become the unprivileged user, checked at every step */
-static void
-pd_main_drop(const struct osm_cfg *cfg)
-{
-	struct passwd *pw;
-
-	if (geteuid() != 0)
-		return;
-	if (cfg->user == NULL || *cfg->user == 0) {
-		osm_msg_warn("no user configured: running as root");
-		return;
-	}
-	if ((pw = getpwnam(cfg->user)) == NULL)
-		osm_msg_fatal("user %s does not exist (create it with 'useradd --system %s' or set user:)",
-			      cfg->user, cfg->user);
-	if (pw->pw_uid == 0)
-		osm_msg_fatal("user %s has uid 0; pick an unprivileged user", cfg->user);
-	if (setgid(pw->pw_gid) < 0)
-		osm_msg_fatal("setgid %lu: %m", (unsigned long) pw->pw_gid);
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0)
-		osm_msg_fatal("initgroups %s: %m", pw->pw_name);
-	if (setuid(pw->pw_uid) < 0)
-		osm_msg_fatal("setuid %lu: %m", (unsigned long) pw->pw_uid);
-	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid || setuid(0) == 0)
-		osm_msg_fatal("privileges were not dropped");
 }
 
 /* pd_main_dirs - create the run directory of a path, owned by the user */
@@ -204,7 +153,7 @@ main(int argc, char **argv)
 		osm_cfg_free(cfg);
 		return 0;
 	}
-	if ((cfg = pd_main_load()) == NULL)
+	if ((cfg = osm_cfg_load_log(pd_main_file)) == NULL)
 		osm_msg_fatal("%s: cannot start without a valid configuration", pd_main_file);
 	for (int i = 0; i < cfg->nlisten; i++)
 		if (cfg->listen[i].kind == OSM_LISTEN_UNIX)
@@ -218,7 +167,7 @@ main(int argc, char **argv)
 		osm_msg_syslog_init("osm-policyd", LOG_MAIL);
 	}
 	pd_main_pidfile(cfg);
-	pd_main_drop(cfg);
+	osm_priv_drop(cfg->user);
 	osm_msg_info("started: server %s, %d listener(s), redis %s, mode %s", cfg->server_name,
 		     cfg->nlisten, cfg->redis, cfg->monitor ? "monitor" : "enforce");
 	char   *pidfile = cfg->pid_file ? strdup(cfg->pid_file) : NULL;

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ml_events - mainlog lines to policy requests; see ml_events.h.
+ *
+ * Two small fixed tables join lines: the cwd last logged by each pid
+ * (a sendmail process logs "cwd=..." before its "<=" line), and the
+ * recent local arrivals (a later "cwd=... -Mc ID" line names the
+ * message).  Both overwrite on collision: memory stays bounded on any
+ * log, at the price of an occasional missed join.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_events.h"
+#include "osm_buf.h"
+#include "osm_cfg.h"
+#include "osm_exlog.h"
+
+#define ML_PIDS		1024
+#define ML_RECENT	4096
+#define ML_VALUE_MAX	1000
+
+struct ml_pidcwd {
+	long	pid;			/* 0: free */
+	char	cwd[1024];
+};
+
+struct ml_recent {
+	char	id[24];
+	char	account[129];
+	int	had_cwd;
+};
+
+struct ml_events {
+	const struct osm_cfg *cfg;
+	struct ml_pidcwd pids[ML_PIDS];
+	char	last_cwd[1024];		/* without +pid: the previous cwd line */
+	struct ml_recent recent[ML_RECENT];
+	struct ml_stats st;
+	struct osm_exlog line;
+};
+
+struct ml_events *
+ml_events_new(const struct osm_cfg *cfg)
+{
+	struct ml_events *e = calloc(1, sizeof(*e));
+
+	if (e)
+		e->cfg = cfg;
+	return e;
+}
+
+void
+ml_events_free(struct ml_events *e)
+{
+	free(e);
+}
+
+void
+ml_events_config(struct ml_events *e, const struct osm_cfg *cfg)
+{
+	e->cfg = cfg;
+}
+
+void
+ml_events_stats(const struct ml_events *e, struct ml_stats *st)
+{
+	*st = e->st;
+}
+
+/* ml_attr - name=value, control characters made spaces, cut at ML_VALUE_MAX */
+static void
+ml_attr(struct osm_buf *out, const char *name, const char *value)
+{
+	size_t	n;
+
+	if (value == NULL || *value == 0)
+		return;
+	osm_buf_puts(out, name);
+	osm_buf_puts(out, "=");
+	n = strnlen(value, ML_VALUE_MAX);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char) value[i];
+
+		osm_buf_append(out, (c < 0x20 || c == 0x7f) ? " " : &value[i], 1);
+	}
+	osm_buf_puts(out, "\n");
+}
+
+static unsigned
+ml_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char) *s) * 16777619u;
+	return h;
+}
+
+static int
+ml_local(const struct osm_exlog *l)
+{
+	return l->proto && strncmp(l->proto, "local", 5) == 0;
+}
+
+static void
+ml_begin(struct osm_buf *out, const struct osm_exlog *l)
+{
+	osm_buf_puts(out, "request=smtpd_access_policy\nsource=mainlog\n");
+	ml_attr(out, "message_id", l->id);
+}
+
+static int
+ml_arrival(struct ml_events *e, const struct osm_exlog *l, struct osm_buf *out)
+{
+	char	count[16];
+	const char *cwd = NULL;
+
+	e->st.arrivals++;
+	if (l->auth == NULL && !ml_local(l))
+		return 0;			/* inbound, or an unauthenticated relay */
+	if (l->auth == NULL && (l->user == NULL || osm_cfg_exim_user(e->cfg, l->user)))
+		return 0;			/* exim's own mail: bounces, warnings */
+	if (l->auth == NULL) {
+		if (l->pid >= 0) {
+			struct ml_pidcwd *p = &e->pids[(unsigned long) l->pid % ML_PIDS];
+
+			if (p->pid == l->pid && p->cwd[0]) {
+				cwd = p->cwd;
+				p->pid = 0;
+			}
+		} else if (e->last_cwd[0])
+			cwd = e->last_cwd;
+		struct ml_recent *r = &e->recent[ml_hash(l->id) % ML_RECENT];
+
+		snprintf(r->id, sizeof(r->id), "%s", l->id);
+		snprintf(r->account, sizeof(r->account), "%s", l->user);
+		r->had_cwd = cwd != NULL;
+	}
+	ml_begin(out, l);
+	if (l->auth) {
+		ml_attr(out, "sasl_username", l->auth);
+		ml_attr(out, "client_address", l->ip);
+	} else {
+		ml_attr(out, "account", l->user);
+		ml_attr(out, "cwd", cwd);
+	}
+	ml_attr(out, "sender", strcmp(l->addr ? l->addr : "", "<>") ? l->addr : NULL);
+	ml_attr(out, "subject", l->subject);
+	snprintf(count, sizeof(count), "%d", l->nrcpt);
+	if (l->nrcpt > 0)
+		ml_attr(out, "recipient_count", count);
+	osm_buf_puts(out, "\n");
+	e->last_cwd[0] = 0;
+	return 1;
+}
+
+static int
+ml_cwd(struct ml_events *e, const struct osm_exlog *l, struct osm_buf *out)
+{
+	if (l->ref_id) {
+		/* a delivery process of a message: late cwd, if it had none */
+		struct ml_recent *r = &e->recent[ml_hash(l->ref_id) % ML_RECENT];
+
+		if (strcmp(r->id, l->ref_id) != 0 || r->had_cwd || l->cwd[0] != '/')
+			return 0;
+		r->had_cwd = 1;
+		osm_buf_puts(out, "request=smtpd_access_policy\nsource=mainlog\nevents=cwd\n");
+		ml_attr(out, "message_id", l->ref_id);
+		ml_attr(out, "account", r->account);
+		ml_attr(out, "cwd", l->cwd);
+		osm_buf_puts(out, "\n");
+		return 1;
+	}
+	if (l->cwd[0] != '/')
+		return 0;
+	if (l->pid >= 0) {
+		struct ml_pidcwd *p = &e->pids[(unsigned long) l->pid % ML_PIDS];
+
+		p->pid = l->pid;
+		snprintf(p->cwd, sizeof(p->cwd), "%s", l->cwd);
+	} else
+		snprintf(e->last_cwd, sizeof(e->last_cwd), "%s", l->cwd);
+	return 0;
+}
+
+int
+ml_events_line(struct ml_events *e, const char *line, size_t len, struct osm_buf *out)
+{
+	struct osm_exlog *l = &e->line;
+	int	n = 0;
+
+	e->st.lines++;
+	switch (osm_exlog_parse(line, len, l)) {
+	case OSM_EXLOG_SKIP:
+		e->st.skipped++;
+		break;
+	case OSM_EXLOG_ARRIVAL:
+		n = ml_arrival(e, l, out);
+		break;
+	case OSM_EXLOG_CWD:
+		n = ml_cwd(e, l, out);
+		break;
+	default:
+		break;
+	}
+	e->st.requests += (unsigned long) n;
+	return n;
+}

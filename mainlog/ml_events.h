@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ML_EVENTS_H
+#define ML_EVENTS_H
+
+/*
+ * ml_events - exim mainlog lines in, osm-policyd requests out.
+ *
+ * ml_events_line() parses one line (osm_exlog) and appends the policy
+ * requests it makes, each ended by an empty line, to out:
+ *   - an arrival ("<=") of a local submission (P=local*, not by an exim
+ *     user, mainlog.exim_users): source=mainlog, account (U=), the
+ *     submission's cwd when a "cwd=" line of the same [pid] (or, without
+ *     +pid, the line before) preceded it, subject, sender, message_id,
+ *     recipient_count;
+ *   - an arrival with A= (SMTP AUTH): sasl_username (the id after the
+ *     authenticator's name), client_address, subject, sender, message_id;
+ *   - a "cwd=... exim -Mc ID" line of a local message that arrived
+ *     without a cwd: events=cwd with that message's account and id.
+ * Unauthenticated SMTP arrivals (inbound mail) and every other line make
+ * nothing; lines the parser cannot read are counted as skipped.
+ * Pure: no I/O; memory is fixed at creation.
+ */
+#include <stddef.h>
+
+struct osm_buf;
+struct osm_cfg;
+
+struct ml_stats {
+	unsigned long lines;
+	unsigned long skipped;		/* not understood */
+	unsigned long arrivals;
+	unsigned long requests;
+};
+
+struct ml_events;
+
+struct ml_events *ml_events_new(const struct osm_cfg *);
+void	ml_events_free(struct ml_events *);
+void	ml_events_config(struct ml_events *, const struct osm_cfg *);
+int	ml_events_line(struct ml_events *, const char *line, size_t len, struct osm_buf *out);
+void	ml_events_stats(const struct ml_events *, struct ml_stats *);
+
+#endif

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * osm-mainlog - the exim mainlog source: follows exim's log and reports
+ * each outgoing message to osm-policyd (source=mainlog).
+ *
+ * SYNOPSIS: osm-mainlog [-f] [-v] [-c FILE]
+ *           osm-mainlog -n [-c FILE] [LOGFILE...]
+ *
+ * Its own process, so that reading the log (group adm on Debian) needs
+ * no privilege in osm-policyd: it drops to the configured user (with
+ * its groups) at once, follows mainlog.path (ml_tail), turns lines into
+ * requests (ml_events), sends each batch to osm-policyd's first listen
+ * address and waits for every reply; only then is the batch's end saved
+ * as the new offset.  A crash between the two replays some lines; the
+ * message markers in osm-policyd keep them from counting twice.
+ * -n prints the requests LOGFILE... (or "-" for stdin) would make and
+ * touches nothing: the golden tests use it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ml_events.h"
+#include "ml_tail.h"
+#include "osm_buf.h"
+#include "osm_cfg.h"
+#include "osm_msg.h"
+#include "osm_priv.h"
+
+#ifndef OSM_SYSCONFDIR
+#define OSM_SYSCONFDIR "/etc"
+#endif
+
+#define ML_READ		(256 * 1024)
+#define ML_TIMEOUT_MS	5000
+
+static const char *ml_file = OSM_SYSCONFDIR "/osm/osm.yaml";
+
+/* ml_dry - -n: print the requests of each file */
+static int
+ml_dry(const struct osm_cfg *cfg, char **files, int n)
+{
+	struct ml_events *ev = ml_events_new(cfg);
+	struct osm_buf *out = osm_buf_new(1 << 20);
+	char   *line = NULL;
+	size_t	cap = 0;
+	struct ml_stats st;
+
+	if (ev == NULL || out == NULL)
+		osm_msg_fatal("out of memory");
+	for (int i = 0; i < n; i++) {
+		FILE   *fp = strcmp(files[i], "-") ? fopen(files[i], "r") : stdin;
+		ssize_t	len;
+
+		if (fp == NULL)
+			osm_msg_fatal("%s: %m", files[i]);
+		while ((len = getline(&line, &cap, fp)) > 0) {
+			if (line[len - 1] == '\n')
+				len--;
+			ml_events_line(ev, line, (size_t) len, out);
+			fwrite(osm_buf_data(out), 1, osm_buf_len(out), stdout);
+			osm_buf_reset(out);
+		}
+		if (fp != stdin)
+			fclose(fp);
+	}
+	ml_events_stats(ev, &st);
+	fprintf(stderr, "lines=%lu skipped=%lu arrivals=%lu requests=%lu\n", st.lines, st.skipped,
+		st.arrivals, st.requests);
+	free(line);
+	osm_buf_free(out);
+	ml_events_free(ev);
+	return 0;
+}
+
+/* ml_connect - osm-policyd's first listen address */
+static int
+ml_connect(const struct osm_cfg *cfg)
+{
+	const struct osm_listen *l = &cfg->listen[0];
+	int	fd = -1;
+
+	if (l->kind == OSM_LISTEN_UNIX) {
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", l->path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	} else {
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
+		char	port[16];
+
+		snprintf(port, sizeof(port), "%u", l->port);
+		if (getaddrinfo(l->host, port, &hints, &ai) != 0)
+			return -1;
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			close(fd);
+			fd = -1;
+		}
+		freeaddrinfo(ai);
+	}
+	return fd;
+}
+
+/* ml_send - the batch's requests, then every reply; 0 or -1 */
+static int
+ml_send(int fd, const struct osm_buf *out, int nreq)
+{
+	const char *p = osm_buf_data(out);
+	size_t	left = osm_buf_len(out);
+	char	buf[8192];
+	int	got = 0, nl = 0;
+
+	while (left > 0) {
+		ssize_t	w = send(fd, p, left, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		left -= (size_t) w;
+	}
+	while (got < nreq) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		ssize_t	n;
+
+		if (poll(&pfd, 1, ML_TIMEOUT_MS) <= 0)
+			return -1;
+		if ((n = read(fd, buf, sizeof(buf))) <= 0)
+			return -1;
+		/* a reply is "action=...\n\n": count empty lines */
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n' && nl)
+				got++;
+			nl = buf[i] == '\n';
+		}
+	}
+	return 0;
+}
+
+static void
+ml_usage(void)
+{
+	fprintf(stderr, "usage: osm-mainlog [-f] [-v] [-c FILE]\n"
+		"       osm-mainlog -n [-c FILE] [LOGFILE... | -]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct osm_cfg *cfg;
+	struct ml_events *ev;
+	struct ml_tail *t;
+	struct osm_buf *out;
+	char   *buf;
+	int	ch, fg = 0, dry = 0, verbose = 0, fd = -1, sfd, quit = 0;
+	sigset_t mask;
+	unsigned long sent = 0;
+
+	osm_msg_init(argv[0]);
+	while ((ch = getopt(argc, argv, "c:fnvh")) != -1) {
+		switch (ch) {
+		case 'c':
+			ml_file = optarg;
+			break;
+		case 'f':
+			fg = 1;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			osm_msg_verbose++;
+			break;
+		default:
+			ml_usage();
+		}
+	}
+	if ((cfg = osm_cfg_load_log(ml_file)) == NULL)
+		return 1;
+	if (dry)
+		return ml_dry(cfg, argv + optind, argc - optind);
+	if (optind != argc)
+		ml_usage();
+	if (!fg && !verbose)
+		osm_msg_syslog_init("osm-mainlog", LOG_MAIL);
+	osm_priv_drop(cfg->user);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0)
+		osm_msg_fatal("signalfd: %m");
+	if ((ev = ml_events_new(cfg)) == NULL || (out = osm_buf_new(16 << 20)) == NULL
+	    || (buf = malloc(ML_READ)) == NULL || (t = ml_tail_open(cfg->mainlog_path, cfg->mainlog_state)) == NULL)
+		osm_msg_fatal("out of memory");
+	osm_msg_info("following %s (state %s)", cfg->mainlog_path, cfg->mainlog_state);
+	while (!quit) {
+		int	final, nreq = 0;
+		ssize_t	n = ml_tail_read(t, buf, ML_READ, &final);
+		size_t	used = 0;
+
+		if (n > 0) {
+			for (char *p = buf; p < buf + n;) {
+				char   *nl = memchr(p, '\n', (size_t) (buf + n - p));
+
+				if (nl == NULL) {
+					/* a rotated file's last line, or one longer than the buffer */
+					if (final || (p == buf && n == ML_READ)) {
+						nreq += ml_events_line(ev, p, (size_t) (buf + n - p), out);
+						used = (size_t) n;
+					}
+					break;
+				}
+				nreq += ml_events_line(ev, p, (size_t) (nl - p), out);
+				p = nl + 1;
+				used = (size_t) (p - buf);
+			}
+		}
+		if (nreq > 0) {
+			if (fd < 0 && (fd = ml_connect(cfg)) < 0) {
+				osm_msg_warn("cannot reach osm-policyd at %s: %m; retrying",
+					     cfg->listen[0].path ? cfg->listen[0].path : cfg->listen[0].host);
+				osm_buf_reset(out);
+				sleep(1);
+				continue;	/* the same lines again, nothing committed */
+			}
+			if (ml_send(fd, out, nreq) != 0) {
+				osm_msg_warn("osm-policyd did not answer; retrying");
+				close(fd);
+				fd = -1;
+				osm_buf_reset(out);
+				sleep(1);
+				continue;
+			}
+			sent += (unsigned long) nreq;
+		}
+		osm_buf_reset(out);
+		if (used > 0)
+			ml_tail_commit(t, used);
+		if (n <= 0 || used == 0) {
+			struct pollfd pfd = {sfd, POLLIN, 0};
+
+			if (poll(&pfd, 1, 200) > 0)
+				quit = 1;
+		}
+	}
+	osm_msg_info("exiting: %lu requests sent", sent);
+	ml_tail_close(t);
+	ml_events_free(ev);
+	osm_buf_free(out);
+	free(buf);
+	osm_cfg_free(cfg);
+	return 0;
+}

@@ -1,0 +1,75 @@
+#!/bin/sh
+# t_mainlog_rotate: osm-mainlog follows a log that gets 100,000 arrival
+# lines, written as fast as python can, while it is rotated three times
+# (copytruncate, rename + create, rename + create) and osm-mainlog is
+# restarted once: every arrival is counted exactly once in Redis, and
+# osm-mainlog sent each exactly once.
+tid="mainlog rotation"
+. "$top_srcdir/tests/lib.sh"
+ML_PID=""
+trap '[ -n "$ML_PID" ] && kill "$ML_PID" 2>/dev/null; cleanup' EXIT INT TERM
+LOG="$T/mainlog"
+: > "$LOG"
+chmod 644 "$LOG"
+cat > "$T/extra.yaml" <<EOC
+socket_mode: "0666"
+triggers:
+  default:
+    logline: { events: 1000000, seconds: 3600, actions: [store] }
+    logline:subject: { enabled: false }
+    cwdcheck: { enabled: false }
+    cwdcheck:cwd: { enabled: false }
+mainlog:
+  path: $LOG
+  state_file: $T/mainlog.state
+EOC
+: > "$T/userdomains"
+write_config "$T/extra.yaml"
+start_redis
+start_policyd
+
+start_mainlog() {
+	"$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF" >> "$T/ml.log" 2>&1 &
+	ML_PID=$!
+}
+stop_mainlog() {
+	kill "$ML_PID"
+	wait "$ML_PID" || fail "osm-mainlog exited with $?"
+	ML_PID=""
+}
+write() {	# write FROM TO: arrival lines FROM..TO appended to the log
+	python3 - "$LOG" "$1" "$2" <<'EOP'
+import sys
+path, a, b = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(path, "a") as f:
+    for n in range(a, b + 1):
+        f.write('2026-11-23 10:00:00 [%d] 1xVNaa-%06d-AA <= ml@shop.example U=mlacct P=local S=300 '
+                'T="message %d" for r@remote.example\n' % (1000 + n % 30000, n, n))
+        if n % 500 == 0:
+            f.flush()
+EOP
+}
+start_mainlog
+write 1 25000
+cp "$LOG" "$LOG.1"; : > "$LOG"					# copytruncate
+write 25001 50000
+mv "$LOG" "$LOG.2"; : > "$LOG"; chmod 644 "$LOG"		# rename + create
+write 50001 60000
+stop_mainlog							# restart once
+start_mainlog
+write 60001 75000
+mv "$LOG" "$LOG.3"; : > "$LOG"; chmod 644 "$LOG"		# rename + create
+write 75001 100000
+
+key='osm:test:{mlacct}:w:logline:mlacct:3600'
+for _ in $(seq 1 300); do
+	[ "$(rcli ZCARD "$key")" -ge 100000 ] && break
+	sleep 0.2
+done
+sleep 1
+expect_eq "$(rcli ZCARD "$key")" 100000 "every arrival counted once"
+stop_mainlog
+sent=$(sed -n 's/.*exiting: \([0-9]*\) requests sent.*/\1/p' "$T/ml.log" | awk '{s += $1} END {print s}')
+expect_eq "$sent" 100000 "osm-mainlog sent each arrival once (across the restart)"
+expect_grep "finishing its copy" "$T/ml.log" "the copytruncate was noticed"
+pass
