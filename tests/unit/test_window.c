@@ -350,6 +350,61 @@ test_big_batch_noscript(void **state)
 	env_close(&e);
 }
 
+/* send_req - one raw request at T; returns the first call's result */
+static struct pd_store_result *
+send_req(struct win_env *e, const char *request, long long t)
+{
+	static struct pd_store_result res[2];
+	static char text[2048];			/* the parser works in place */
+	struct osm_proto_req *req = malloc(sizeof(*req));
+	struct osm_proto_limits lim = {2048, 100, 16384};
+	struct pd_cmd *cmds[2];
+	const char *why;
+	size_t	used;
+
+	snprintf(text, sizeof(text), "%s", request);
+	assert_int_equal(osm_proto_parse(text, strlen(text), &lim, req, &used, &why), OSM_PROTO_OK);
+	assert_int_equal(pd_event_plan(&e->ctx, req, t, e->plan, &why), 0);
+	free(req);
+	for (int i = 0; i < e->plan->ncmd; i++)
+		cmds[i] = &e->plan->cmd[i];
+	assert_int_equal(pd_store_run(e->store, cmds, (size_t) e->plan->ncmd, res), 0);
+	return res;
+}
+
+static void
+test_message_once(void **state)
+{
+	struct win_env e;
+
+	(void) state;
+	env_open(&e, "triggers: {default: {logline: {events: 5, seconds: 60}, cwdcheck:cwd: {events: 5, seconds: 60}}}\n");
+	/* the exim module, then the mainlog, report one message: counted once */
+	send_req(&e, "request=smtpd_access_policy\nsource=exim\naccount=d1\nmessage_id=1xVNaa-0001aa-AA\n"
+		 "cwd=/srv/d1/www\n\n", 2000000);
+	send_req(&e, "request=smtpd_access_policy\nsource=mainlog\naccount=d1\nmessage_id=1xVNaa-0001aa-AA\n"
+		 "cwd=/srv/d1/www\n\n", 2000001);
+	assert_int_equal(zcard("osm:w:{d1}:w:logline:d1:60"), 1);
+	assert_int_equal(zcard("osm:w:{d1}:w:cwdcheck:cwd:/srv/d1/www:60"), 1);
+	/* its late cwd line is not counted again either */
+	send_req(&e, "request=smtpd_access_policy\nsource=mainlog\nevents=cwd\naccount=d1\n"
+		 "message_id=1xVNaa-0001aa-AA\ncwd=/srv/d1/www\n\n", 2000002);
+	assert_int_equal(zcard("osm:w:{d1}:w:cwdcheck:cwd:/srv/d1/www:60"), 1);
+	/* a message logged without a cwd gets it from its late cwd line, once */
+	send_req(&e, "request=smtpd_access_policy\nsource=mainlog\naccount=d1\nmessage_id=1xVNab-0001ab-AB\n\n", 2000003);
+	assert_int_equal(zcard("osm:w:{d1}:w:logline:d1:60"), 2);
+	for (int i = 0; i < 2; i++)
+		send_req(&e, "request=smtpd_access_policy\nsource=mainlog\nevents=cwd\naccount=d1\n"
+			 "message_id=1xVNab-0001ab-AB\ncwd=/srv/d1/www\n\n", 2000004 + i);
+	assert_int_equal(zcard("osm:w:{d1}:w:cwdcheck:cwd:/srv/d1/www:60"), 2);
+	assert_int_equal(zcard("osm:w:{d1}:w:logline:d1:60"), 2);
+	/* without a message id nothing is deduplicated */
+	for (int i = 0; i < 2; i++)
+		send_req(&e, "request=smtpd_access_policy\nsource=exim\naccount=d1\n\n", 2000010 + i);
+	assert_int_equal(zcard("osm:w:{d1}:w:logline:d1:60"), 4);
+	env_close(&e);
+}
+
 int
 main(void)
 {
@@ -362,6 +417,7 @@ main(void)
 		cmocka_unit_test(test_noscript_reload),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_big_batch_noscript),
+		cmocka_unit_test(test_message_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
