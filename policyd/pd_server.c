@@ -10,9 +10,10 @@
  * and planned while Redis runs the last; replies go out when a batch's
  * answer arrives, batches in the order they were sent, so each client
  * gets its replies in request order.  The busier the server, the larger
- * the batch and the cheaper each request.  A client may have at most
- * PD_SERVER_PER_TURN requests handled per turn, so one fast client
- * cannot starve others; a client with requests in flight is closed
+ * the batch and the cheaper each request.  The ready clients share a
+ * batch evenly (at least PD_SERVER_PER_TURN requests each), so one fast
+ * client cannot starve others, and one alone (osm-mainlog catching up)
+ * fills whole batches; a client with requests in flight is closed
  * only once they are answered.
  *
  * SECURITY: a client that breaks the protocol or a limit is logged and
@@ -613,8 +614,15 @@ pd_server_turn(struct pd_server *s)
 		return 0;			/* Redis's answer wakes the loop */
 	b = s->batches[(s->bhead + s->nbatch) % PD_SERVER_INFLIGHT];
 	b->now = pd_server_wall();
+	size_t	nready = 0, per_turn;
+
+	for (cl = s->ready; cl; cl = cl->rnext)
+		nready++;
+	per_turn = PD_SERVER_MAX_BATCH / (nready ? nready : 1);
+	if (per_turn < PD_SERVER_PER_TURN)
+		per_turn = PD_SERVER_PER_TURN;
 	for (cl = s->ready, s->ready = NULL; cl; cl = next) {
-		int	handled = 0;
+		size_t	handled = 0;
 
 		next = cl->rnext;
 		cl->ready = 0;
@@ -623,7 +631,7 @@ pd_server_turn(struct pd_server *s)
 			size_t	used;
 			int	r;
 
-			if (handled == PD_SERVER_PER_TURN) {
+			if (handled == per_turn) {
 				cl->rnext = again, again = cl, cl->ready = 1, backlog = 1;
 				break;
 			}
