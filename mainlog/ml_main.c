@@ -197,8 +197,12 @@ main(int argc, char **argv)
 	}
 	if ((cfg = osm_cfg_load_log(ml_file)) == NULL)
 		return 1;
-	if (dry)
-		return ml_dry(cfg, argv + optind, argc - optind);
+	if (dry) {
+		int	r = ml_dry(cfg, argv + optind, argc - optind);
+
+		osm_cfg_free(cfg);
+		return r;
+	}
 	if (optind != argc)
 		ml_usage();
 	if (!fg && !verbose)

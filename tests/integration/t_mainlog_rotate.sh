@@ -49,10 +49,21 @@ with open(path, "a") as f:
             f.flush()
 EOP
 }
+caught_up() {	# until osm-mainlog has read the whole log
+	for _ in $(seq 1 200); do
+		[ "$(cut -d' ' -f3 "$T/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] && return 0
+		sleep 0.05
+	done
+	fail "osm-mainlog did not catch up"
+}
 start_mainlog
 write 1 25000
+# copytruncate: osm-mainlog must have seen the start of the file to know
+# its copy (osm-mainlog(8), LIMITS), so let it read some first
+caught_up
+write 25001 25100
 cp "$LOG" "$LOG.1"; : > "$LOG"					# copytruncate
-write 25001 50000
+write 25101 50000
 mv "$LOG" "$LOG.2"; : > "$LOG"; chmod 644 "$LOG"		# rename + create
 write 50001 60000
 stop_mainlog							# restart once
