@@ -108,6 +108,7 @@ static void
 ml_begin(struct osm_buf *out, const struct osm_exlog *l)
 {
 	osm_buf_puts(out, "request=smtpd_access_policy\nsource=mainlog\n");
+	osm_buf_printf(out, "log_time=%lld\n", l->time);
 	ml_attr(out, "message_id", l->id);
 }
 
@@ -167,6 +168,7 @@ ml_cwd(struct ml_events *e, const struct osm_exlog *l, struct osm_buf *out)
 			return 0;
 		r->had_cwd = 1;
 		osm_buf_puts(out, "request=smtpd_access_policy\nsource=mainlog\nevents=cwd\n");
+		osm_buf_printf(out, "log_time=%lld\n", l->time);
 		ml_attr(out, "message_id", l->ref_id);
 		ml_attr(out, "account", r->account);
 		ml_attr(out, "cwd", l->cwd);

@@ -24,6 +24,7 @@
 
 #include "osm_acct.h"
 #include "osm_addr.h"
+#include "ctl_scan.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_msg.h"
@@ -46,7 +47,8 @@ ctl_usage(void)
 		"  reports [--json] [-n N]    the newest reports (default 20)\n"
 		"  report ID [--json]         one report with all its events\n"
 		"  release ACCOUNT|EMAIL|IP   lift a hold or discard verdict\n"
-		"  reload                     check the configuration, then SIGHUP the daemon\n");
+		"  reload                     check the configuration, then SIGHUP the daemon\n"
+		"  scan [--json] FILE...      dry run of exim logs (plain or .gz) against the triggers\n");
 	exit(2);
 }
 
@@ -535,14 +537,14 @@ main(int argc, char **argv)
 	cmd = argv[optind++];
 	/* Options after the command: --json, -n N. */
 	int	nargs = 0;
-	char   *args[4];
+	char   *args[256];
 
 	for (int i = optind; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			ctl_json = 1;
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
 			limit = atoi(argv[++i]);
-		else if (nargs < 4)
+		else if (nargs < 256)
 			args[nargs++] = argv[i];
 		else
 			ctl_usage();
@@ -570,5 +572,7 @@ main(int argc, char **argv)
 		return ctl_release(args[0]);
 	if (!strcmp(cmd, "reload") && nargs == 0)
 		return ctl_reload();
+	if (!strcmp(cmd, "scan") && nargs > 0)
+		return ctl_scan(ctl_cfg, args, nargs, ctl_json);
 	ctl_usage();
 }

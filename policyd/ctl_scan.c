@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ctl_scan - "osmctl scan FILE...": replay old exim logs (plain or gzip)
+ * into a dry-run summary: events per type and key, and how often each
+ * configured window would have fired, by the lines' own times.  Nothing
+ * in Redis is read or changed.
+ *
+ * The lines become requests exactly as osm-mainlog makes them
+ * (ml_events), and the requests become events keyed as osm-policyd keys
+ * them: logline by email account, account or ip:ADDR; logline:subject by
+ * that and the subject; cwdcheck by the owner of the cwd; cwdcheck:cwd
+ * by the path.  Ignore lists and per-account triggers apply.  Each
+ * window keeps its own events and, like osm-policyd, consumes them when
+ * it fires.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include <zlib.h>
+
+#include "ctl_scan.h"
+#include "ml_events.h"
+#include "osm_acct.h"
+#include "osm_buf.h"
+#include "osm_cfg.h"
+#include "osm_msg.h"
+#include "osm_proto.h"
+
+struct sc_win {
+	unsigned level, seconds;
+	long long *ts;			/* unconsumed event times, oldest first */
+	size_t	head, n, cap;
+	unsigned long fired;
+};
+
+struct sc_key {
+	char   *name;			/* "TYPE\tKEY" */
+	unsigned long events;
+	int	nwin;
+	struct sc_win win[OSM_MAX_WINDOWS];
+};
+
+struct sc {
+	const struct osm_cfg *cfg;
+	struct osm_acct *acct;
+	struct sc_key **tab;		/* open addressing */
+	size_t	cap, n;
+	unsigned long messages;
+};
+
+static struct sc_key *
+sc_key(struct sc *s, const char *name)
+{
+	size_t	h = 5381;
+
+	if (s->n * 2 >= s->cap) {
+		struct sc_key **old = s->tab;
+		size_t	oc = s->cap;
+
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		if ((s->tab = calloc(s->cap, sizeof(*s->tab))) == NULL)
+			osm_msg_fatal("out of memory");
+		for (size_t i = 0; i < oc; i++)
+			if (old[i]) {
+				size_t	g = 5381;
+
+				for (const char *c = old[i]->name; *c; c++)
+					g = g * 33 + (unsigned char) *c;
+				while (s->tab[g % s->cap])
+					g++;
+				s->tab[g % s->cap] = old[i];
+			}
+		free(old);
+	}
+	for (const char *c = name; *c; c++)
+		h = h * 33 + (unsigned char) *c;
+	for (;; h++) {
+		struct sc_key *k = s->tab[h % s->cap];
+
+		if (k == NULL)
+			break;
+		if (strcmp(k->name, name) == 0)
+			return k;
+	}
+	struct sc_key *k = calloc(1, sizeof(*k));
+
+	if (k == NULL || (k->name = strdup(name)) == NULL)
+		osm_msg_fatal("out of memory");
+	s->tab[h % s->cap] = k;
+	s->n++;
+	return k;
+}
+
+/* sc_event - one event of type EV for KEY at T */
+static void
+sc_event(struct sc *s, enum osm_ev ev, const char *key, const char *account, const char *email, long long t)
+{
+	struct osm_trig trig;
+	char	name[1400];
+	struct sc_key *k;
+
+	osm_cfg_trigger(s->cfg, account, email, ev, &trig);
+	if (!trig.enabled)
+		return;
+	snprintf(name, sizeof(name), "%s\t%s", osm_ev_names[ev], key);
+	k = sc_key(s, name);
+	k->events++;
+	k->nwin = trig.nwin;
+	for (int i = 0; i < trig.nwin; i++) {
+		struct sc_win *w = &k->win[i];
+
+		w->level = trig.win[i].events;
+		w->seconds = trig.win[i].seconds;
+		while (w->head < w->n && w->ts[w->head] <= t - w->seconds)
+			w->head++;
+		if (w->n == w->cap) {
+			if (w->head > 0) {
+				memmove(w->ts, w->ts + w->head, (w->n - w->head) * sizeof(*w->ts));
+				w->n -= w->head;
+				w->head = 0;
+			}
+			if (w->n == w->cap) {
+				w->cap = w->cap ? w->cap * 2 : 16;
+				if ((w->ts = realloc(w->ts, w->cap * sizeof(*w->ts))) == NULL)
+					osm_msg_fatal("out of memory");
+			}
+		}
+		w->ts[w->n++] = t;
+		if (w->n - w->head > w->level) {
+			w->fired++;
+			w->head = w->n;		/* consumed */
+		}
+	}
+}
+
+/* sc_request - the events of one request, as osm-policyd would key them */
+static void
+sc_request(struct sc *s, char *text, size_t len, long long t)
+{
+	static struct osm_proto_req req;
+	struct osm_proto_limits lim = {65536, 256, 1 << 20};
+	const char *why;
+	size_t	used;
+	char	email[256] = "", key[600];
+
+	if (osm_proto_parse(text, len, &lim, &req, &used, &why) != OSM_PROTO_OK)
+		return;
+	const char *account = osm_proto_get(&req, "account");
+	const char *sasl = osm_proto_get(&req, "sasl_username");
+	const char *ip = osm_proto_get(&req, "client_address");
+	const char *subject = osm_proto_get(&req, "subject");
+	const char *cwd = osm_proto_get(&req, "cwd");
+	int	only_cwd = osm_proto_get(&req, "events") != NULL;
+
+	if (sasl && strchr(sasl, '@')) {
+		for (size_t i = 0; sasl[i] && i < sizeof(email) - 1; i++)
+			email[i] = (char) tolower((unsigned char) sasl[i]), email[i + 1] = 0;
+		if (account == NULL)
+			account = osm_acct_by_email(s->acct, email);
+	} else if (sasl && account == NULL)
+		account = sasl;
+	if ((account && osm_cfg_ignore_account(s->cfg, account)) || (*email && osm_cfg_ignore_email(s->cfg, email))
+	    || osm_cfg_ignore_ip(s->cfg, ip))
+		return;
+	s->messages += !only_cwd;
+	snprintf(key, sizeof(key), "%s", *email ? email : account ? account : "");
+	if (*key == 0 && ip)
+		snprintf(key, sizeof(key), "ip:%s", ip);
+	if (*key && !only_cwd) {
+		sc_event(s, OSM_EV_LOGLINE, key, account, *email ? email : NULL, t);
+		if (subject && !osm_cfg_ignore_subject(s->cfg, subject)) {
+			char	sk[1300];
+
+			snprintf(sk, sizeof(sk), "%s: %s", key, subject);
+			sc_event(s, OSM_EV_LOGLINE_SUBJECT, sk, account, *email ? email : NULL, t);
+		}
+	}
+	if (cwd && !osm_cfg_ignore_path(s->cfg, cwd)) {
+		const char *owner = osm_acct_by_path(s->acct, cwd);
+
+		if (owner && !osm_cfg_ignore_account(s->cfg, owner))
+			sc_event(s, OSM_EV_CWDCHECK, owner, owner, NULL, t);
+		sc_event(s, OSM_EV_CWDCHECK_CWD, cwd, owner ? owner : account, NULL, t);
+	}
+}
+
+static int
+sc_cmp(const void *a, const void *b)
+{
+	const struct sc_key *x = *(struct sc_key *const *) a, *y = *(struct sc_key *const *) b;
+	unsigned long fx = 0, fy = 0;
+
+	for (int i = 0; i < x->nwin; i++)
+		fx += x->win[i].fired;
+	for (int i = 0; i < y->nwin; i++)
+		fy += y->win[i].fired;
+	if (fx != fy)
+		return fx < fy ? 1 : -1;
+	if (x->events != y->events)
+		return x->events < y->events ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+int
+ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
+{
+	struct sc s = {cfg, osm_acct_load(cfg->userdomains, cfg->min_uid), NULL, 0, 0, 0};
+	struct ml_events *ev = ml_events_new(cfg);
+	struct osm_buf *out = osm_buf_new(1 << 20);
+	struct ml_stats st;
+	char   *line = malloc(65536);
+
+	if (s.acct == NULL || ev == NULL || out == NULL || line == NULL)
+		osm_msg_fatal("out of memory");
+	for (int f = 0; f < nfiles; f++) {
+		gzFile	gz = gzopen(files[f], "rb");	/* plain files read as they are */
+
+		if (gz == NULL)
+			osm_msg_fatal("%s: cannot open", files[f]);
+		while (gzgets(gz, line, 65536) != NULL) {
+			size_t	n = strlen(line);
+
+			if (n && line[n - 1] == '\n')
+				line[--n] = 0;
+			osm_buf_reset(out);
+			if (ml_events_line(ev, line, n, out) == 0)
+				continue;
+			/* each request ends with an empty line; the line's time is in log_time= */
+			char   *p = osm_buf_data(out), *end = p + osm_buf_len(out);
+
+			while (p < end) {
+				char   *e = strstr(p, "\n\n");
+				const char *lt = strstr(p, "\nlog_time=");
+				long long t = lt && (!e || lt < e) ? strtoll(lt + 10, NULL, 10) : 0;
+
+				if (e == NULL)
+					break;
+				sc_request(&s, p, (size_t) (e + 2 - p), t);
+				p = e + 2;
+			}
+		}
+		gzclose(gz);
+	}
+	ml_events_stats(ev, &st);
+
+	struct sc_key **keys = calloc(s.n + 1, sizeof(*keys));
+	size_t	nk = 0;
+
+	for (size_t i = 0; i < s.cap; i++)
+		if (s.tab[i])
+			keys[nk++] = s.tab[i];
+	qsort(keys, nk, sizeof(*keys), sc_cmp);
+	if (json) {
+		json_t *o = json_object(), *arr = json_array(), *fl = json_array();
+
+		for (int f = 0; f < nfiles; f++)
+			json_array_append_new(fl, json_string(files[f]));
+		json_object_set_new(o, "files", fl);
+		json_object_set_new(o, "lines", json_integer((json_int_t) st.lines));
+		json_object_set_new(o, "skipped", json_integer((json_int_t) st.skipped));
+		json_object_set_new(o, "messages", json_integer((json_int_t) s.messages));
+		for (size_t i = 0; i < nk; i++) {
+			json_t *k = json_object(), *w = json_array();
+			char   *tab = strchr(keys[i]->name, '\t');
+
+			json_object_set_new(k, "type", json_stringn(keys[i]->name, (size_t) (tab - keys[i]->name)));
+			json_object_set_new(k, "key", json_string(tab + 1));
+			json_object_set_new(k, "events", json_integer((json_int_t) keys[i]->events));
+			for (int j = 0; j < keys[i]->nwin; j++)
+				json_array_append_new(w, json_pack("{s:i,s:i,s:i}", "events", keys[i]->win[j].level,
+								   "seconds", keys[i]->win[j].seconds,
+								   "fired", (json_int_t) keys[i]->win[j].fired));
+			json_object_set_new(k, "triggers", w);
+			json_array_append_new(arr, k);
+		}
+		json_object_set_new(o, "keys", arr);
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		putchar('\n');
+		json_decref(o);
+	} else {
+		printf("%lu lines (%lu not understood), %lu messages counted; dry run, nothing stored\n",
+		       st.lines, st.skipped, s.messages);
+		printf("%-16s %-40s %8s  %s\n", "EVENT", "KEY", "EVENTS", "WOULD FIRE");
+		for (size_t i = 0; i < nk; i++) {
+			char   *tab = strchr(keys[i]->name, '\t');
+			char	fired[200] = "";
+
+			for (int j = 0; j < keys[i]->nwin; j++)
+				snprintf(fired + strlen(fired), sizeof(fired) - strlen(fired), "%s%lux (>%u/%us)",
+					 j ? ", " : "", keys[i]->win[j].fired, keys[i]->win[j].level, keys[i]->win[j].seconds);
+			printf("%-16.*s %-40s %8lu  %s\n", (int) (tab - keys[i]->name), keys[i]->name, tab + 1,
+			       keys[i]->events, fired);
+		}
+	}
+	for (size_t i = 0; i < nk; i++) {
+		for (int j = 0; j < OSM_MAX_WINDOWS; j++)
+			free(keys[i]->win[j].ts);
+		free(keys[i]->name);
+		free(keys[i]);
+	}
+	free(keys);
+	free(s.tab);
+	free(line);
+	osm_buf_free(out);
+	ml_events_free(ev);
+	osm_acct_free(s.acct);
+	return 0;
+}
