@@ -80,25 +80,37 @@ env_close(struct win_env *e)
 	osm_cfg_free(e->cfg);
 }
 
-/* send - one event for ACCOUNT at time T ms; returns the verdict, sets *nids */
-static const char *
-send_at(struct win_env *e, const char *account, long long t, int *nids)
+/* send_req - one raw request at T; returns the first call's result */
+static struct pd_store_result *
+send_req(struct win_env *e, const char *request, long long t)
 {
 	static struct pd_store_result res[2];
-	char	text[256];
+	static char text[2048];			/* the parser works in place */
 	struct osm_proto_req *req = malloc(sizeof(*req));
 	struct osm_proto_limits lim = {2048, 100, 16384};
 	struct pd_cmd *cmds[2];
 	const char *why;
 	size_t	used;
 
-	snprintf(text, sizeof(text), "request=smtpd_access_policy\nsource=exim\naccount=%s\n\n", account);
+	snprintf(text, sizeof(text), "%s", request);
 	assert_int_equal(osm_proto_parse(text, strlen(text), &lim, req, &used, &why), OSM_PROTO_OK);
 	assert_int_equal(pd_event_plan(&e->ctx, req, t, e->plan, &why), 0);
 	free(req);
 	for (int i = 0; i < e->plan->ncmd; i++)
 		cmds[i] = &e->plan->cmd[i];
 	assert_int_equal(pd_store_run(e->store, cmds, (size_t) e->plan->ncmd, res), 0);
+	return res;
+}
+
+/* send_at - one event for ACCOUNT at time T ms; returns the verdict, sets *nids */
+static const char *
+send_at(struct win_env *e, const char *account, long long t, int *nids)
+{
+	char	text[256];
+	struct pd_store_result *res;
+
+	snprintf(text, sizeof(text), "request=smtpd_access_policy\nsource=exim\naccount=%s\n\n", account);
+	res = send_req(e, text, t);
 	assert_true(res[0].ok);
 	*nids = res[0].nids;
 	return res[0].verdict;
@@ -348,28 +360,6 @@ test_big_batch_noscript(void **state)
 	assert_int_equal(report_count("c7", "2"), 1);
 	assert_int_equal(report_count("c149", "2"), 1);
 	env_close(&e);
-}
-
-/* send_req - one raw request at T; returns the first call's result */
-static struct pd_store_result *
-send_req(struct win_env *e, const char *request, long long t)
-{
-	static struct pd_store_result res[2];
-	static char text[2048];			/* the parser works in place */
-	struct osm_proto_req *req = malloc(sizeof(*req));
-	struct osm_proto_limits lim = {2048, 100, 16384};
-	struct pd_cmd *cmds[2];
-	const char *why;
-	size_t	used;
-
-	snprintf(text, sizeof(text), "%s", request);
-	assert_int_equal(osm_proto_parse(text, strlen(text), &lim, req, &used, &why), OSM_PROTO_OK);
-	assert_int_equal(pd_event_plan(&e->ctx, req, t, e->plan, &why), 0);
-	free(req);
-	for (int i = 0; i < e->plan->ncmd; i++)
-		cmds[i] = &e->plan->cmd[i];
-	assert_int_equal(pd_store_run(e->store, cmds, (size_t) e->plan->ncmd, res), 0);
-	return res;
 }
 
 static void
