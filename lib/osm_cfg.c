@@ -33,6 +33,7 @@
 
 const char *const osm_ev_names[OSM_EV_COUNT] = {
 	"logline", "logline:subject", "cwdcheck", "cwdcheck:cwd", "packet", "packet:cwd",
+	"delivery",
 };
 
 const char *const osm_act_names[OSM_ACT_COUNT] = {
@@ -468,7 +469,34 @@ osm_cfg_actions(struct osm_cfg_ld *ld, const yaml_node_t *list, const char *what
 		osm_cfg_err(ld, list, "%s: hold and discard exclude each other", what);
 }
 
-/* osm_cfg_window - {events: N, seconds: DURATION}, either may be inherited */
+/* osm_cfg_ratio - failure_ratio: 0.5 or 50% -> permille */
+static int
+osm_cfg_ratio(struct osm_cfg_ld *ld, const yaml_node_t *n, const char *what, unsigned *dst)
+{
+	const char *s = osm_cfg_scalar(ld, n, what);
+	char   *end;
+	double	v;
+
+	if (s == NULL)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end == '%' && end[1] == 0 && end != s) {
+		v /= 100;
+		end++;
+	}
+	if (!isdigit((unsigned char) *s) || *end || errno || !(v > 0 && v <= 1)) {
+		osm_cfg_err(ld, n, "%s: failure_ratio '%.40s' is not a share above 0 and at most 1 (0.5 or 50%%)",
+			    what, s);
+		return -1;
+	}
+	*dst = (unsigned) (v * 1000 + 0.5);
+	if (*dst == 0)
+		*dst = 1;
+	return 0;
+}
+
+/* osm_cfg_window - {events: N, seconds: DURATION, failure_ratio: R}, each may be inherited */
 static void
 osm_cfg_window(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *what,
 	       struct osm_trig *t, int idx)
@@ -486,8 +514,11 @@ osm_cfg_window(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *what,
 		} else if (!strcmp(key, "seconds")) {
 			if (osm_cfg_duration(ld, v, what, 1, 7 * 86400, &t->win[idx].seconds) == 0)
 				t->winset[idx] |= 2;
+		} else if (!strcmp(key, "failure_ratio")) {
+			if (osm_cfg_ratio(ld, v, what, &t->win[idx].ratio) == 0)
+				t->winset[idx] |= 4;
 		} else
-			osm_cfg_err(ld, k, "%s: unknown key '%.60s' (expected events or seconds)", what, key);
+			osm_cfg_err(ld, k, "%s: unknown key '%.60s' (expected events, seconds or failure_ratio)", what, key);
 	}
 }
 
@@ -509,11 +540,14 @@ osm_cfg_trig(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *what, st
 		} else if (!strcmp(key, "actions")) {
 			osm_cfg_actions(ld, v, what, &t->actions);
 			t->set |= OSM_TRIG_SET_ACTIONS;
-		} else if (!strcmp(key, "events") || !strcmp(key, "seconds")) {
+		} else if (!strcmp(key, "events") || !strcmp(key, "seconds") || !strcmp(key, "failure_ratio")) {
 			has_short = 1;
 			if (!strcmp(key, "events")) {
 				if (osm_cfg_uint(ld, v, what, 0, 1000000, &t->win[0].events) == 0)
 					t->winset[0] |= 1;
+			} else if (!strcmp(key, "failure_ratio")) {
+				if (osm_cfg_ratio(ld, v, what, &t->win[0].ratio) == 0)
+					t->winset[0] |= 4;
 			} else if (osm_cfg_duration(ld, v, what, 1, 7 * 86400, &t->win[0].seconds) == 0)
 				t->winset[0] |= 2;
 			t->nwin = 1;
@@ -776,7 +810,7 @@ osm_cfg_triggers(struct osm_cfg_ld *ld, const yaml_node_t *map)
 					d->actions = o->actions;
 				if (o->set & OSM_TRIG_SET_WINDOWS) {
 					for (int w = 0; w < o->nwin; w++) {
-						if (o->winset[w] != 3) {
+						if ((o->winset[w] & 3) != 3) {
 							osm_cfg_err(ld, v, "triggers.default.%s: window %d needs both events and seconds",
 								    osm_ev_names[e], w + 1);
 						}
@@ -850,6 +884,10 @@ osm_cfg_defaults(struct osm_cfg *c)
 	c->defaults.ev[OSM_EV_LOGLINE].nwin = 2;
 	c->defaults.ev[OSM_EV_LOGLINE].win[1].events = 500;
 	c->defaults.ev[OSM_EV_LOGLINE].win[1].seconds = 3600;
+	/* more than 100 remote results in an hour, at least half failed */
+	c->defaults.ev[OSM_EV_DELIVERY].win[0].events = 100;
+	c->defaults.ev[OSM_EV_DELIVERY].win[0].seconds = 3600;
+	c->defaults.ev[OSM_EV_DELIVERY].win[0].ratio = 500;
 }
 
 static void
@@ -940,7 +978,7 @@ osm_cfg_root(struct osm_cfg_ld *ld, const yaml_node_t *root)
 				struct osm_trig *t = &ov[i].ts.ev[e];
 
 				for (int w = 0; w < t->nwin; w++) {
-					if (t->winset[w] != 3 && w >= c->defaults.ev[e].nwin)
+					if ((t->winset[w] & 3) != 3 && w >= c->defaults.ev[e].nwin)
 						osm_cfg_err(ld, root, "triggers: %s %s window %d: events and seconds are both needed (the default has no window %d to inherit from)",
 							    ov[i].name, osm_ev_names[e], w + 1, w + 1);
 				}
@@ -1116,6 +1154,7 @@ osm_cfg_merge(struct osm_trig *t, const struct osm_trig *o)
 		for (int w = 0; w < o->nwin; w++) {
 			t->win[w].events = (o->winset[w] & 1) || w >= nbase ? o->win[w].events : base[w].events;
 			t->win[w].seconds = (o->winset[w] & 2) || w >= nbase ? o->win[w].seconds : base[w].seconds;
+			t->win[w].ratio = (o->winset[w] & 4) || w >= nbase ? o->win[w].ratio : base[w].ratio;
 		}
 		t->nwin = o->nwin;
 	}

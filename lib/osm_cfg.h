@@ -29,6 +29,7 @@ enum osm_ev {
 	OSM_EV_CWDCHECK_CWD,
 	OSM_EV_PACKET,
 	OSM_EV_PACKET_CWD,
+	OSM_EV_DELIVERY,		/* a remote delivery result (mainlog) */
 	OSM_EV_COUNT
 };
 
@@ -57,6 +58,7 @@ extern const char *const osm_act_names[OSM_ACT_COUNT];
 struct osm_window {
 	unsigned events;		/* a report fires when the count exceeds this */
 	unsigned seconds;		/* the sliding interval */
+	unsigned ratio;			/* failure_ratio in permille; 0 = plain count */
 };
 
 #define OSM_TRIG_SET_ENABLED	1u
@@ -69,7 +71,7 @@ struct osm_trig {
 	unsigned actions;		/* OSM_ACT_* */
 	int	nwin;
 	struct osm_window win[OSM_MAX_WINDOWS];
-	unsigned winset[OSM_MAX_WINDOWS];	/* 1 = events, 2 = seconds set */
+	unsigned winset[OSM_MAX_WINDOWS];	/* 1 = events, 2 = seconds, 4 = ratio set */
 };
 
 struct osm_trigset {

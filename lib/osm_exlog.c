@@ -388,10 +388,26 @@ osm_exlog_parse(const char *line, size_t len, struct osm_exlog *o)
 				in.p += w;
 				break;
 			}
+	/* "** x@y: Unrouteable address": the colon is not the address's */
+	if ((o->kind == OSM_EXLOG_FAILURE || o->kind == OSM_EXLOG_DEFERRAL)
+	    && o->addr && w > 1 && o->addr[w - 1] == ':' && in.p < in.end) {
+		o->buf[o->addr - o->buf + w - 1] = 0;
+		o->reason = osm_exlog_save(&in, in.p + 1, (size_t) (in.end - in.p - 1));
+		return o->kind;
+	}
 	/* a delivery's "<original address>" */
 	osm_exlog_skip_spaces(&in);
 	if (o->kind != OSM_EXLOG_ARRIVAL && in.p < in.end && *in.p == '<')
 		in.p += osm_exlog_word(&in);
+	/* the error text ends the fields: words in it are not fields */
+	if (o->kind == OSM_EXLOG_FAILURE || o->kind == OSM_EXLOG_DEFERRAL) {
+		for (const char *q = in.p; q + 1 < in.end; q++)
+			if (q[0] == ':' && q[1] == ' ') {
+				o->reason = osm_exlog_save(&in, q + 2, (size_t) (in.end - q - 2));
+				in.end = q;
+				break;
+			}
+	}
 	osm_exlog_fields(&in);
 	return o->kind;
 }

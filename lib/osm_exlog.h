@@ -14,7 +14,8 @@
  * message) and the fields osm uses: sender or address, U=, P=, A=
  * (the id after "authenticator:"), H= host name, helo and [ip]:port,
  * S=, id=, T= (a subject, unescaped, on arrivals; the transport on
- * deliveries), R=, and the recipients after "for".
+ * deliveries), R=, the recipients after "for", and on failures and
+ * deferrals the error text.
  *
  * Strings point into the struct's own buffer and are NUL-terminated;
  * absent fields are NULL.  A line osm cannot use returns
@@ -61,6 +62,7 @@ struct osm_exlog {
 	long	size;			/* S=, -1 if absent */
 	int	nrcpt;			/* recipients after "for" */
 	const char *rcpts;		/* the same, space-separated */
+	const char *reason;		/* ** and ==: the error after "ADDR: " or "[ip]: " */
 	char	buf[OSM_EXLOG_MAX_LINE + 64];
 };
 

@@ -2,11 +2,12 @@
 /*
  * ml_events - mainlog lines to policy requests; see ml_events.h.
  *
- * Two small fixed tables join lines: the cwd last logged by each pid
- * (a sendmail process logs "cwd=..." before its "<=" line), and the
- * recent local arrivals (a later "cwd=... -Mc ID" line names the
- * message).  Both overwrite on collision: memory stays bounded on any
- * log, at the price of an occasional missed join.
+ * Two fixed tables join lines: the cwd last logged by each pid (a
+ * sendmail process logs "cwd=..." before its "<=" line), and the
+ * outgoing messages by id (a later "cwd=... -Mc ID" line, and the
+ * delivery results, name only the message).  Both overwrite on
+ * collision: memory stays bounded on any log, at the price of an
+ * occasional missed join.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include "osm_exlog.h"
 
 #define ML_PIDS		1024
-#define ML_RECENT	4096
+#define ML_MSGS		16384
 #define ML_VALUE_MAX	1000
 
 struct ml_pidcwd {
@@ -26,17 +27,19 @@ struct ml_pidcwd {
 	char	cwd[1024];
 };
 
-struct ml_recent {
+struct ml_msg {
 	char	id[24];
-	char	account[129];
-	int	had_cwd;
+	char	sender[256];		/* the account, or the SMTP AUTH id */
+	char	ip[46];			/* the client's, with SMTP AUTH */
+	char	auth;			/* sender is an SMTP AUTH id */
+	char	had_cwd;
 };
 
 struct ml_events {
 	const struct osm_cfg *cfg;
 	struct ml_pidcwd pids[ML_PIDS];
 	char	last_cwd[1024];		/* without +pid: the previous cwd line */
-	struct ml_recent recent[ML_RECENT];
+	struct ml_msg msgs[ML_MSGS];
 	struct ml_stats st;
 	struct osm_exlog line;
 };
@@ -88,14 +91,20 @@ ml_attr(struct osm_buf *out, const char *name, const char *value)
 	osm_buf_puts(out, "\n");
 }
 
-static unsigned
-ml_hash(const char *s)
+static unsigned long long
+ml_hash(const char *s, size_t n)
 {
-	unsigned h = 2166136261u;
+	unsigned long long h = 14695981039346656037ull;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char) *s) * 16777619u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char) s[i]) * 1099511628211ull;
 	return h;
+}
+
+static struct ml_msg *
+ml_msg(struct ml_events *e, const char *id)
+{
+	return &e->msgs[ml_hash(id, strlen(id)) % ML_MSGS];
 }
 
 static int
@@ -133,12 +142,14 @@ ml_arrival(struct ml_events *e, const struct osm_exlog *l, struct osm_buf *out)
 			}
 		} else if (e->last_cwd[0])
 			cwd = e->last_cwd;
-		struct ml_recent *r = &e->recent[ml_hash(l->id) % ML_RECENT];
-
-		snprintf(r->id, sizeof(r->id), "%s", l->id);
-		snprintf(r->account, sizeof(r->account), "%s", l->user);
-		r->had_cwd = cwd != NULL;
 	}
+	struct ml_msg *m = ml_msg(e, l->id);
+
+	snprintf(m->id, sizeof(m->id), "%s", l->id);
+	snprintf(m->sender, sizeof(m->sender), "%s", l->auth ? l->auth : l->user);
+	snprintf(m->ip, sizeof(m->ip), "%s", l->auth && l->ip ? l->ip : "");
+	m->auth = l->auth != NULL;
+	m->had_cwd = cwd != NULL;
 	ml_begin(out, l);
 	if (l->auth) {
 		ml_attr(out, "sasl_username", l->auth);
@@ -162,15 +173,15 @@ ml_cwd(struct ml_events *e, const struct osm_exlog *l, struct osm_buf *out)
 {
 	if (l->ref_id) {
 		/* a delivery process of a message: late cwd, if it had none */
-		struct ml_recent *r = &e->recent[ml_hash(l->ref_id) % ML_RECENT];
+		struct ml_msg *r = ml_msg(e, l->ref_id);
 
-		if (strcmp(r->id, l->ref_id) != 0 || r->had_cwd || l->cwd[0] != '/')
+		if (strcmp(r->id, l->ref_id) != 0 || r->auth || r->had_cwd || l->cwd[0] != '/')
 			return 0;
 		r->had_cwd = 1;
 		osm_buf_puts(out, "request=smtpd_access_policy\nsource=mainlog\nevents=cwd\n");
 		osm_buf_printf(out, "log_time=%lld\n", l->time);
 		ml_attr(out, "message_id", l->ref_id);
-		ml_attr(out, "account", r->account);
+		ml_attr(out, "account", r->sender);
 		ml_attr(out, "cwd", l->cwd);
 		osm_buf_puts(out, "\n");
 		return 1;
@@ -185,6 +196,45 @@ ml_cwd(struct ml_events *e, const struct osm_exlog *l, struct osm_buf *out)
 	} else
 		snprintf(e->last_cwd, sizeof(e->last_cwd), "%s", l->cwd);
 	return 0;
+}
+
+/*
+ * ml_result - a delivery result of an outgoing message.  It left (or
+ * tried to) if the line names a remote host or an smtp transport; a
+ * failure or deferral that never reached a transport (unrouteable,
+ * retry time not reached) counts too; local transports, and osm's own
+ * router keeping a held sender's mail queued, do not.
+ */
+static int
+ml_result(struct ml_events *e, const struct osm_exlog *l, const char *line, size_t len,
+	  struct osm_buf *out)
+{
+	int	failed = l->kind == OSM_EXLOG_FAILURE || l->kind == OSM_EXLOG_DEFERRAL;
+	struct ml_msg *m;
+
+	if (!(l->ip || (l->transport && strstr(l->transport, "smtp")) || (failed && !l->transport)))
+		return 0;
+	if (l->reason && strncmp(l->reason, "osm: ", 5) == 0)
+		return 0;			/* osm's own router holding the sender's queue */
+	m = ml_msg(e, l->id);
+	if (strcmp(m->id, l->id) != 0) {
+		e->st.unattributed++;
+		return 0;
+	}
+	e->st.results++;
+	ml_begin(out, l);
+	osm_buf_puts(out, "events=delivery\n");
+	osm_buf_printf(out, "delivery=%s\n", l->kind == OSM_EXLOG_FAILURE ? "bounced"
+		       : l->kind == OSM_EXLOG_DEFERRAL ? "deferred" : "delivered");
+	osm_buf_printf(out, "delivery_id=%016llx\n", ml_hash(line, len));
+	ml_attr(out, m->auth ? "sasl_username" : "account", m->sender);
+	ml_attr(out, "client_address", m->ip);
+	ml_attr(out, "recipient", l->addr);
+	ml_attr(out, "remote_host", l->host);
+	ml_attr(out, "remote_address", l->ip);
+	ml_attr(out, "reason", l->reason);
+	osm_buf_puts(out, "\n");
+	return 1;
 }
 
 int
@@ -203,6 +253,13 @@ ml_events_line(struct ml_events *e, const char *line, size_t len, struct osm_buf
 		break;
 	case OSM_EXLOG_CWD:
 		n = ml_cwd(e, l, out);
+		break;
+	case OSM_EXLOG_DELIVERY:
+	case OSM_EXLOG_ADDITIONAL:
+	case OSM_EXLOG_CUTTHROUGH:
+	case OSM_EXLOG_FAILURE:
+	case OSM_EXLOG_DEFERRAL:
+		n = ml_result(e, l, line, len, out);
 		break;
 	default:
 		break;

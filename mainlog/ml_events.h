@@ -15,9 +15,18 @@
  *   - an arrival with A= (SMTP AUTH): sasl_username (the id after the
  *     authenticator's name), client_address, subject, sender, message_id;
  *   - a "cwd=... exim -Mc ID" line of a local message that arrived
- *     without a cwd: events=cwd with that message's account and id.
+ *     without a cwd: events=cwd with that message's account and id;
+ *   - a delivery result of one of those messages that left or tried to
+ *     leave the server ("=>", "->", ">>" with a remote host or an smtp
+ *     transport; "**" and "==" unless a local transport took them):
+ *     events=delivery, delivery=delivered|bounced|deferred, the sender
+ *     of the arrival, recipient, remote host and address, the error text,
+ *     and a delivery_id that names the line (a replay counts once).
  * Unauthenticated SMTP arrivals (inbound mail) and every other line make
- * nothing; lines the parser cannot read are counted as skipped.
+ * nothing; lines the parser cannot read are counted as skipped.  The
+ * outgoing messages are remembered in a fixed table (ML_MSGS entries):
+ * a result of a message that arrived before this process started, or
+ * that was pushed out by newer ones, counts as unattributed.
  * Pure: no I/O; memory is fixed at creation.
  */
 #include <stddef.h>
@@ -29,6 +38,8 @@ struct ml_stats {
 	unsigned long lines;
 	unsigned long skipped;		/* not understood */
 	unsigned long arrivals;
+	unsigned long results;		/* remote delivery results of outgoing mail */
+	unsigned long unattributed;	/* results of messages not in the table */
 	unsigned long requests;
 };
 

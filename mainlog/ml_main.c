@@ -77,8 +77,8 @@ ml_dry(const struct osm_cfg *cfg, char **files, int n)
 			fclose(fp);
 	}
 	ml_events_stats(ev, &st);
-	fprintf(stderr, "lines=%lu skipped=%lu arrivals=%lu requests=%lu\n", st.lines, st.skipped,
-		st.arrivals, st.requests);
+	fprintf(stderr, "lines=%lu skipped=%lu arrivals=%lu results=%lu unattributed=%lu requests=%lu\n",
+		st.lines, st.skipped, st.arrivals, st.results, st.unattributed, st.requests);
 	free(line);
 	osm_buf_free(out);
 	ml_events_free(ev);

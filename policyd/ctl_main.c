@@ -240,7 +240,8 @@ ctl_counters(const char *name)
 			char   *kcopy = strdup(key), *colon = strrchr(kcopy, ':');
 			unsigned secs = colon ? (unsigned) strtoul(colon + 1, NULL, 10) : 0;
 			struct osm_trig t;
-			unsigned level = 0;
+			unsigned level = 0, ratio = 0;
+			char	failed[64] = "";
 
 			if (colon)
 				*colon = 0;
@@ -249,9 +250,21 @@ ctl_counters(const char *name)
 					(enum osm_ev) e, &t);
 			for (int w = 0; w < t.nwin; w++)
 				if (t.win[w].seconds == secs)
-					level = t.win[w].events;
-			printf("  %-16s %-40s %6llu in %us (trigger above %u; idle expiry in %llds)\n",
-			       osm_ev_names[e], kcopy, zc->integer, secs, level,
+					level = t.win[w].events, ratio = t.win[w].ratio;
+			if (ratio) {
+				/* the window's failed events: same key with "}:wf:" */
+				osm_buf_reset(b);
+				osm_buf_append(b, k, (size_t) (rest - k));
+				osm_buf_printf(b, "}:wf:%s", rest + 4);
+				const char *fargv[] = {"ZCARD", osm_buf_data(b)};
+				redisReply *fc = ctl_cmd(rc, 2, fargv);
+
+				snprintf(failed, sizeof(failed), ", %lld failed, trigger at %u%%",
+					 fc->integer, (ratio + 5) / 10);
+				freeReplyObject(fc);
+			}
+			printf("  %-16s %-40s %6llu in %us (trigger above %u%s; idle expiry in %llds)\n",
+			       osm_ev_names[e], kcopy, zc->integer, secs, level, failed,
 			       tt->integer > 0 ? tt->integer / 1000 : 0);
 			shown++;
 			free(kcopy);
@@ -293,7 +306,7 @@ ctl_report_json(const redisReply *r)
 
 			json_object_set_new(o, k, ev ? ev : json_string(v));
 		} else if (!strcmp(k, "time") || !strcmp(k, "level") || !strcmp(k, "seconds")
-			   || !strcmp(k, "count"))
+			   || !strcmp(k, "count") || !strcmp(k, "failures") || !strcmp(k, "ratio"))
 			json_object_set_new(o, k, json_integer(strtoll(v, NULL, 10)));
 		else
 			json_object_set_new(o, k, json_string(v));
@@ -323,12 +336,17 @@ ctl_report_text(json_t *o)
 	       json_integer_value(json_object_get(o, "count")),
 	       json_integer_value(json_object_get(o, "seconds")),
 	       json_integer_value(json_object_get(o, "level")));
+	if (json_object_get(o, "failures"))
+		printf("  failures  %lld of them (trigger at %lld%%)\n",
+		       json_integer_value(json_object_get(o, "failures")),
+		       (json_integer_value(json_object_get(o, "ratio")) + 5) / 10);
 	printf("  actions   %s (mode %s)\n  verdict   %s\n", ctl_get(o, "actions"), ctl_get(o, "mode"),
 	       *ctl_get(o, "verdict") ? ctl_get(o, "verdict") : "none");
 	printf("  events:\n");
 	json_array_foreach(json_object_get(o, "events"), i, ev) {
 		static const char *const f[] = {"account", "email", "ip", "uid", "cwd", "subject", "sender",
-		"message_id", "queue_id", "script", "source"};
+		"message_id", "queue_id", "script", "source", "delivery", "recipient", "remote_host",
+		"remote_address", "reason"};
 
 		ctl_time(json_integer_value(json_object_get(ev, "t")), when, sizeof(when));
 		printf("    %s", when);

@@ -9,7 +9,8 @@
  * (ml_events), and the requests become events keyed as osm-policyd keys
  * them: logline by email account, account or ip:ADDR; logline:subject by
  * that and the subject; cwdcheck by the owner of the cwd; cwdcheck:cwd
- * by the path.  Ignore lists and per-account triggers apply.  Each
+ * by the path; delivery by the sender of the message.  Ignore lists and
+ * per-account triggers apply.  Each
  * window keeps its own events and, like osm-policyd, consumes them when
  * it fires.
  */
@@ -29,9 +30,10 @@
 #include "osm_proto.h"
 
 struct sc_win {
-	unsigned level, seconds;
-	long long *ts;			/* unconsumed event times, oldest first */
+	unsigned level, seconds, ratio;
+	long long *ts;			/* unconsumed events, oldest first: time * 2 + failed */
 	size_t	head, n, cap;
+	size_t	nfail;			/* failed ones among them */
 	unsigned long fired;
 };
 
@@ -48,6 +50,7 @@ struct sc {
 	struct sc_key **tab;		/* open addressing */
 	size_t	cap, n;
 	unsigned long messages;
+	unsigned long results;		/* delivery results */
 };
 
 static struct sc_key *
@@ -93,9 +96,10 @@ sc_key(struct sc *s, const char *name)
 	return k;
 }
 
-/* sc_event - one event of type EV for KEY at T */
+/* sc_event - one event of type EV for KEY at T (a failed delivery: FAILED) */
 static void
-sc_event(struct sc *s, enum osm_ev ev, const char *key, const char *account, const char *email, long long t)
+sc_event(struct sc *s, enum osm_ev ev, const char *key, const char *account, const char *email,
+	 long long t, int failed)
 {
 	struct osm_trig trig;
 	char	name[1400];
@@ -113,8 +117,9 @@ sc_event(struct sc *s, enum osm_ev ev, const char *key, const char *account, con
 
 		w->level = trig.win[i].events;
 		w->seconds = trig.win[i].seconds;
-		while (w->head < w->n && w->ts[w->head] <= t - w->seconds)
-			w->head++;
+		w->ratio = trig.win[i].ratio;
+		while (w->head < w->n && w->ts[w->head] / 2 <= t - w->seconds)
+			w->nfail -= (size_t) (w->ts[w->head++] & 1);
 		if (w->n == w->cap) {
 			if (w->head > 0) {
 				memmove(w->ts, w->ts + w->head, (w->n - w->head) * sizeof(*w->ts));
@@ -127,10 +132,12 @@ sc_event(struct sc *s, enum osm_ev ev, const char *key, const char *account, con
 					osm_msg_fatal("out of memory");
 			}
 		}
-		w->ts[w->n++] = t;
-		if (w->n - w->head > w->level) {
+		w->ts[w->n++] = t * 2 + (failed != 0);
+		w->nfail += failed != 0;
+		if (w->n - w->head > w->level && w->nfail * 1000 >= w->ratio * (w->n - w->head)) {
 			w->fired++;
 			w->head = w->n;		/* consumed */
+			w->nfail = 0;
 		}
 	}
 }
@@ -152,7 +159,9 @@ sc_request(struct sc *s, char *text, size_t len, long long t)
 	const char *ip = osm_proto_get(&req, "client_address");
 	const char *subject = osm_proto_get(&req, "subject");
 	const char *cwd = osm_proto_get(&req, "cwd");
-	int	only_cwd = osm_proto_get(&req, "events") != NULL;
+	const char *events = osm_proto_get(&req, "events");
+	int	only_cwd = events && !strcmp(events, "cwd");
+	int	delivery = events && !strcmp(events, "delivery");
 
 	if (sasl && strchr(sasl, '@')) {
 		for (size_t i = 0; sasl[i] && i < sizeof(email) - 1; i++)
@@ -164,25 +173,34 @@ sc_request(struct sc *s, char *text, size_t len, long long t)
 	if ((account && osm_cfg_ignore_account(s->cfg, account)) || (*email && osm_cfg_ignore_email(s->cfg, email))
 	    || osm_cfg_ignore_ip(s->cfg, ip))
 		return;
-	s->messages += !only_cwd;
 	snprintf(key, sizeof(key), "%s", *email ? email : account ? account : "");
 	if (*key == 0 && ip)
 		snprintf(key, sizeof(key), "ip:%s", ip);
+	if (delivery) {
+		const char *d = osm_proto_get(&req, "delivery");
+
+		s->results++;
+		if (*key)
+			sc_event(s, OSM_EV_DELIVERY, key, account, *email ? email : NULL, t,
+				 d && strcmp(d, "delivered") != 0);
+		return;
+	}
+	s->messages += !only_cwd;
 	if (*key && !only_cwd) {
-		sc_event(s, OSM_EV_LOGLINE, key, account, *email ? email : NULL, t);
+		sc_event(s, OSM_EV_LOGLINE, key, account, *email ? email : NULL, t, 0);
 		if (subject && !osm_cfg_ignore_subject(s->cfg, subject)) {
 			char	sk[1300];
 
 			snprintf(sk, sizeof(sk), "%s: %s", key, subject);
-			sc_event(s, OSM_EV_LOGLINE_SUBJECT, sk, account, *email ? email : NULL, t);
+			sc_event(s, OSM_EV_LOGLINE_SUBJECT, sk, account, *email ? email : NULL, t, 0);
 		}
 	}
 	if (cwd && !osm_cfg_ignore_path(s->cfg, cwd)) {
 		const char *owner = osm_acct_by_path(s->acct, cwd);
 
 		if (owner && !osm_cfg_ignore_account(s->cfg, owner))
-			sc_event(s, OSM_EV_CWDCHECK, owner, owner, NULL, t);
-		sc_event(s, OSM_EV_CWDCHECK_CWD, cwd, owner ? owner : account, NULL, t);
+			sc_event(s, OSM_EV_CWDCHECK, owner, owner, NULL, t, 0);
+		sc_event(s, OSM_EV_CWDCHECK_CWD, cwd, owner ? owner : account, NULL, t, 0);
 	}
 }
 
@@ -206,7 +224,7 @@ sc_cmp(const void *a, const void *b)
 int
 ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 {
-	struct sc s = {cfg, osm_acct_load(cfg->userdomains, cfg->min_uid), NULL, 0, 0, 0};
+	struct sc s = {cfg, osm_acct_load(cfg->userdomains, cfg->min_uid), NULL, 0, 0, 0, 0};
 	struct ml_events *ev = ml_events_new(cfg);
 	struct osm_buf *out = osm_buf_new(1 << 20);
 	struct ml_stats st;
@@ -261,6 +279,7 @@ ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 		json_object_set_new(o, "lines", json_integer((json_int_t) st.lines));
 		json_object_set_new(o, "skipped", json_integer((json_int_t) st.skipped));
 		json_object_set_new(o, "messages", json_integer((json_int_t) s.messages));
+		json_object_set_new(o, "delivery_results", json_integer((json_int_t) s.results));
 		for (size_t i = 0; i < nk; i++) {
 			json_t *k = json_object(), *w = json_array();
 			char   *tab = strchr(keys[i]->name, '\t');
@@ -268,10 +287,15 @@ ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 			json_object_set_new(k, "type", json_stringn(keys[i]->name, (size_t) (tab - keys[i]->name)));
 			json_object_set_new(k, "key", json_string(tab + 1));
 			json_object_set_new(k, "events", json_integer((json_int_t) keys[i]->events));
-			for (int j = 0; j < keys[i]->nwin; j++)
-				json_array_append_new(w, json_pack("{s:i,s:i,s:i}", "events", keys[i]->win[j].level,
-								   "seconds", keys[i]->win[j].seconds,
-								   "fired", (json_int_t) keys[i]->win[j].fired));
+			for (int j = 0; j < keys[i]->nwin; j++) {
+				const struct sc_win *sw = &keys[i]->win[j];
+				json_t *t = json_pack("{s:i,s:i,s:i}", "events", sw->level, "seconds", sw->seconds,
+						      "fired", (json_int_t) sw->fired);
+
+				if (sw->ratio)
+					json_object_set_new(t, "failure_ratio", json_real(sw->ratio / 1000.0));
+				json_array_append_new(w, t);
+			}
 			json_object_set_new(k, "triggers", w);
 			json_array_append_new(arr, k);
 		}
@@ -280,16 +304,22 @@ ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 		putchar('\n');
 		json_decref(o);
 	} else {
-		printf("%lu lines (%lu not understood), %lu messages counted; dry run, nothing stored\n",
-		       st.lines, st.skipped, s.messages);
+		printf("%lu lines (%lu not understood), %lu messages and %lu delivery results counted; dry run, nothing stored\n",
+		       st.lines, st.skipped, s.messages, s.results);
 		printf("%-16s %-40s %8s  %s\n", "EVENT", "KEY", "EVENTS", "WOULD FIRE");
 		for (size_t i = 0; i < nk; i++) {
 			char   *tab = strchr(keys[i]->name, '\t');
 			char	fired[200] = "";
 
-			for (int j = 0; j < keys[i]->nwin; j++)
-				snprintf(fired + strlen(fired), sizeof(fired) - strlen(fired), "%s%lux (>%u/%us)",
-					 j ? ", " : "", keys[i]->win[j].fired, keys[i]->win[j].level, keys[i]->win[j].seconds);
+			for (int j = 0; j < keys[i]->nwin; j++) {
+				const struct sc_win *sw = &keys[i]->win[j];
+				char	ratio[32] = "";
+
+				if (sw->ratio)
+					snprintf(ratio, sizeof(ratio), ", %u%% failed", (sw->ratio + 5) / 10);
+				snprintf(fired + strlen(fired), sizeof(fired) - strlen(fired), "%s%lux (>%u/%us%s)",
+					 j ? ", " : "", sw->fired, sw->level, sw->seconds, ratio);
+			}
 			printf("%-16.*s %-40s %8lu  %s\n", (int) (tab - keys[i]->name), keys[i]->name, tab + 1,
 			       keys[i]->events, fired);
 		}

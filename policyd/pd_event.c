@@ -8,8 +8,11 @@
  * send under the email account (with the client IP recorded);
  * logline:subject counts one subject from one sender; cwdcheck counts
  * the account owning the working directory and cwdcheck:cwd the path
- * itself; packet and packet:cwd are the sniffer's.  An unauthenticated
- * relay with neither uid nor account is keyed by its client IP.
+ * itself; packet and packet:cwd are the sniffer's; delivery counts a
+ * remote delivery result of the sender's mail (the mainlog source's
+ * events=delivery), a bounce or deferral also in the window's failures.
+ * An unauthenticated relay with neither uid nor account is keyed by its
+ * client IP.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -143,13 +146,14 @@ pd_event_actions(struct pd_plan *p, struct pd_cmd *c, unsigned actions)
 /*
  * pd_event_call - one call of the window script (see pd_window.lua):
  * keys = verdict hash, message markers, then a window zset and a report
- * key per window; arguments = now, count, nmark, event, verdict fields,
- * tag, nwin, then 11 per window.  Keys come first, so a key is never added after an argument.
+ * key per window (and a ratio window's zset of failures); arguments =
+ * now, count, nmark, event, verdict fields, tag, nwin, then 13 per window.  Keys come first, so a key is never added after an argument.
  */
 static void
 pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long long now,
 	      size_t member_off, size_t member_len, const char *const *fields, int nfields,
-	      const char *const *marks, int nmark, const struct pd_event_win *wins, int nwin)
+	      const char *const *marks, int nmark, const struct pd_event_win *wins, int nwin,
+	      int failed)
 {
 	const struct osm_cfg *cfg = ctx->cfg;
 	struct pd_cmd *c = &p->cmd[p->ncmd++];
@@ -166,6 +170,10 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 
 		snprintf(what, sizeof(what), "w:%s", osm_ev_names[wins[i].ev]);
 		pd_event_key(ctx, p, c, what, wins[i].key, wins[i].w.seconds);
+		if (wins[i].w.ratio) {
+			snprintf(what, sizeof(what), "wf:%s", osm_ev_names[wins[i].ev]);
+			pd_event_key(ctx, p, c, what, wins[i].key, wins[i].w.seconds);
+		}
 		snprintf(what, sizeof(what), "report:%.31s", ids[i]);
 		pd_event_key(ctx, p, c, what, NULL, 0);
 	}
@@ -201,6 +209,8 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 		pd_event_args(p, c, ids[i]);
 		pd_event_argf(p, c, "%lld", now - w->w.seconds * 1000LL);
 		pd_event_argf(p, c, "%lld", w->w.seconds * 1000LL);
+		pd_event_argf(p, c, "%u", w->w.ratio);
+		pd_event_args(p, c, failed ? "1" : "0");
 	}
 }
 
@@ -236,6 +246,15 @@ pd_event_digits(const char *s, size_t max)
 	return n > 0;
 }
 
+static int
+pd_event_digits_hex(const char *s)
+{
+	for (; *s; s++)
+		if (!isxdigit((unsigned char) *s))
+			return 0;
+	return 1;
+}
+
 static const char *
 pd_event_nonempty(const struct osm_proto_req *req, const char *name)
 {
@@ -263,6 +282,9 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	const char *remote = pd_event_nonempty(req, "remote_recipient_count");
 	const char *msgid = pd_event_nonempty(req, "message_id");
 	const char *events = pd_event_nonempty(req, "events");
+	const char *dstatus = pd_event_nonempty(req, "delivery");
+	const char *did = pd_event_nonempty(req, "delivery_id");
+	int	delivery = 0;
 	char	uidname[64], email[256], subjkey[340], target[300], cwdtarget[300];
 	char	cwdmark[160];
 	int	only_cwd = 0;
@@ -298,11 +320,24 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 		*why = "'cwd' is not an absolute path";
 		return -1;
 	}
-	if (events && strcmp(events, "cwd") != 0) {
-		*why = "unknown 'events' (want cwd: count only the working directory)";
+	if (events && strcmp(events, "cwd") != 0 && strcmp(events, "delivery") != 0) {
+		*why = "unknown 'events' (want cwd: count only the working directory, or delivery)";
 		return -1;
 	}
-	only_cwd = events != NULL;
+	only_cwd = events && !strcmp(events, "cwd");
+	if (events && !strcmp(events, "delivery")) {
+		if (dstatus == NULL || (strcmp(dstatus, "delivered") && strcmp(dstatus, "bounced")
+					&& strcmp(dstatus, "deferred"))) {
+			*why = "events=delivery needs 'delivery' (delivered, bounced or deferred)";
+			return -1;
+		}
+		if (did && (strlen(did) > 32 || !pd_event_digits_hex(did))) {
+			*why = "'delivery_id' is not a short hex string";
+			return -1;
+		}
+		delivery = 1;
+		cwd = subject = NULL;		/* results count only as delivery events */
+	}
 	if (msgid && (strlen(msgid) > 120 || strpbrk(msgid, " \t"))) {
 		*why = "'message_id' too long or has blanks";
 		return -1;
@@ -387,6 +422,13 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	osm_json_field(p->mem, &first, "message_id", pd_event_nonempty(req, "message_id"));
 	osm_json_field(p->mem, &first, "queue_id", pd_event_nonempty(req, "queue_id"));
 	osm_json_field(p->mem, &first, "script", pd_event_nonempty(req, "script"));
+	if (delivery) {
+		osm_json_field(p->mem, &first, "delivery", dstatus);
+		osm_json_field(p->mem, &first, "recipient", pd_event_nonempty(req, "recipient"));
+		osm_json_field(p->mem, &first, "remote_host", pd_event_nonempty(req, "remote_host"));
+		osm_json_field(p->mem, &first, "remote_address", pd_event_nonempty(req, "remote_address"));
+		osm_json_field(p->mem, &first, "reason", pd_event_nonempty(req, "reason"));
+	}
 	if (rcpts)
 		osm_buf_printf(p->mem, ",\"recipients\":%s", rcpts);
 	if (remote)
@@ -403,6 +445,8 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 
 	if (only_cwd) {
 		/* the mainlog's late cwd line of a message already counted */
+	} else if (delivery) {
+		n = pd_event_add(cfg, wins, n, OSM_EV_DELIVERY, key, account, ev_email, target);
 	} else if (sniffer) {
 		if (account)
 			n = pd_event_add(cfg, wins, n, OSM_EV_PACKET, key, account, NULL, target);
@@ -452,18 +496,24 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	const char *marks[2], *cwdmarks[1] = {cwdmark};
 	int	nmark = 0;
 
-	if (dedupe) {
+	if (dedupe && delivery) {
+		/* a result line replayed after a crash: counted once */
+		snprintf(cwdmark, sizeof(cwdmark), "%s:d:%s", msgid, did ? did : "");
+		if (did)
+			marks[nmark++] = cwdmark;
+	} else if (dedupe) {
 		snprintf(cwdmark, sizeof(cwdmark), "%s:cwd", msgid);
 		if (!only_cwd)
 			marks[nmark++] = msgid;
 		if (cwd && same)
 			marks[nmark++] = cwdmark;
 	}
-	pd_event_call(ctx, p, tag, now, moff, mlen, fields, nfields, marks, nmark, wins, n);
+	pd_event_call(ctx, p, tag, now, moff, mlen, fields, nfields, marks, nmark, wins, n,
+		      delivery && strcmp(dstatus, "delivered") != 0);
 	if (!same) {
 		const char *cwdfields[1] = {cwdtarget};
 
-		pd_event_call(ctx, p, cwdtag, now, moff, mlen, cwdfields, 1, cwdmarks, dedupe && cwd, cwins, cn);
+		pd_event_call(ctx, p, cwdtag, now, moff, mlen, cwdfields, 1, cwdmarks, dedupe && cwd, cwins, cn, 0);
 	}
 
 	/* Buffer is final: fix up pointers. */

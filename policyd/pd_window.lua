@@ -5,11 +5,13 @@
 -- ARGV[1..4]: retention_s, server, mode, ncalls.  Then per call, in order:
 --   ARGV: now_ms, count(0|1), nmark, event, nfields, fields..., tag, nwin, then
 --         per window: type, key, level, seconds, actions, target, kind,
---         expiry_ms, id, cutoff_ms (now - interval), interval_ms
+--         expiry_ms, id, cutoff_ms (now - interval), interval_ms, ratio
+--         (permille, 0 = plain count), failed (0|1)
 --   (times come as decimal strings, so Redis never formats a Lua number)
 --   KEYS: the tag's verdict hash, nmark message markers, then per window
---         its zset (score = event time in ms, member = event JSON) and the
---         report hash written if it fires.
+--         its zset (score = event time in ms, member = event JSON), for a
+--         ratio window the zset of its failed events, and the report hash
+--         written if it fires.
 -- A message marker (SET NX, one hour) makes counting idempotent: the exim
 -- module and the mainlog source report the same message id, and the
 -- mainlog source may replay lines after a crash; the second is not counted.
@@ -18,7 +20,8 @@
 -- A window keeps only unconsumed events: when its count exceeds the
 -- level, every event in it goes into one report and the zset is deleted
 -- (those events are consumed for that trigger only); events older than
--- the interval drop out.  Returns one {verdict, report ids...} per call,
+-- the interval drop out.  A ratio window (delivery results) fires only
+-- when, besides, at least ratio/1000 of its events failed.  Returns one {verdict, report ids...} per call,
 -- where verdict is "" or "HOLD|DISCARD FIELD REPORT_ID".
 --
 -- Within a batch, verdict lookups and window counts are remembered, so
@@ -77,11 +80,16 @@ for call = 1, ncalls do
   ai = ai + 2
   -- A held sender's mail does not leave, so it is not counted again.
   if verdict == '' and count == '1' then
+    local k = ki + 1
     for i = 0, nwin - 1 do
-      local a = ai + i * 11
-      local zkey, rkey = KEYS[ki + 1 + i * 2], KEYS[ki + 2 + i * 2]
+      local a = ai + i * 13
+      local ratio = tonumber(ARGV[a + 11])
+      local zkey, fkey = KEYS[k], false
+      if ratio > 0 then fkey = KEYS[k + 1]; k = k + 1 end
+      local rkey = KEYS[k + 1]
+      k = k + 2
       local level = tonumber(ARGV[a + 2])
-      local c
+      local c, f
       redis.call('ZADD', zkey, nows, event)
       if seen[zkey] == nows then
         c = counts[zkey] + 1
@@ -89,9 +97,20 @@ for call = 1, ncalls do
         redis.call('ZREMRANGEBYSCORE', zkey, '-inf', ARGV[a + 9])
         c = redis.call('ZCARD', zkey)
       end
-      if c > level then
+      local fire = c > level
+      if fkey then
+        if ARGV[a + 12] == '1' then redis.call('ZADD', fkey, nows, event) end
+        expire[fkey] = ARGV[a + 10]
+        if fire then
+          redis.call('ZREMRANGEBYSCORE', fkey, '-inf', ARGV[a + 9])
+          f = redis.call('ZCARD', fkey)
+          fire = f * 1000 >= ratio * c
+        end
+      end
+      if fire then
         local evs = redis.call('ZRANGE', zkey, 0, -1)
         redis.call('DEL', zkey)
+        if fkey then redis.call('DEL', fkey); expire[fkey] = nil end
         seen[zkey], counts[zkey], expire[zkey] = nows, 0, nil
         local kind, target, id = ARGV[a + 6], ARGV[a + 5], ARGV[a + 8]
         local applied = ''
@@ -106,6 +125,7 @@ for call = 1, ncalls do
           'mode', mode, 'type', ARGV[a], 'key', ARGV[a + 1], 'level', ARGV[a + 2],
           'seconds', ARGV[a + 3], 'count', c, 'actions', ARGV[a + 4], 'target', target,
           'verdict', applied, 'events', '[' .. table.concat(evs, ',') .. ']')
+        if f then redis.call('HSET', rkey, 'failures', f, 'ratio', ARGV[a + 11]) end
         redis.call('EXPIRE', rkey, retention)
         res[#res + 1] = id
       else
@@ -113,8 +133,11 @@ for call = 1, ncalls do
       end
     end
   end
-  ai = ai + nwin * 11
-  ki = ki + 1 + nwin * 2
+  for i = 0, nwin - 1 do
+    ki = ki + (tonumber(ARGV[ai + i * 13 + 11]) > 0 and 3 or 2)
+  end
+  ki = ki + 1
+  ai = ai + nwin * 13
   out[call] = res
 end
 for zkey, ms in pairs(expire) do

@@ -63,7 +63,7 @@ if (cd "$B/fuzz" && ../../configure -q --enable-fuzzing --enable-sanitizers CC=c
 	for t in proto cfg exim exlog; do
 		rm -rf "$B/fuzz/corpus-$t"; cp -r "$top/tests/fuzz/corpus/$t" "$B/fuzz/corpus-$t"
 		step "fuzz_$t" "$B/fuzz/tests/fuzz/fuzz_$t" -max_total_time="$FUZZ_SECONDS" \
-			-max_len=4096 -timeout=10 "$B/fuzz/corpus-$t"
+			-max_len=4096 -timeout=10 -artifact_prefix="$B/fuzz-$t-" "$B/fuzz/corpus-$t"
 	done
 else
 	echo "FAIL: fuzz build"; tail -30 "$B/fuzz/build.log"; fail=$((fail + 1))

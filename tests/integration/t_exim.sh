@@ -199,6 +199,31 @@ wait_sink "$u4@$D" 3 || fail "released mail did not leave ($(sink_count "$u4@$D"
 expect_eq "$(queue_count "$u4@$D" frozen)" 1 "the frozen one waits for the administrator"
 pass
 
+# --- delivery results in the real mainlog: a bounce, a deferral -------
+tid="exim results"
+as_user "$u2" "sh ./send.sh 1 bad-list@remote.example Spam" || fail "sendmail failed for $u2"
+as_user "$u2" "sh ./send.sh 1 grey-list@remote.example Spam" || fail "sendmail failed for $u2"
+for _ in $(seq 1 100); do
+	grep -q ' == grey-list@remote.example' "$T/log/mainlog" &&
+		grep -q ' \*\* bad-list@remote.example' "$T/log/mainlog" && break
+	sleep 0.1
+done
+printf 'server_name: t\n' > "$T/ml.yaml"
+"$top_builddir/mainlog/osm-mainlog" -n -c "$T/ml.yaml" "$T/log/mainlog" > "$T/ml.out" 2>&1 ||
+	fail "osm-mainlog -n: $(cat "$T/ml.out")"
+results() {	# results ATTR=VALUE...: delivery requests having all of them
+	awk -v RS= -v want="$*" 'BEGIN { n = split(want, w, " ") }
+		/\nevents=delivery\n/ { ok = 1; for (i = 1; i <= n; i++) if (index($0 "\n", "\n" w[i] "\n") == 0) ok = 0; c += ok }
+		END { print c + 0 }' "$T/ml.out"
+}
+expect_eq "$(results delivery=bounced "account=$u2" recipient=bad-list@remote.example)" 1 "the bounce, by account"
+expect_grep '^reason=SMTP error from remote mail server after RCPT TO:<bad-list@remote.example>: 550 5.1.1' "$T/ml.out" "the bounce's reason"
+expect_eq "$(results delivery=deferred "account=$u2" recipient=grey-list@remote.example remote_address=127.0.0.1)" 1 "the deferral"
+expect_eq "$(results delivery=delivered "account=$u2")" 5 "$u2's 5 deliveries"
+expect_eq "$(results delivery=delivered sasl_username=sales@shop.example)" 10 "the authenticated deliveries"
+expect_eq "$(results delivery=delivered "account=$u1")" 10 "$u1's 10 (the frozen 20 never left)"
+pass
+
 # --- osm-policyd down or hung: mail flows, each call within the timeout --
 tid="exim failure"
 stop_policyd

@@ -7,7 +7,9 @@
 #   python3 smtp_sink.py PORT DIR
 #
 # Stands in for "the rest of the internet" in the exim tests: what
-# arrives here is what exim delivered remotely.
+# arrives here is what exim delivered remotely.  A recipient whose local
+# part starts with "bad" is refused (550, a bounce), one starting with
+# "grey" is told to try later (451, a deferral).
 import itertools
 import os
 import socketserver
@@ -38,8 +40,16 @@ class Handler(socketserver.StreamRequestHandler):
                 sender, rcpts = cmd[10:].strip(), []
                 self.reply("250 OK")
             elif verb == "RCPT":
-                rcpts.append(cmd[8:].strip())
-                self.reply("250 OK")
+                rcpt = cmd[8:].strip()
+                if rcpt.startswith("<bad"):
+                    self.reply("550 5.1.1 %s: user unknown" % rcpt)
+                elif rcpt.startswith("<grey"):
+                    self.reply("451 4.7.1 greylisted, try again later")
+                else:
+                    rcpts.append(rcpt)
+                    self.reply("250 OK")
+            elif verb == "DATA" and not rcpts:
+                self.reply("503 no valid recipients")
             elif verb == "DATA":
                 self.reply("354 go ahead")
                 body = []

@@ -49,8 +49,10 @@ static const char inherit_yaml[] =
     "    bob:\n"
     "      logline: { windows: [ {events: 40}, {seconds: 2h} ] }\n"
     "      cwdcheck: { enabled: false }\n"
+    "      delivery: { events: 10 }\n"
     "    carol:\n"
     "      logline: { actions: [store, discard] }\n"
+    "      delivery: { failure_ratio: 25% }\n"
     "  email_accounts:\n"
     "    \"News@Bob.Example\":\n"
     "      logline: { events: 1000 }\n";
@@ -87,6 +89,17 @@ test_inheritance(void **state)
 	assert_int_equal(t.win[0].events, 20);
 	osm_cfg_trigger(c, "dave", NULL, OSM_EV_LOGLINE, &t);
 	assert_int_equal(t.win[0].events, 20);
+	assert_int_equal(t.win[0].ratio, 0);
+	/* delivery: the built-in ratio window; bob's override keeps the ratio */
+	osm_cfg_trigger(c, "dave", NULL, OSM_EV_DELIVERY, &t);
+	assert_int_equal(t.win[0].events, 100);
+	assert_int_equal(t.win[0].ratio, 500);
+	osm_cfg_trigger(c, "bob", NULL, OSM_EV_DELIVERY, &t);
+	assert_int_equal(t.win[0].events, 10);
+	assert_int_equal(t.win[0].seconds, 3600);
+	assert_int_equal(t.win[0].ratio, 500);
+	osm_cfg_trigger(c, "carol", NULL, OSM_EV_DELIVERY, &t);
+	assert_int_equal(t.win[0].ratio, 250);
 	osm_cfg_free(c);
 	osm_buf_free(errs);
 }
@@ -171,6 +184,10 @@ static const struct err_case err_cases[] = {
 	{"triggers: {email_accounts: {bob: {}}}\n", "t.yaml:1:29: triggers.email_accounts: 'bob' is not a valid email address\n"},
 	{"triggers: {accounts: {bob: {}, bob: {}}}\n", "t.yaml:1:22: triggers.accounts: 'bob' is given twice\n"},
 	{"triggers: {weekly: {}}\n", "t.yaml:1:12: triggers: unknown key 'weekly' (expected default, accounts, email_accounts)\n"},
+	{"triggers: {default: {delivery: {events: 1, seconds: 5, failure_ratio: 1.5}}}\n",
+	 "t.yaml:1:71: triggers.default.delivery: failure_ratio '1.5' is not a share above 0 and at most 1 (0.5 or 50%)\n"},
+	{"triggers: {default: {delivery: {windows: [{events: 1, seconds: 5, failure_ratio: half}]}}}\n",
+	 "t.yaml:1:82: triggers.default.delivery: failure_ratio 'half' is not a share above 0 and at most 1 (0.5 or 50%)\n"},
 	{"ignore: {ips: [10.1.2.3/8]}\n", "t.yaml:1:16: ignore.ips: '10.1.2.3/8': host bits set in CIDR range\n"},
 	{"ignore: {ips: [example.com]}\n", "t.yaml:1:16: ignore.ips: 'example.com': not an IP address or CIDR range\n"},
 	{"ignore: {paths: [\"a(\"]}\n", "t.yaml:1:18: ignore.paths: bad pattern 'a(' at offset 2: missing closing parenthesis\n"},

@@ -79,8 +79,22 @@ test_deliveries(void **state)
 	assert_null(l.subject);
 	assert_int_equal(parse("2026-11-23 10:00:04 1xVNaa-0001aa-AA ** bob@r.example R=dnslookup T=remote_smtp: 550 no"),
 			 OSM_EXLOG_FAILURE);
+	assert_string_equal(l.transport, "remote_smtp");
+	assert_string_equal(l.reason, "550 no");
+	/* words of the error are not fields */
+	assert_int_equal(parse("2026-11-23 10:00:04 1xVNaa-0001aa-AA ** b@r.example R=d T=remote_smtp H=mx [192.0.2.1]: "
+			       "550 rejected T=spam H=evil"), OSM_EXLOG_FAILURE);
+	assert_string_equal(l.transport, "remote_smtp");
+	assert_string_equal(l.ip, "192.0.2.1");
+	assert_string_equal(l.reason, "550 rejected T=spam H=evil");
+	assert_int_equal(parse("2026-11-23 10:00:04 1xVNaa-0001aa-AA ** x@bad.invalid: Unrouteable address"),
+			 OSM_EXLOG_FAILURE);
+	assert_string_equal(l.addr, "x@bad.invalid");
+	assert_string_equal(l.reason, "Unrouteable address");
+	assert_null(l.transport);
 	assert_int_equal(parse("2026-11-23 10:00:04 1xVNaa-0001aa-AA == c@r.example R=dnslookup defer (-44)"),
 			 OSM_EXLOG_DEFERRAL);
+	assert_null(l.reason);
 	assert_int_equal(parse("2026-11-23 10:00:04 1xVNaa-0001aa-AA -> c@r.example R=x T=y"), OSM_EXLOG_ADDITIONAL);
 	assert_int_equal(parse("2026-11-23 10:00:04 1xVNaa-0001aa-AA >> c@r.example R=x T=y"), OSM_EXLOG_CUTTHROUGH);
 	assert_int_equal(parse("2026-11-23 10:00:04 1xVNaa-0001aa-AA *> c@r.example R=x T=y"), OSM_EXLOG_SUPPRESSED);
