@@ -42,6 +42,8 @@ const char *const osm_act_names[OSM_ACT_COUNT] = {
 	"block_ip", "custom",
 };
 
+const char *const osm_fmt_names[4] = {"json", "yaml", "xml", "perl"};
+
 #define OSM_CFG_MAX_FILE	(4 << 20)
 #define OSM_CFG_MAX_ERRORS	100
 
@@ -387,6 +389,7 @@ osm_cfg_redis(struct osm_cfg_ld *ld, const yaml_node_t *map)
 }
 
 static void osm_cfg_strlist(struct osm_cfg_ld *, const yaml_node_t *, const char *, int, char ***, size_t *);
+static void osm_cfg_free_strs(char **, size_t);
 
 static void
 osm_cfg_mainlog(struct osm_cfg_ld *ld, const yaml_node_t *map)
@@ -411,6 +414,209 @@ osm_cfg_mainlog(struct osm_cfg_ld *ld, const yaml_node_t *map)
 					&c->nmainlog_exim_users);
 		else
 			osm_cfg_err(ld, k, "mainlog: unknown key '%.60s' (expected path, state_file or exim_users)", key);
+	}
+}
+
+/* osm_cfg_argv - [/abs/path, arg, ...] with known placeholders only */
+static void
+osm_cfg_argv(struct osm_cfg_ld *ld, const yaml_node_t *list, const char *what, struct osm_argv *a)
+{
+	yaml_node_t *v;
+
+	for (int i = 0; i < a->argc; i++)
+		free(a->argv[i]);
+	memset(a, 0, sizeof(*a));
+	if (!osm_cfg_is_list(ld, list, what))
+		return;
+	OSM_CFG_FOREACH_ITEM(ld, list, v) {
+		const char *s = osm_cfg_scalar(ld, v, what);
+
+		if (s == NULL)
+			continue;
+		if (a->argc == OSM_CMD_MAX_ARGS) {
+			osm_cfg_err(ld, v, "%s: at most %d arguments", what, OSM_CMD_MAX_ARGS);
+			break;
+		}
+		if (a->argc == 0 && *s != '/') {
+			osm_cfg_err(ld, v, "%s: the program must be an absolute path, not '%.60s'", what, s);
+			continue;
+		}
+		for (const char *p = strchr(s, '%'); p; p = strchr(p + 1, '%')) {
+			static const char *const ph[] = {"%account", "%email", "%domain", "%ip", "%report", "%%"};
+			size_t	i;
+
+			for (i = 0; i < sizeof(ph) / sizeof(ph[0]); i++)
+				if (!strncmp(p, ph[i], strlen(ph[i])))
+					break;
+			if (i == sizeof(ph) / sizeof(ph[0])) {
+				osm_cfg_err(ld, v, "%s: unknown placeholder in '%.60s' (expected %%account, %%email, %%domain, %%ip, %%report or %%%%)",
+					    what, s);
+				break;
+			}
+			if (ph[i][1] == '%')
+				p++;
+		}
+		a->argv[a->argc++] = strdup(s);
+	}
+	if (a->argc == 0)
+		osm_cfg_err(ld, list, "%s: the command is empty", what);
+}
+
+/* osm_cfg_cmds - one command line, or a list of them run in order */
+static void
+osm_cfg_cmds(struct osm_cfg_ld *ld, const yaml_node_t *list, const char *what, struct osm_cmds *c)
+{
+	yaml_node_t *v;
+
+	for (int i = 0; i < c->n; i++)
+		for (int j = 0; j < c->cmd[i].argc; j++)
+			free(c->cmd[i].argv[j]);
+	memset(c, 0, sizeof(*c));
+	if (!osm_cfg_is_list(ld, list, what))
+		return;
+	yaml_node_t *first = list->data.sequence.items.start < list->data.sequence.items.top
+	    ? osm_cfg_node(ld, *list->data.sequence.items.start) : NULL;
+
+	if (first && first->type != YAML_SEQUENCE_NODE) {
+		osm_cfg_argv(ld, list, what, &c->cmd[c->n++]);
+		return;
+	}
+	OSM_CFG_FOREACH_ITEM(ld, list, v) {
+		if (c->n == OSM_CMD_MAX) {
+			osm_cfg_err(ld, v, "%s: at most %d commands", what, OSM_CMD_MAX);
+			break;
+		}
+		osm_cfg_argv(ld, v, what, &c->cmd[c->n++]);
+	}
+}
+
+static void
+osm_cfg_path(struct osm_cfg_ld *ld, const yaml_node_t *v, const char *what, char **dst)
+{
+	const char *s = osm_cfg_scalar(ld, v, what);
+
+	if (s && *s != '/')
+		osm_cfg_err(ld, v, "%s: expected an absolute path, not '%.60s'", what, s);
+	else if (s)
+		osm_cfg_str(ld, v, what, dst);
+}
+
+static void
+osm_cfg_report_section(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+	struct osm_cfg *c = ld->cfg;
+
+	if (!osm_cfg_is_map(ld, map, "actions.report"))
+		return;
+	osm_cfg_dupkeys(ld, map, "actions.report");
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "actions.report") {
+		if (!strcmp(key, "to")) {
+			osm_cfg_free_strs(c->report_to, c->nreport_to);
+			osm_cfg_strlist(ld, v, "actions.report.to", 1, &c->report_to, &c->nreport_to);
+		} else if (!strcmp(key, "from")) {
+			const char *s = osm_cfg_scalar(ld, v, "actions.report.from");
+
+			if (s && (strchr(s, '@') == NULL || strpbrk(s, " \t\r\n<>\"")))
+				osm_cfg_err(ld, v, "actions.report.from: '%.60s' is not an email address", s);
+			else if (s)
+				osm_cfg_str(ld, v, key, &c->report_from);
+		} else if (!strcmp(key, "sendmail"))
+			osm_cfg_path(ld, v, "actions.report.sendmail", &c->sendmail);
+		else
+			osm_cfg_err(ld, k, "actions.report: unknown key '%.60s' (expected to, from or sendmail)", key);
+	}
+}
+
+static void
+osm_cfg_commands_section(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+	char	what[96];
+
+	if (!osm_cfg_is_map(ld, map, "actions.commands"))
+		return;
+	osm_cfg_dupkeys(ld, map, "actions.commands");
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "actions.commands") {
+		int	a;
+
+		for (a = 0; a < OSM_ACT_COUNT; a++)
+			if ((OSM_ACT_COMMANDS & (1u << a)) && !strcmp(key, osm_act_names[a]))
+				break;
+		if (a == OSM_ACT_COUNT) {
+			osm_cfg_err(ld, k, "actions.commands: '%.60s' is not a command action (expected suspend_account, block_account_mail, suspend_email, block_login, block_outgoing or block_ip)",
+				    key);
+			continue;
+		}
+		snprintf(what, sizeof(what), "actions.commands.%s", key);
+		osm_cfg_cmds(ld, v, what, &ld->cfg->commands[a]);
+	}
+}
+
+static void
+osm_cfg_custom_section(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+	struct osm_cfg *c = ld->cfg;
+
+	if (!osm_cfg_is_map(ld, map, "actions.custom"))
+		return;
+	osm_cfg_dupkeys(ld, map, "actions.custom");
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "actions.custom") {
+		if (!strcmp(key, "command")) {
+			osm_cfg_argv(ld, v, "actions.custom.command", &c->custom);
+			for (int i = 0; i < c->custom.argc; i++)
+				if (strchr(c->custom.argv[i], '%'))
+					osm_cfg_err(ld, v, "actions.custom.command: no placeholders here; the script gets the report on standard input and its id in $OSM_REPORT");
+		}
+		else if (!strcmp(key, "user"))
+			osm_cfg_str(ld, v, "actions.custom.user", &c->custom_user);
+		else if (!strcmp(key, "format")) {
+			const char *s = osm_cfg_scalar(ld, v, "actions.custom.format");
+			int	f;
+
+			for (f = 0; s && f < 4; f++)
+				if (!strcasecmp(s, osm_fmt_names[f]))
+					break;
+			if (s && f == 4)
+				osm_cfg_err(ld, v, "actions.custom.format: expected json, yaml, xml or perl, not '%.40s'", s);
+			else if (s)
+				c->custom_format = (enum osm_fmt) f;
+		} else
+			osm_cfg_err(ld, k, "actions.custom: unknown key '%.60s' (expected command, format or user)", key);
+	}
+}
+
+static void
+osm_cfg_actions_section(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+	struct osm_cfg *c = ld->cfg;
+
+	if (!osm_cfg_is_map(ld, map, "actions"))
+		return;
+	osm_cfg_dupkeys(ld, map, "actions");
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "actions") {
+		if (!strcmp(key, "timeout"))
+			osm_cfg_duration(ld, v, "actions.timeout", 1, 3600, &c->action_timeout);
+		else if (!strcmp(key, "queue"))
+			osm_cfg_uint(ld, v, "actions.queue", 1, 100000, &c->action_queue);
+		else if (!strcmp(key, "exim"))
+			osm_cfg_path(ld, v, "actions.exim", &c->exim);
+		else if (!strcmp(key, "exim_spool"))
+			osm_cfg_path(ld, v, "actions.exim_spool", &c->exim_spool);
+		else if (!strcmp(key, "report"))
+			osm_cfg_report_section(ld, v);
+		else if (!strcmp(key, "commands"))
+			osm_cfg_commands_section(ld, v);
+		else if (!strcmp(key, "custom"))
+			osm_cfg_custom_section(ld, v);
+		else
+			osm_cfg_err(ld, k, "actions: unknown key '%.60s' (expected timeout, queue, report, exim, exim_spool, commands or custom)", key);
 	}
 }
 
@@ -840,6 +1046,33 @@ osm_cfg_check_windows(struct osm_cfg_ld *ld, const yaml_node_t *root, const stru
 					    who, osm_ev_names[e], t->win[i].seconds);
 }
 
+/* osm_cfg_default_commands - cPanel's tools and csf (osm.yaml(5)) */
+static void
+osm_cfg_default_commands(struct osm_cfg *c)
+{
+	static const struct {
+		int	act;
+		const char *argv[8];
+	} d[] = {
+		{4, {"/scripts/suspendacct", "%account", "osm report %report"}},
+		{5, {"/usr/sbin/whmapi1", "suspend_outgoing_email", "user=%account"}},
+		{6, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_login", "email=%email"}},
+		{6, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_incoming", "email=%email"}},
+		{6, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_outgoing", "email=%email"}},
+		{7, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_login", "email=%email"}},
+		{8, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_outgoing", "email=%email"}},
+		{11, {"/usr/sbin/csf", "-d", "%ip", "osm report %report"}},
+	};
+
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		struct osm_cmds *cm = &c->commands[d[i].act];
+		struct osm_argv *a = &cm->cmd[cm->n++];
+
+		for (int j = 0; d[i].argv[j]; j++)
+			a->argv[a->argc++] = strdup(d[i].argv[j]);
+	}
+}
+
 /* osm_cfg_defaults - built-in values for everything the file may omit */
 static void
 osm_cfg_defaults(struct osm_cfg *c)
@@ -857,6 +1090,13 @@ osm_cfg_defaults(struct osm_cfg *c)
 	c->user = strdup(OSM_DEFAULT_USER);
 	c->pid_file = strdup("/run/osm/osm-policyd.pid");
 	c->status_file = strdup("/run/osm/status");
+	c->action_timeout = 30;
+	c->action_queue = 1000;
+	c->sendmail = strdup("/usr/sbin/sendmail");
+	c->exim = strdup("/usr/sbin/exim4");
+	c->exim_spool = strdup("/var/spool/exim4");
+	c->custom_user = strdup("root");
+	osm_cfg_default_commands(c);
 	c->mainlog_path = strdup("/var/log/exim4/mainlog");
 	c->mainlog_state = strdup("/var/lib/osm/mainlog.state");
 	c->redis = strdup("redis://127.0.0.1:6379/0");
@@ -963,6 +1203,8 @@ osm_cfg_root(struct osm_cfg_ld *ld, const yaml_node_t *root)
 			osm_cfg_ignore(ld, v);
 		else if (!strcmp(key, "mainlog"))
 			osm_cfg_mainlog(ld, v);
+		else if (!strcmp(key, "actions"))
+			osm_cfg_actions_section(ld, v);
 		else
 			osm_cfg_err(ld, k, "unknown key '%.60s'", key);
 	}
@@ -1114,6 +1356,18 @@ osm_cfg_free(struct osm_cfg *c)
 	free(c->mainlog_path);
 	free(c->mainlog_state);
 	osm_cfg_free_strs(c->mainlog_exim_users, c->nmainlog_exim_users);
+	osm_cfg_free_strs(c->report_to, c->nreport_to);
+	free(c->report_from);
+	free(c->sendmail);
+	free(c->exim);
+	free(c->exim_spool);
+	free(c->custom_user);
+	for (int a = 0; a < OSM_ACT_COUNT; a++)
+		for (int i = 0; i < c->commands[a].n; i++)
+			for (int j = 0; j < c->commands[a].cmd[i].argc; j++)
+				free(c->commands[a].cmd[i].argv[j]);
+	for (int j = 0; j < c->custom.argc; j++)
+		free(c->custom.argv[j]);
 	free(c->redis);
 	free(c->prefix);
 	free(c->userdomains);

@@ -83,6 +83,23 @@ struct osm_override {
 	struct osm_trigset ts;
 };
 
+/* A command line of an action: argv[0] an absolute path, no shell; the
+ * arguments may hold %account, %email, %domain, %ip, %report and %%. */
+#define OSM_CMD_MAX_ARGS	16
+#define OSM_CMD_MAX		4
+
+struct osm_argv {
+	int	argc;
+	char   *argv[OSM_CMD_MAX_ARGS + 1];	/* NULL-terminated */
+};
+
+struct osm_cmds {
+	int	n;
+	struct osm_argv cmd[OSM_CMD_MAX];
+};
+
+enum osm_fmt { OSM_FMT_JSON, OSM_FMT_YAML, OSM_FMT_XML, OSM_FMT_PERL };
+
 #define OSM_LISTEN_UNIX	1
 #define OSM_LISTEN_INET	2
 #define OSM_MAX_LISTEN	8
@@ -139,7 +156,25 @@ struct osm_cfg {
 	char   *mainlog_state;		/* where it remembers its place */
 	char  **mainlog_exim_users;	/* sorted; their arrivals are exim's own mail */
 	size_t	nmainlog_exim_users;
+	/* actions: what runs when a report fires */
+	unsigned action_timeout;	/* s one action may take */
+	unsigned action_queue;		/* reports waiting for their actions */
+	char  **report_to;		/* the report action's recipients */
+	size_t	nreport_to;
+	char   *report_from;
+	char   *sendmail;
+	char   *exim;			/* exim binary: freeze, remove, thaw */
+	char   *exim_spool;		/* its spool directory (input/ below it) */
+	struct osm_cmds commands[OSM_ACT_COUNT];	/* the command actions */
+	struct osm_argv custom;
+	enum osm_fmt custom_format;
+	char   *custom_user;
 };
+
+/* Actions run through osm_cfg.commands (the others are built in). */
+#define OSM_ACT_COMMANDS	(OSM_ACT_SUSPEND_ACCOUNT | OSM_ACT_BLOCK_ACCOUNT_MAIL | OSM_ACT_SUSPEND_EMAIL \
+				 | OSM_ACT_BLOCK_LOGIN | OSM_ACT_BLOCK_OUTGOING | OSM_ACT_BLOCK_IP)
+extern const char *const osm_fmt_names[4];
 
 struct osm_buf;
 

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,11 @@
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_msg.h"
+#include "osm_queue.h"
 #include "osm_redis.h"
+#include "osm_rfmt.h"
+#include "osm_run.h"
+#include "osm_safefs.h"
 
 #ifndef OSM_SYSCONFDIR
 #define OSM_SYSCONFDIR "/etc"
@@ -46,7 +51,8 @@ ctl_usage(void)
 		"  counters ACCOUNT|EMAIL|IP  live window counters and verdicts\n"
 		"  reports [--json] [-n N]    the newest reports (default 20)\n"
 		"  report ID [--json]         one report with all its events\n"
-		"  release ACCOUNT|EMAIL|IP   lift a hold or discard verdict\n"
+		"  release ACCOUNT|EMAIL|IP   lift a hold or discard verdict, thaw its frozen mail\n"
+		"  restore ID                 undo the renames of a report's rename actions\n"
 		"  reload                     check the configuration, then SIGHUP the daemon\n"
 		"  scan [--json] FILE...      dry run of exim logs (plain or .gz) against the triggers\n");
 	exit(2);
@@ -295,22 +301,15 @@ ctl_counters(const char *name)
 static json_t *
 ctl_report_json(const redisReply *r)
 {
-	json_t *o = json_object();
+	const char **kv = calloc(r->elements + 1, sizeof(*kv));
+	json_t *o;
 
-	for (size_t i = 0; i + 1 < r->elements; i += 2) {
-		const char *k = r->element[i]->str, *v = r->element[i + 1]->str;
-
-		if (!strcmp(k, "events")) {
-			json_error_t err;
-			json_t *ev = json_loads(v, 0, &err);
-
-			json_object_set_new(o, k, ev ? ev : json_string(v));
-		} else if (!strcmp(k, "time") || !strcmp(k, "level") || !strcmp(k, "seconds")
-			   || !strcmp(k, "count") || !strcmp(k, "failures") || !strcmp(k, "ratio"))
-			json_object_set_new(o, k, json_integer(strtoll(v, NULL, 10)));
-		else
-			json_object_set_new(o, k, json_string(v));
-	}
+	if (kv == NULL)
+		osm_msg_fatal("out of memory");
+	for (size_t i = 0; i < r->elements; i++)
+		kv[i] = r->element[i]->str ? r->element[i]->str : "";
+	o = osm_rfmt_from_hash(kv, r->elements);
+	free(kv);
 	return o;
 }
 
@@ -320,51 +319,6 @@ ctl_get(json_t *o, const char *k)
 	json_t *v = json_object_get(o, k);
 
 	return json_is_string(v) ? json_string_value(v) : "";
-}
-
-static void
-ctl_report_text(json_t *o)
-{
-	char	when[32];
-	size_t	i;
-	json_t *ev;
-
-	ctl_time(json_integer_value(json_object_get(o, "time")), when, sizeof(when));
-	printf("report %s\n  time      %s\n  server    %s\n  event     %s\n  key       %s\n",
-	       ctl_get(o, "id"), when, ctl_get(o, "server"), ctl_get(o, "type"), ctl_get(o, "key"));
-	printf("  trigger   %lld events in %lld s exceeded %lld\n",
-	       json_integer_value(json_object_get(o, "count")),
-	       json_integer_value(json_object_get(o, "seconds")),
-	       json_integer_value(json_object_get(o, "level")));
-	if (json_object_get(o, "failures"))
-		printf("  failures  %lld of them (trigger at %lld%%)\n",
-		       json_integer_value(json_object_get(o, "failures")),
-		       (json_integer_value(json_object_get(o, "ratio")) + 5) / 10);
-	printf("  actions   %s (mode %s)\n  verdict   %s\n", ctl_get(o, "actions"), ctl_get(o, "mode"),
-	       *ctl_get(o, "verdict") ? ctl_get(o, "verdict") : "none");
-	printf("  events:\n");
-	json_array_foreach(json_object_get(o, "events"), i, ev) {
-		static const char *const f[] = {"account", "email", "ip", "uid", "cwd", "subject", "sender",
-		"message_id", "queue_id", "script", "source", "delivery", "recipient", "remote_host",
-		"remote_address", "reason"};
-
-		ctl_time(json_integer_value(json_object_get(ev, "t")), when, sizeof(when));
-		printf("    %s", when);
-		for (size_t j = 0; j < sizeof(f) / sizeof(f[0]); j++) {
-			json_t *v = json_object_get(ev, f[j]);
-
-			if (json_is_string(v)) {
-				char	safe[300];
-
-				snprintf(safe, sizeof(safe), "%s", json_string_value(v));
-				for (char *p = safe; *p; p++)
-					if ((unsigned char) *p < 0x20 || *p == 0x7f)
-						*p = '?';
-				printf(" %s=\"%s\"", f[j], safe);
-			}
-		}
-		printf("\n");
-	}
 }
 
 static redisReply *
@@ -432,32 +386,46 @@ ctl_reports(int limit)
 	return 0;
 }
 
+/* ctl_report_find - the hash tag of report ID from the index, or -1 */
 static int
-ctl_report(const char *id)
+ctl_report_find(redisContext *rc, const char *id, char *tag, size_t taglen)
 {
-	redisContext *rc = ctl_redis();
-	struct osm_buf *b = osm_buf_new(4096);
-	char	key[256], match[96], cursor[32] = "0", tag[256] = "";
-	int	rv = 1;
+	char	key[256], match[96], cursor[32] = "0";
 
 	for (const char *p = id; *p; p++)
 		if (!isalnum((unsigned char) *p) || p - id > 40)
 			osm_msg_fatal("'%s' is not a report id", id);
 	snprintf(key, sizeof(key), "%sreports", ctl_prefix);
 	snprintf(match, sizeof(match), "%s *", id);
+	tag[0] = 0;
 	do {
 		const char *argv[] = {"ZSCAN", key, cursor, "MATCH", match, "COUNT", "1000"};
 		redisReply *r = ctl_cmd(rc, 7, argv);
 
 		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-		if (r->element[1]->elements >= 2)
-			sscanf(r->element[1]->element[0]->str, "%*s %255s", tag);
+		const char *sp = r->element[1]->elements >= 2 ? strchr(r->element[1]->element[0]->str, ' ') : NULL;
+
+		if (sp)
+			snprintf(tag, taglen, "%s", sp + 1);
 		freeReplyObject(r);
 	} while (tag[0] == 0 && strcmp(cursor, "0") != 0);
 	if (tag[0] == 0) {
 		fprintf(stderr, "osmctl: no report %s (expired or never made)\n", id);
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+static int
+ctl_report(const char *id)
+{
+	redisContext *rc = ctl_redis();
+	struct osm_buf *b = osm_buf_new(4096);
+	char	tag[256];
+	int	rv = 1;
+
+	if (ctl_report_find(rc, id, tag, sizeof(tag)) != 0)
+		goto out;
 	redisReply *h = ctl_report_fetch(rc, b, id, tag);
 
 	if (h->elements == 0)
@@ -469,7 +437,7 @@ ctl_report(const char *id)
 			json_dumpf(o, stdout, JSON_INDENT(2));
 			printf("\n");
 		} else
-			ctl_report_text(o);
+			osm_rfmt_text(stdout, o);
 		json_decref(o);
 		rv = 0;
 	}
@@ -478,6 +446,106 @@ out:
 	osm_buf_free(b);
 	redisFree(rc);
 	return rv;
+}
+
+/*
+ * ctl_restore - undo the renames of a report's rename_path and
+ * rename_script actions, with the same symlink-proof walk, as the
+ * account; each restored result is marked so it is not done twice.
+ */
+static int
+ctl_restore(const char *id)
+{
+	redisContext *rc = ctl_redis();
+	struct osm_buf *b = osm_buf_new(4096);
+	char	tag[256];
+	int	rv = 1, done = 0;
+	size_t	i;
+	json_t *res, *o;
+
+	osm_msg_syslog_init("osmctl", LOG_MAIL);
+	if (ctl_report_find(rc, id, tag, sizeof(tag)) != 0)
+		goto out;
+	redisReply *h = ctl_report_fetch(rc, b, id, tag);
+
+	o = ctl_report_json(h);
+	freeReplyObject(h);
+	rv = 0;
+	/* last renamed first: a script inside a renamed directory */
+	for (i = json_array_size(json_object_get(o, "results")); i-- > 0;) {
+		res = json_array_get(json_object_get(o, "results"), i);
+		const char *action = ctl_get(res, "action"), *path = ctl_get(res, "path");
+		const char *renamed = ctl_get(res, "renamed_to"), *account = ctl_get(res, "account");
+		unsigned mode = (unsigned) strtoul(ctl_get(res, "mode"), NULL, 8);
+		char	from[4600], err[256];
+		struct passwd *pw;
+		mode_t	was;
+
+		if ((strcmp(action, "rename_path") && strcmp(action, "rename_script"))
+		    || strcmp(ctl_get(res, "status"), "ok") || *ctl_get(res, "restored"))
+			continue;
+		const char *slash = strrchr(path, '/');
+
+		if (slash == NULL || (pw = getpwnam(account)) == NULL) {
+			printf("%s: cannot restore: account %s unknown\n", path, account);
+			rv = 1;
+			continue;
+		}
+		snprintf(from, sizeof(from), "%.*s/%s", (int) (slash - path), path, renamed);
+		if (osm_safefs_rename(pw->pw_dir, from, slash + 1, pw->pw_uid, pw->pw_gid,
+				      action[7] == 'p' ? 'd' : 'f', mode, &was, err, sizeof(err)) != 0) {
+			printf("%s: cannot restore: %s\n", path, err);
+			rv = 1;
+			continue;
+		}
+		printf("restored %s (mode %04o)\n", path, mode);
+		osm_msg_info("report %s: restored %s", id, path);
+		json_object_set_new(res, "restored", json_string("yes"));
+		done++;
+	}
+	if (done) {
+		char   *js = json_dumps(json_object_get(o, "results"), JSON_COMPACT);
+		char	suffix[80];
+
+		snprintf(suffix, sizeof(suffix), "report:%s", id);
+		ctl_key(b, tag, suffix);
+		const char *argv[] = {"HSET", osm_buf_data(b), "results", js};
+
+		freeReplyObject(ctl_cmd(rc, 4, argv));
+		free(js);
+	} else if (rv == 0)
+		printf("report %s renamed nothing that is not restored already\n", id);
+	json_decref(o);
+out:
+	osm_buf_free(b);
+	redisFree(rc);
+	return rv;
+}
+
+/* ctl_thaw - thaw the sender's frozen messages in exim's queue */
+static void
+ctl_thaw(const char *field)
+{
+	static char ids[10000][OSM_QUEUE_ID_LEN];
+	size_t	n = 0;
+	char	input[4200];
+	struct osm_run_result res;
+
+	snprintf(input, sizeof(input), "%s/input", ctl_cfg->exim_spool);
+	if (access(input, R_OK | X_OK) != 0) {
+		printf("cannot read %s (run osmctl as root to thaw held messages)\n", input);
+		return;
+	}
+	osm_queue_scan(ctl_cfg->exim_spool, field, 1, ids, &n, 10000);
+	if (n == 0) {
+		printf("no frozen messages of %s in the queue\n", field);
+		return;
+	}
+	if (osm_queue_exim(ctl_cfg->exim, "-Mt", ids, n, 60000, &res) == 0) {
+		printf("thawed %zu message(s) of %s\n", n, field);
+		osm_msg_info("thawed %zu message(s) of %s", n, field);
+	} else
+		printf("thawing %zu message(s) of %s failed: %s\n", n, field, res.detail);
 }
 
 static int
@@ -510,6 +578,7 @@ ctl_release(const char *name)
 	osm_msg_syslog_init("osmctl", LOG_MAIL);
 	if (d->integer > 0)
 		osm_msg_info("released %s", field);
+	ctl_thaw(field);
 	freeReplyObject(g);
 	freeReplyObject(d);
 	redisFree(rc);
@@ -588,6 +657,8 @@ main(int argc, char **argv)
 		return ctl_report(args[0]);
 	if (!strcmp(cmd, "release") && nargs == 1)
 		return ctl_release(args[0]);
+	if (!strcmp(cmd, "restore") && nargs == 1)
+		return ctl_restore(args[0]);
 	if (!strcmp(cmd, "reload") && nargs == 0)
 		return ctl_reload();
 	if (!strcmp(cmd, "scan") && nargs > 0)

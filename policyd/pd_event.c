@@ -394,6 +394,9 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	snprintf(p->who, sizeof(p->who), "%s", target);
 	osm_proto_printable(p->who, sizeof(p->who) - 1);
 
+	/* osm's own mail (the report action runs sendmail as the daemon's user) */
+	if (account && cfg->user && !strcmp(account, cfg->user))
+		return 0;
 	if ((account && osm_cfg_ignore_account(cfg, account))
 	    || (*email && osm_cfg_ignore_email(cfg, email))
 	    || osm_cfg_ignore_ip(cfg, ip))

@@ -6,10 +6,12 @@
  * SYNOPSIS: osm-policyd [-f] [-v] [-c FILE]; osm-policyd -t [-c FILE]
  *
  * Start-up order (Postfix chroot_uid, OpenSSH privsep): load the
- * configuration, open the listeners and the pid file as root, then drop
+ * configuration, open the listeners and the pid file as root, fork the
+ * privileged helper (pd_priv: the few actions that need root), then drop
  * to the configured user (setgid, initgroups, setuid, checked) before
- * the first request is read.  The daemon never needs root again: the
- * socket paths it unlinks at exit live in its own run directory.
+ * the first request is read, and fork the action worker (pd_action).
+ * The daemon never needs root again: the socket paths it unlinks at exit
+ * live in its own run directory.
  * See osm-policyd(8).
  */
 #include "config.h"
@@ -30,6 +32,8 @@
 #include "osm_cfg.h"
 #include "osm_msg.h"
 #include "osm_priv.h"
+#include "pd_action.h"
+#include "pd_priv.h"
 #include "pd_server.h"
 
 #ifndef OSM_SYSCONFDIR
@@ -167,12 +171,21 @@ main(int argc, char **argv)
 		osm_msg_syslog_init("osm-policyd", LOG_MAIL);
 	}
 	pd_main_pidfile(cfg);
+	/* privilege separation: what needs root stays in a helper */
+	int	helper_fd;
+	pid_t	helper = pd_priv_start(pd_main_file, &helper_fd);
+
 	osm_priv_drop(cfg->user);
+	struct pd_action *act = pd_action_new(pd_main_file, cfg, helper_fd, helper);
+
+	pd_server_set_actions(srv, act);
 	osm_msg_info("started: server %s, %d listener(s), redis %s, mode %s", cfg->server_name,
 		     cfg->nlisten, cfg->redis, cfg->monitor ? "monitor" : "enforce");
 	char   *pidfile = cfg->pid_file ? strdup(cfg->pid_file) : NULL;
 
 	pd_server_run(srv, pd_main_reload);
+	pd_action_signal(act, SIGTERM);
+	pd_action_free(act);
 	pd_server_free(srv);			/* and the configuration it holds */
 	if (pidfile)
 		unlink(pidfile);

@@ -45,6 +45,7 @@
 #include "osm_cfg.h"
 #include "osm_msg.h"
 #include "osm_proto.h"
+#include "pd_action.h"
 #include "pd_event.h"
 #include "pd_server.h"
 #include "pd_store.h"
@@ -55,7 +56,7 @@
 #define PD_SERVER_MAX_OUT	(1 << 20)
 #define PD_SERVER_READ		16384
 
-enum pd_server_kind { PD_KIND_LISTENER, PD_KIND_CLIENT, PD_KIND_SIGNAL, PD_KIND_REDIS };
+enum pd_server_kind { PD_KIND_LISTENER, PD_KIND_CLIENT, PD_KIND_SIGNAL, PD_KIND_REDIS, PD_KIND_ACTION };
 
 struct pd_listener {
 	enum pd_server_kind kind;
@@ -105,6 +106,7 @@ struct pd_server_stats {
 	unsigned long clients_total;
 	unsigned long clients;
 	unsigned long refused;
+	unsigned long actions_dropped;
 };
 
 struct pd_server {
@@ -130,6 +132,8 @@ struct pd_server {
 	long long last_tick;
 	long long last_acct_check;
 	long long last_refused_log;
+	struct pd_action *act;		/* NULL: actions do not run (tests of the engine) */
+	int	act_fd;			/* as registered with epoll */
 	int	quit;
 };
 
@@ -301,6 +305,7 @@ pd_server_new(struct osm_cfg *cfg)
 	}
 	s->sigfd = -1;
 	s->redis_fd = -1;
+	s->act_fd = -1;
 	for (int b = 0; b < PD_SERVER_INFLIGHT; b++) {
 		if ((s->batches[b] = calloc(1, sizeof(struct pd_batch))) == NULL)
 			osm_msg_fatal("out of memory");
@@ -493,6 +498,12 @@ pd_server_reply(struct pd_server *s, struct pd_pending *pe, struct pd_store_resu
 			s->st.reports++;
 			osm_msg_info("report %s: %s exceeded a trigger%s%s", res[i].ids[j], pe->plan->who,
 				     res[i].verdict[0] ? "; verdict " : "", res[i].verdict);
+			if (s->act && i < pe->plan->ncmd
+			    && pd_action_submit(s->act, res[i].ids[j], pe->plan->cmd[i].tag) != 0) {
+				s->st.actions_dropped++;
+				osm_msg_warn("report %s: the action queue is full (actions.queue %u) or its worker is down; stored, its actions do not run",
+					     res[i].ids[j], s->cfg->action_queue);
+			}
 		}
 	}
 	if (best[0] == 0 || s->cfg->monitor) {
@@ -730,12 +741,14 @@ pd_server_status(struct pd_server *s)
 	fprintf(fp, "pid=%ld\nstarted=%lld\nupdated=%lld\nserver=%s\nmode=%s\nfail=%s\nconfig=%s\n"
 		"redis=%s\nredis_up=%d\nredis_outages=%lu\nredis_errors=%lu\nbatches=%lu\n"
 		"requests=%lu\nevents=%lu\ndunno=%lu\nhold=%lu\ndiscard=%lu\nfailed=%lu\n"
-		"reports=%lu\nbad_requests=%lu\nclients=%lu\nclients_total=%lu\nrefused=%lu\n",
+		"reports=%lu\nbad_requests=%lu\nclients=%lu\nclients_total=%lu\nrefused=%lu\n"
+		"actions_dropped=%lu\n",
 		s->ectx.pid, s->started / 1000, pd_server_wall() / 1000, s->cfg->server_name,
 		s->cfg->monitor ? "monitor" : "enforce", s->cfg->fail_closed ? "closed" : "open",
 		s->cfg->file, s->cfg->redis, st.up, st.outages, st.errors, st.batches,
 		s->st.requests, s->st.events, s->st.dunno, s->st.hold, s->st.discard, s->st.fail,
-		s->st.reports, s->st.bad_requests, s->st.clients, s->st.clients_total, s->st.refused);
+		s->st.reports, s->st.bad_requests, s->st.clients, s->st.clients_total, s->st.refused,
+		s->st.actions_dropped);
 	if (fclose(fp) != 0 || rename(tmp, s->cfg->status_file) != 0)
 		unlink(tmp);
 }
@@ -778,6 +791,26 @@ pd_server_tick(struct pd_server *s)
 	s->last_tick = now;
 }
 
+/* pd_server_watch_action - the worker's descriptor changes when it restarts */
+static void
+pd_server_watch_action(struct pd_server *s)
+{
+	static enum pd_server_kind actkind = PD_KIND_ACTION;
+	int	fd = pd_action_fd(s->act);
+
+	if (fd == s->act_fd)
+		return;
+	s->act_fd = fd;			/* a closed one left the epoll set by itself */
+	if (fd >= 0)
+		pd_server_epoll_add(s, fd, &actkind, EPOLLIN);
+}
+
+void
+pd_server_set_actions(struct pd_server *s, struct pd_action *act)
+{
+	s->act = act;
+}
+
 static void
 pd_server_signal(struct pd_server *s, pd_server_reload_fn *reload)
 {
@@ -801,6 +834,8 @@ pd_server_signal(struct pd_server *s, pd_server_reload_fn *reload)
 			osm_acct_free(s->acct);
 			s->acct = a;
 			pd_store_config(s->store, nc);
+			pd_action_config(s->act, nc);
+			pd_action_signal(s->act, SIGHUP);
 			osm_cfg_free(s->cfg);
 			s->cfg = nc;
 			pd_server_prefix(s);
@@ -832,6 +867,7 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 			wait = left;
 		pd_server_deliver(s);
 		pd_server_watch_redis(s);
+		pd_server_watch_action(s);
 		int	n = epoll_wait(s->epfd, evs, 256, wait);
 
 		if (n < 0 && errno != EINTR)
@@ -845,6 +881,8 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 				pd_server_signal(s, reload);
 			else if (*kind == PD_KIND_REDIS)
 				pd_store_io(s->store);
+			else if (*kind == PD_KIND_ACTION)
+				pd_action_event(s->act);
 			else {
 				struct pd_client *cl = evs[i].data.ptr;
 

@@ -17,11 +17,14 @@
 struct osm_cfg;
 struct osm_acct;
 struct pd_server;
+struct pd_action;
 
 typedef struct osm_cfg *pd_server_reload_fn(void);
 
 struct pd_server *pd_server_new(struct osm_cfg *);
 void	pd_server_run(struct pd_server *, pd_server_reload_fn *);
+/* Hand each new report to the action worker (pd_action). */
+void	pd_server_set_actions(struct pd_server *, struct pd_action *);
 void	pd_server_free(struct pd_server *);
 
 #endif

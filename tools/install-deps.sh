@@ -20,7 +20,7 @@ fi
 pkgs="build-essential autoconf automake libtool pkg-config
       libhiredis-dev redis-server libyaml-dev libpcre2-dev libxml2-dev
       libpcap-dev libcmocka-dev libjansson-dev zlib1g-dev
-      clang libclang-rt-14-dev python3
+      clang libclang-rt-14-dev python3 python3-yaml libxml2-utils perl
       exim4-daemon-heavy exim4-dev swaks valgrind"
 if [ "${1:-}" = "--bench" ]; then
 	pkgs="$pkgs postfwd policyd-rate-limit"

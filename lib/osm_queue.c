@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * osm_queue - exim queue scan and message operations; see osm_queue.h.
+ *
+ * The spool header format is exim's spec chapter "Format of spool
+ * files": line 1 "ID-H", line 2 "login uid gid", line 3 "<sender>",
+ * line 4 "time delay", then "-name value" lines.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "osm_exlog.h"
+#include "osm_queue.h"
+#include "osm_run.h"
+
+/* osm_queue_match - does header text h belong to who? */
+static int
+osm_queue_match(char *h, const char *who, int frozen_only)
+{
+	char   *save = NULL, *line;
+	int	n = 0, match = 0, frozen = 0;
+	const char *v = strchr(who, ':') + 1;
+	size_t	vl = strlen(v);
+
+	for (line = strtok_r(h, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+		if (n == 1 && !strncmp(who, "account:", 8))
+			match = !strncmp(line, v, vl) && line[vl] == ' ';
+		else if (!strncmp(line, "-auth_id ", 9) && !strncmp(who, "email:", 6))
+			match = !strcasecmp(line + 9, v);
+		else if (!strncmp(line, "-host_address ", 14) && !strncmp(who, "ip:", 3))
+			match = !strncmp(line + 14, v, vl) && line[14 + vl] == '.';
+		else if (!strncmp(line, "-frozen ", 8))
+			frozen = 1;
+		else if (n > 3 && line[0] != '-')
+			break;			/* past the - lines: recipients, headers */
+	}
+	return match && (frozen || !frozen_only);
+}
+
+static void
+osm_queue_dir(const char *dir, const char *who, int frozen_only, char (*ids)[OSM_QUEUE_ID_LEN],
+	      size_t *n, size_t max, int depth)
+{
+	DIR    *d = opendir(dir);
+	struct dirent *e;
+	char	path[4096];
+	static char h[65536];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL && *n < max) {
+		size_t	l = strlen(e->d_name);
+
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (depth == 0 && l == 1 && isalnum((unsigned char) e->d_name[0])) {
+			osm_queue_dir(path, who, frozen_only, ids, n, max, 1);	/* split spool */
+			continue;
+		}
+		if (l < 3 || strcmp(e->d_name + l - 2, "-H") || !osm_exlog_is_id(e->d_name, l - 2))
+			continue;
+		int	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		ssize_t	got;
+
+		if (fd < 0)
+			continue;
+		got = read(fd, h, sizeof(h) - 1);
+		close(fd);
+		if (got <= 0)
+			continue;
+		h[got] = 0;
+		if (osm_queue_match(h, who, frozen_only)) {
+			snprintf(ids[*n], OSM_QUEUE_ID_LEN, "%.*s", (int) (l - 2), e->d_name);
+			(*n)++;
+		}
+	}
+	closedir(d);
+}
+
+int
+osm_queue_scan(const char *spool, const char *who, int frozen_only, char (*ids)[OSM_QUEUE_ID_LEN],
+	       size_t *n, size_t max)
+{
+	char	dir[4096];
+	size_t	before = *n;
+
+	if (strchr(who, ':') == NULL)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/input", spool);
+	osm_queue_dir(dir, who, frozen_only, ids, n, max, 0);
+	return (int) (*n - before);
+}
+
+int
+osm_queue_exim(const char *exim, const char *op, char (*ids)[OSM_QUEUE_ID_LEN], size_t n,
+	       unsigned timeout_ms, struct osm_run_result *res)
+{
+	const char *argv[53];
+	char	out[512];
+	int	rv = 0;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->detail, sizeof(res->detail), "nothing to do");
+	for (size_t i = 0; i < n; i += 50) {
+		int	a = 0;
+
+		argv[a++] = exim;
+		argv[a++] = op;
+		for (size_t j = i; j < n && j < i + 50; j++)
+			if (osm_exlog_is_id(ids[j], strlen(ids[j])))
+				argv[a++] = ids[j];
+		argv[a] = NULL;
+		if (osm_run(argv, NULL, NULL, -1, timeout_ms, out, sizeof(out), res) != 0
+		    || res->status != OSM_RUN_OK)
+			rv = -1;
+	}
+	return rv;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OSM_QUEUE_H
+#define OSM_QUEUE_H
+
+/*
+ * osm_queue - find a sender's messages in exim's queue and freeze, thaw
+ * or remove them.
+ *
+ * osm_queue_scan() reads the header files (ID-H) under SPOOL/input,
+ * split spool directories included, and adds to ids the messages of one
+ * sender: WHO is "account:NAME" (the submitting login, line 2 of the
+ * header), "email:ADDRESS" (-auth_id) or "ip:ADDRESS" (-host_address).
+ * With frozen_only, only frozen messages (-frozen).  It returns how many
+ * it added, at most max - *n.  Header files are opened with O_NOFOLLOW
+ * and read up to 64 KiB.
+ *
+ * osm_queue_exim() runs EXIM OP ID... (OP one of -Mf, -Mt, -Mrm) through
+ * osm_run, 50 ids per run; ids must be exim message ids.
+ */
+#include <stddef.h>
+
+struct osm_run_result;
+
+#define OSM_QUEUE_ID_LEN 24
+
+int	osm_queue_scan(const char *spool, const char *who, int frozen_only,
+		       char (*ids)[OSM_QUEUE_ID_LEN], size_t *n, size_t max);
+int	osm_queue_exim(const char *exim, const char *op, char (*ids)[OSM_QUEUE_ID_LEN], size_t n,
+		       unsigned timeout_ms, struct osm_run_result *);
+
+#endif

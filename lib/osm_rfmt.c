@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * osm_rfmt - report formats; see osm_rfmt.h.
+ *
+ * The four machine formats walk the same JSON tree, so a field added to
+ * reports shows up in all of them without code here.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <libxml/xmlwriter.h>
+#include <yaml.h>
+
+#include "osm_rfmt.h"
+
+json_t *
+osm_rfmt_from_hash(const char *const *kv, size_t nkv)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && i + 1 < nkv; i += 2) {
+		const char *k = kv[i], *v = kv[i + 1];
+
+		if (!strcmp(k, "events") || !strcmp(k, "results")) {
+			json_t *j = json_loads(v, 0, NULL);
+
+			json_object_set_new(o, k, j ? j : json_string(v));
+		} else if (!strcmp(k, "time") || !strcmp(k, "level") || !strcmp(k, "seconds")
+			   || !strcmp(k, "count") || !strcmp(k, "failures") || !strcmp(k, "ratio"))
+			json_object_set_new(o, k, json_integer(strtoll(v, NULL, 10)));
+		else {
+			json_t *s = json_string(v);
+
+			/* not UTF-8: our own fields never are; keep what is readable */
+			json_object_set_new(o, k, s ? s : json_string("?"));
+		}
+	}
+	return o;
+}
+
+static const char *
+osm_rfmt_get(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static void
+osm_rfmt_time(long long ms, char *buf, size_t len)
+{
+	time_t	t = (time_t) (ms / 1000);
+	struct tm tm;
+
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+}
+
+/* osm_rfmt_safe - print a value with control characters as '?' */
+static void
+osm_rfmt_safe(FILE *fp, const char *s, size_t max)
+{
+	for (size_t i = 0; s[i] && i < max; i++)
+		fputc((unsigned char) s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], fp);
+}
+
+void
+osm_rfmt_text(FILE *fp, json_t *o)
+{
+	static const char *const f[] = {"account", "email", "ip", "uid", "cwd", "subject", "sender",
+		"message_id", "queue_id", "script", "source", "delivery", "recipient", "remote_host",
+		"remote_address", "reason"};
+	char	when[32];
+	size_t	i;
+	json_t *ev, *res;
+	const char *k;
+
+	osm_rfmt_time(json_integer_value(json_object_get(o, "time")), when, sizeof(when));
+	fprintf(fp, "report %s\n  time      %s\n  server    %s\n  event     %s\n  key       ",
+		osm_rfmt_get(o, "id"), when, osm_rfmt_get(o, "server"), osm_rfmt_get(o, "type"));
+	osm_rfmt_safe(fp, osm_rfmt_get(o, "key"), 1000);
+	fprintf(fp, "\n  trigger   %lld events in %lld s exceeded %lld\n",
+		json_integer_value(json_object_get(o, "count")),
+		json_integer_value(json_object_get(o, "seconds")),
+		json_integer_value(json_object_get(o, "level")));
+	if (json_object_get(o, "failures"))
+		fprintf(fp, "  failures  %lld of them (trigger at %lld%%)\n",
+			json_integer_value(json_object_get(o, "failures")),
+			(json_integer_value(json_object_get(o, "ratio")) + 5) / 10);
+	fprintf(fp, "  actions   %s (mode %s)\n  verdict   %s\n", osm_rfmt_get(o, "actions"),
+		osm_rfmt_get(o, "mode"), *osm_rfmt_get(o, "verdict") ? osm_rfmt_get(o, "verdict") : "none");
+	if (json_array_size(json_object_get(o, "results")) > 0) {
+		fprintf(fp, "  results:\n");
+		json_array_foreach(json_object_get(o, "results"), i, res) {
+			json_t *v;
+
+			fprintf(fp, "    %s %s", osm_rfmt_get(res, "action"), osm_rfmt_get(res, "status"));
+			json_object_foreach(res, k, v) {
+				if (!strcmp(k, "action") || !strcmp(k, "status"))
+					continue;
+				fprintf(fp, " %s=\"", k);
+				if (json_is_string(v))
+					osm_rfmt_safe(fp, json_string_value(v), 2000);
+				else if (json_is_integer(v))
+					fprintf(fp, "%lld", json_integer_value(v));
+				fputc('"', fp);
+			}
+			fputc('\n', fp);
+		}
+	}
+	fprintf(fp, "  events:\n");
+	json_array_foreach(json_object_get(o, "events"), i, ev) {
+		osm_rfmt_time(json_integer_value(json_object_get(ev, "t")), when, sizeof(when));
+		fprintf(fp, "    %s", when);
+		for (size_t j = 0; j < sizeof(f) / sizeof(f[0]); j++) {
+			json_t *v = json_object_get(ev, f[j]);
+
+			if (json_is_string(v)) {
+				fprintf(fp, " %s=\"", f[j]);
+				osm_rfmt_safe(fp, json_string_value(v), 1000);
+				fputc('"', fp);
+			}
+		}
+		fputc('\n', fp);
+	}
+}
+
+/* --- YAML -------------------------------------------------------------- */
+
+static int
+osm_rfmt_yaml_scalar(yaml_emitter_t *em, const char *s, int quoted)
+{
+	yaml_event_t ev;
+
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s, (int) strlen(s), !quoted, !quoted,
+				     quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE);
+	return yaml_emitter_emit(em, &ev);
+}
+
+static int
+osm_rfmt_yaml(yaml_emitter_t *em, json_t *j)
+{
+	yaml_event_t ev;
+	char	num[32];
+	const char *k;
+	json_t *v;
+	size_t	i;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
+		if (!yaml_emitter_emit(em, &ev))
+			return 0;
+		json_object_foreach(j, k, v)
+			if (!osm_rfmt_yaml_scalar(em, k, 0) || !osm_rfmt_yaml(em, v))
+				return 0;
+		yaml_mapping_end_event_initialize(&ev);
+		return yaml_emitter_emit(em, &ev);
+	case JSON_ARRAY:
+		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
+		if (!yaml_emitter_emit(em, &ev))
+			return 0;
+		json_array_foreach(j, i, v)
+			if (!osm_rfmt_yaml(em, v))
+				return 0;
+		yaml_sequence_end_event_initialize(&ev);
+		return yaml_emitter_emit(em, &ev);
+	case JSON_STRING:
+		return osm_rfmt_yaml_scalar(em, json_string_value(j), 1);
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%lld", json_integer_value(j));
+		return osm_rfmt_yaml_scalar(em, num, 0);
+	case JSON_REAL:
+		snprintf(num, sizeof(num), "%g", json_real_value(j));
+		return osm_rfmt_yaml_scalar(em, num, 0);
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return osm_rfmt_yaml_scalar(em, json_is_true(j) ? "true" : "false", 0);
+	default:
+		return osm_rfmt_yaml_scalar(em, "null", 0);
+	}
+}
+
+static int
+osm_rfmt_write_yaml(FILE *fp, json_t *o)
+{
+	yaml_emitter_t em;
+	yaml_event_t ev;
+	int	ok;
+
+	if (!yaml_emitter_initialize(&em))
+		return -1;
+	yaml_emitter_set_output_file(&em, fp);
+	yaml_emitter_set_unicode(&em, 1);
+	yaml_emitter_set_width(&em, -1);
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	ok = yaml_emitter_emit(&em, &ev);
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
+	ok = ok && yaml_emitter_emit(&em, &ev) && osm_rfmt_yaml(&em, o);
+	yaml_document_end_event_initialize(&ev, 1);
+	ok = ok && yaml_emitter_emit(&em, &ev);
+	yaml_stream_end_event_initialize(&ev);
+	ok = ok && yaml_emitter_emit(&em, &ev) && yaml_emitter_flush(&em);
+	yaml_emitter_delete(&em);
+	return ok ? 0 : -1;
+}
+
+/* --- XML --------------------------------------------------------------- */
+
+/* osm_rfmt_xml_text - the string with what XML 1.0 forbids made U+FFFD */
+static char *
+osm_rfmt_xml_text(const char *s)
+{
+	size_t	n = strlen(s);
+	char   *out = malloc(n * 3 + 1), *d = out;
+
+	if (out == NULL)
+		return NULL;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char) *s;
+
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+			memcpy(d, "\xef\xbf\xbd", 3);
+			d += 3;
+		} else
+			*d++ = *s;
+	}
+	*d = 0;
+	return out;
+}
+
+static int
+osm_rfmt_xml(xmlTextWriterPtr w, const char *name, json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t	i;
+	int	r = xmlTextWriterStartElement(w, BAD_CAST name);
+
+	if (r < 0)
+		return r;
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		json_object_foreach(j, k, v)
+			if ((r = osm_rfmt_xml(w, k, v)) < 0)
+				return r;
+		break;
+	case JSON_ARRAY: {
+		/* events -> event, results -> result */
+		char	item[64];
+		size_t	n = strlen(name);
+
+		snprintf(item, sizeof(item), "%.*s", n > 1 && name[n - 1] == 's' ? (int) n - 1 : (int) n, name);
+		if (!strcmp(item, name))
+			snprintf(item, sizeof(item), "item");
+		json_array_foreach(j, i, v)
+			if ((r = osm_rfmt_xml(w, item, v)) < 0)
+				return r;
+		break;
+	}
+	case JSON_STRING: {
+		char   *t = osm_rfmt_xml_text(json_string_value(j));
+
+		r = t ? xmlTextWriterWriteString(w, BAD_CAST t) : -1;
+		free(t);
+		if (r < 0)
+			return r;
+		break;
+	}
+	case JSON_INTEGER:
+		if ((r = xmlTextWriterWriteFormatString(w, "%lld", json_integer_value(j))) < 0)
+			return r;
+		break;
+	case JSON_REAL:
+		if ((r = xmlTextWriterWriteFormatString(w, "%g", json_real_value(j))) < 0)
+			return r;
+		break;
+	default:
+		break;
+	}
+	return xmlTextWriterEndElement(w);
+}
+
+static int
+osm_rfmt_write_xml(FILE *fp, json_t *o)
+{
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+	int	r = -1;
+
+	if (w == NULL) {
+		xmlBufferFree(buf);
+		return -1;
+	}
+	xmlTextWriterSetIndent(w, 1);
+	if (xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) >= 0 && osm_rfmt_xml(w, "report", o) >= 0
+	    && xmlTextWriterEndDocument(w) >= 0) {
+		xmlFreeTextWriter(w);
+		w = NULL;
+		r = fwrite(xmlBufferContent(buf), 1, (size_t) xmlBufferLength(buf), fp)
+		    == (size_t) xmlBufferLength(buf) ? 0 : -1;
+	}
+	if (w)
+		xmlFreeTextWriter(w);
+	xmlBufferFree(buf);
+	return r;
+}
+
+/* --- PERL -------------------------------------------------------------- */
+
+static void
+osm_rfmt_perl_str(FILE *fp, const char *s)
+{
+	fputc('\'', fp);
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '\'')
+			fputc('\\', fp);
+		fputc(*s, fp);
+	}
+	fputc('\'', fp);
+}
+
+static void
+osm_rfmt_perl(FILE *fp, json_t *j, int depth)
+{
+	const char *k;
+	json_t *v;
+	size_t	i;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		fputs("{\n", fp);
+		json_object_foreach(j, k, v) {
+			fprintf(fp, "%*s", (depth + 1) * 2, "");
+			osm_rfmt_perl_str(fp, k);
+			fputs(" => ", fp);
+			osm_rfmt_perl(fp, v, depth + 1);
+			fputs(",\n", fp);
+		}
+		fprintf(fp, "%*s}", depth * 2, "");
+		break;
+	case JSON_ARRAY:
+		fputs("[\n", fp);
+		json_array_foreach(j, i, v) {
+			fprintf(fp, "%*s", (depth + 1) * 2, "");
+			osm_rfmt_perl(fp, v, depth + 1);
+			fputs(",\n", fp);
+		}
+		fprintf(fp, "%*s]", depth * 2, "");
+		break;
+	case JSON_STRING:
+		osm_rfmt_perl_str(fp, json_string_value(j));
+		break;
+	case JSON_INTEGER:
+		fprintf(fp, "%lld", json_integer_value(j));
+		break;
+	case JSON_REAL:
+		fprintf(fp, "'%g'", json_real_value(j));
+		break;
+	case JSON_TRUE:
+		fputs("1", fp);
+		break;
+	case JSON_FALSE:
+		fputs("0", fp);
+		break;
+	default:
+		fputs("undef", fp);
+	}
+}
+
+int
+osm_rfmt_write(FILE *fp, json_t *o, enum osm_fmt fmt)
+{
+	switch (fmt) {
+	case OSM_FMT_YAML:
+		return osm_rfmt_write_yaml(fp, o);
+	case OSM_FMT_XML:
+		return osm_rfmt_write_xml(fp, o);
+	case OSM_FMT_PERL:
+		fputs("$VAR1 = ", fp);
+		osm_rfmt_perl(fp, o, 0);
+		fputs(";\n", fp);
+		return ferror(fp) ? -1 : 0;
+	default:
+		if (json_dumpf(o, fp, JSON_INDENT(2)) != 0)
+			return -1;
+		fputc('\n', fp);
+		return ferror(fp) ? -1 : 0;
+	}
+}

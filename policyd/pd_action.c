@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pd_action - the action worker; see pd_action.h.
+ *
+ * The daemon and the worker share two pipes: "ID TAG\n" lines one way,
+ * one byte per finished report the other way.  The daemon counts what
+ * is outstanding, so the queue is bounded by actions.queue whatever the
+ * pipe's size.  The worker is a plain blocking loop: one report at a
+ * time, each outside command bounded by actions.timeout.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "osm_acct.h"
+#include "osm_buf.h"
+#include "osm_cfg.h"
+#include "osm_msg.h"
+#include "osm_redis.h"
+#include "osm_rfmt.h"
+#include "osm_run.h"
+#include "osm_safefs.h"
+#include "pd_action.h"
+#include "pd_priv.h"
+
+#define PD_ACTION_MAX_EACH	10	/* paths, scripts, IPs acted on per report */
+
+struct pd_action {
+	char   *cfgfile;
+	const struct osm_cfg *cfg;
+	int	helper;			/* the privileged helper's socket */
+	pid_t	helper_pid;
+	pid_t	pid;			/* the worker */
+	int	qfd;			/* daemon -> worker: "ID TAG\n" */
+	int	dfd;			/* worker -> daemon: a byte per report done */
+	unsigned pending;
+	time_t	started;
+};
+
+/* --- the worker -------------------------------------------------------- */
+
+struct pd_worker {
+	struct osm_cfg *cfg;
+	const char *cfgfile;
+	int	helper;
+	redisContext *rc;
+	struct osm_acct *acct;
+	char	prefix[200];
+};
+
+static volatile sig_atomic_t pd_worker_hup;
+
+static void
+pd_worker_on_hup(int sig)
+{
+	(void) sig;
+	pd_worker_hup = 1;
+}
+
+static redisReply *
+pd_worker_cmd(struct pd_worker *w, int argc, const char **argv)
+{
+	char	err[256];
+	redisReply *r;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (w->rc == NULL && (w->rc = osm_redis_connect(w->cfg->redis, 2000, err, sizeof(err))) == NULL) {
+			osm_msg_warn("actions: redis: %s", err);
+			return NULL;
+		}
+		if ((r = redisCommandArgv(w->rc, argc, argv, NULL)) != NULL)
+			return r;
+		osm_msg_warn("actions: redis: %s", w->rc->errstr);
+		redisFree(w->rc);
+		w->rc = NULL;
+	}
+	return NULL;
+}
+
+static void
+pd_worker_result(json_t *results, const char *id, const char *action, const char *status,
+		 const char *detail)
+{
+	json_t *r = json_pack("{s:s,s:s}", "action", action, "status", status);
+
+	if (r == NULL)
+		return;
+	if (detail && *detail) {
+		json_t *d = json_string(detail);
+
+		json_object_set_new(r, "detail", d ? d : json_string("(not UTF-8)"));
+	}
+	json_array_append_new(results, r);
+	osm_msg_info("report %s: %s %s%s%s", id, action, status, detail && *detail ? ": " : "",
+		     detail ? detail : "");
+}
+
+/* pd_worker_add - v to the distinct list (at most PD_ACTION_MAX_EACH) */
+static void
+pd_worker_add(const char **list, int *n, const char *v)
+{
+	if (v == NULL || *v == 0 || *n >= PD_ACTION_MAX_EACH)
+		return;
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(list[i], v))
+			return;
+	list[(*n)++] = v;
+}
+
+static const char *
+pd_worker_str(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* pd_worker_call - one helper request; the result goes into the report */
+static void
+pd_worker_call(struct pd_worker *w, json_t *results, const char *id, const char *action,
+	       const char *const *f, int n, int payload, json_t *extra)
+{
+	char	status[16], detail[2048];
+
+	pd_priv_call(w->helper, f, n, payload, status, sizeof(status), detail, sizeof(detail));
+	pd_worker_result(results, id, action, status, detail);
+	if (extra) {
+		json_t *last = json_array_get(results, json_array_size(results) - 1);
+
+		json_object_update(last, extra);
+		json_decref(extra);
+	}
+}
+
+/* pd_worker_script - a script as the exim module saw it, made a path */
+static int
+pd_worker_script(const char *script, const char *cwd, char *out, size_t len)
+{
+	const char *s = script;
+
+	/* X-PHP-Originating-Script: "UID:name.php" */
+	while (isdigit((unsigned char) *s))
+		s++;
+	s = (*s == ':' && s != script) ? s + 1 : script;
+	if (*s == '/')
+		snprintf(out, len, "%s", s);
+	else if (cwd && *cwd == '/' && *s && strchr(s, ' ') == NULL)
+		snprintf(out, len, "%s/%s", cwd, s);
+	else
+		return -1;
+	return osm_safefs_path_ok(out) ? 0 : -1;
+}
+
+static void
+pd_worker_rename(struct pd_worker *w, json_t *results, const char *id, const char *kind,
+		 const char *path, const char *fallback_owner)
+{
+	const char *owner = osm_acct_by_path(w->acct, path);
+	const char *action = kind[0] == 'p' ? "rename_path" : "rename_script";
+
+	if (owner == NULL)
+		owner = fallback_owner;
+	if (owner == NULL) {
+		pd_worker_result(results, id, action, "skipped", "no account owns the path");
+		return;
+	}
+	const char *f[] = {"rename", kind, owner, path, id};
+	char	status[16], detail[2048];
+	unsigned mode;
+	int	off = 0;
+
+	pd_priv_call(w->helper, f, 5, -1, status, sizeof(status), detail, sizeof(detail));
+	if (!strcmp(status, "ok") && sscanf(detail, "%o %n", &mode, &off) == 1 && off > 0) {
+		json_t *r = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "action", action, "status", "ok",
+				      "account", owner, "path", path, "renamed_to", detail + off,
+				      "mode", "");
+		char	m[8];
+
+		if (r == NULL)
+			return;
+		snprintf(m, sizeof(m), "%04o", mode);
+		json_object_set_new(r, "mode", json_string(m));
+		json_array_append_new(results, r);
+		osm_msg_info("report %s: %s ok: %s renamed to %s (mode was %s)", id, action, path,
+			     detail + off, m);
+		return;
+	}
+	pd_worker_result(results, id, action, status, detail);
+}
+
+/* pd_worker_payload - the report in a format, in an anonymous file */
+static int
+pd_worker_payload(json_t *report, enum osm_fmt fmt, void (*text)(FILE *, json_t *))
+{
+	int	fd = memfd_create("osm-report", MFD_CLOEXEC);
+	FILE   *fp;
+	int	bad;
+
+	if (fd < 0)
+		return -1;
+	if ((fp = fdopen(dup(fd), "w")) == NULL) {
+		close(fd);
+		return -1;
+	}
+	if (text)
+		text(fp, report);
+	bad = text ? 0 : osm_rfmt_write(fp, report, fmt);
+	if (fclose(fp) != 0 || bad) {
+		close(fd);
+		return -1;
+	}
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* the report email's header and body, through the sendmail binary */
+static void
+pd_worker_mail_text(FILE *fp, json_t *report)
+{
+	const char *key = pd_worker_str(report, "key");
+	char	date[64];
+	time_t	now = time(NULL);
+	struct tm tm;
+
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", localtime_r(&now, &tm));
+	fprintf(fp, "From: %s\n", pd_worker_str(report, "x-from"));
+	fprintf(fp, "To: %s\n", pd_worker_str(report, "x-to"));
+	fprintf(fp, "Date: %s\nAuto-Submitted: auto-generated\n", date);
+	fprintf(fp, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+		"Content-Transfer-Encoding: 8bit\n");
+	fprintf(fp, "Subject: osm report %s: %s ", pd_worker_str(report, "id"), pd_worker_str(report, "type"));
+	for (const char *p = key ? key : ""; *p && p - key < 200; p++)
+		fputc((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f ? '?' : *p, fp);
+	fprintf(fp, " exceeded its trigger on %s\n\n", pd_worker_str(report, "server"));
+	json_object_del(report, "x-from");
+	json_object_del(report, "x-to");
+	osm_rfmt_text(fp, report);
+}
+
+static void
+pd_worker_mail(struct pd_worker *w, json_t *report, json_t *results, const char *id)
+{
+	const struct osm_cfg *c = w->cfg;
+	char	from[300], to[4096] = "", out[512];
+	const char *argv[OSM_CMD_MAX_ARGS + 40];
+	struct osm_run_result res;
+	int	a = 0, fd;
+
+	if (c->nreport_to == 0) {
+		pd_worker_result(results, id, "report", "skipped", "no actions.report.to");
+		return;
+	}
+	if (c->report_from)
+		snprintf(from, sizeof(from), "%s", c->report_from);
+	else
+		snprintf(from, sizeof(from), "osm@%s", c->server_name);
+	argv[a++] = c->sendmail;
+	argv[a++] = "-i";
+	argv[a++] = "-f";
+	argv[a++] = from;
+	argv[a++] = "--";
+	for (size_t i = 0; i < c->nreport_to && a < (int) (sizeof(argv) / sizeof(argv[0])) - 1; i++) {
+		argv[a++] = c->report_to[i];
+		snprintf(to + strlen(to), sizeof(to) - strlen(to), "%s%s", i ? ", " : "", c->report_to[i]);
+	}
+	argv[a] = NULL;
+	/* the results so far go into the mail: it is the last action */
+	json_t *copy = json_deep_copy(report);
+
+	json_object_set(copy, "results", results);
+	json_object_set_new(copy, "x-from", json_string(from));
+	json_object_set_new(copy, "x-to", json_string(to));
+	fd = pd_worker_payload(copy, OSM_FMT_JSON, pd_worker_mail_text);
+	json_decref(copy);
+	if (fd < 0) {
+		pd_worker_result(results, id, "report", "failed", "cannot build the message");
+		return;
+	}
+	osm_run(argv, NULL, NULL, fd, c->action_timeout * 1000, out, sizeof(out), &res);
+	close(fd);
+	out[200] = 0;
+	for (char *p = out; *p; p++)
+		if ((unsigned char) *p < 0x20)
+			*p = ' ';
+	char	detail[700];
+
+	snprintf(detail, sizeof(detail), "to %s: %s%s%s", to, res.detail, *out ? ": " : "", out);
+	pd_worker_result(results, id, "report", osm_run_status_name(res.status), detail);
+}
+
+static void
+pd_worker_report(struct pd_worker *w, const char *id, const char *tag)
+{
+	struct osm_buf *key = osm_buf_new(512);
+	const char *argv[4];
+	redisReply *r;
+	json_t *report, *results = json_array(), *ev;
+	size_t	i;
+
+	osm_buf_printf(key, "%s{", w->prefix);
+	osm_redis_escape(key, tag);
+	osm_buf_printf(key, "}:report:%s", id);
+	argv[0] = "HGETALL";
+	argv[1] = osm_buf_data(key);
+	if ((r = pd_worker_cmd(w, 2, argv)) == NULL || r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+		osm_msg_warn("report %s: cannot read it from Redis; its actions do not run", id);
+		freeReplyObject(r);
+		osm_buf_free(key);
+		json_decref(results);
+		return;
+	}
+	const char **kv = calloc(r->elements, sizeof(*kv));
+
+	for (i = 0; kv && i < r->elements; i++)
+		kv[i] = r->element[i]->str ? r->element[i]->str : "";
+	report = osm_rfmt_from_hash(kv, kv ? r->elements : 0);
+	free(kv);
+	freeReplyObject(r);
+
+	/* what the report names: the sender, accounts, IPs, paths, scripts, messages */
+	const char *target = pd_worker_str(report, "target"), *type = pd_worker_str(report, "type");
+	const char *actions = pd_worker_str(report, "actions");
+	int	monitor = pd_worker_str(report, "mode") && !strcmp(pd_worker_str(report, "mode"), "monitor");
+	const char *account = NULL, *email = NULL, *ips[PD_ACTION_MAX_EACH], *cwds[PD_ACTION_MAX_EACH];
+	const char *scripts[PD_ACTION_MAX_EACH], *msgids[50];
+	char	scriptbuf[PD_ACTION_MAX_EACH][4096];
+	int	nip = 0, ncwd = 0, nscript = 0, nmsg = 0;
+
+	if (target && !strncmp(target, "account:", 8))
+		account = target + 8;
+	else if (target && !strncmp(target, "email:", 6))
+		email = target + 6;
+	if (type && strstr(type, ":cwd"))
+		pd_worker_add(cwds, &ncwd, pd_worker_str(report, "key"));
+	json_array_foreach(json_object_get(report, "events"), i, ev) {
+		const char *cwd = pd_worker_str(ev, "cwd"), *script = pd_worker_str(ev, "script");
+
+		if (account == NULL)
+			account = pd_worker_str(ev, "account");
+		pd_worker_add(ips, &nip, pd_worker_str(ev, "ip"));
+		if (!(type && strstr(type, ":cwd")))
+			pd_worker_add(cwds, &ncwd, cwd);
+		if (script && nscript < PD_ACTION_MAX_EACH
+		    && pd_worker_script(script, cwd, scriptbuf[nscript], sizeof(scriptbuf[0])) == 0)
+			pd_worker_add(scripts, &nscript, scriptbuf[nscript]);
+		if (pd_worker_str(ev, "message_id") && nmsg < 50)
+			msgids[nmsg++] = pd_worker_str(ev, "message_id");
+	}
+
+	/* the actions, in a fixed order; store is done already */
+	unsigned want = 0;
+	char   *list = strdup(actions ? actions : "");
+
+	for (char *save = NULL, *a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save))
+		for (int k = 0; k < OSM_ACT_COUNT; k++)
+			if (!strcmp(a, osm_act_names[k]))
+				want |= 1u << k;
+	free(list);
+	for (int k = 0; k < OSM_ACT_COUNT; k++) {
+		static const int order[OSM_ACT_COUNT] = {0, 2, 3, 4, 5, 6, 7, 8, 11, 10, 9, 12, 1};
+		int	act = order[k];
+		const char *name = osm_act_names[act];
+
+		if (!(want & (1u << act)))
+			continue;
+		if (act == 0) {
+			char	d[64];
+
+			snprintf(d, sizeof(d), "kept for %u days", w->cfg->report_retention / 86400);
+			pd_worker_result(results, id, name, "ok", d);
+			continue;
+		}
+		if (monitor) {
+			pd_worker_result(results, id, name, "skipped", "monitor mode");
+			continue;
+		}
+		if (act == 2 || act == 3) {		/* hold, discard: the queue too */
+			const char *f[4 + 50] = {"queue", act == 2 ? "hold" : "discard", target ? target : "", id};
+
+			for (int m = 0; m < nmsg; m++)
+				f[4 + m] = msgids[m];
+			pd_worker_call(w, results, id, name, f, 4 + nmsg, -1, NULL);
+		} else if (OSM_ACT_COMMANDS & (1u << act)) {
+			if (act == 11 && nip == 0) {
+				pd_worker_result(results, id, name, "skipped", "no client IP in the report");
+				continue;
+			}
+			for (int j = 0; j < (act == 11 ? nip : 1); j++) {
+				const char *f[] = {"command", name, account ? account : "", email ? email : "",
+					act == 11 ? ips[j] : "", id};
+
+				pd_worker_call(w, results, id, name, f, 6, -1,
+					       act == 11 ? json_pack("{s:s}", "ip", ips[j]) : NULL);
+			}
+		} else if (act == 9 || act == 10) {
+			int	n = act == 9 ? ncwd : nscript;
+
+			if (n == 0)
+				pd_worker_result(results, id, name, "skipped",
+						 act == 9 ? "no path in the report" : "no script path in the report");
+			for (int j = 0; j < n; j++)
+				pd_worker_rename(w, results, id, act == 9 ? "path" : "script",
+						 act == 9 ? cwds[j] : scripts[j], account);
+		} else if (act == 12) {
+			json_t *copy = json_deep_copy(report);
+			int	fd;
+
+			json_object_set(copy, "results", results);
+			fd = pd_worker_payload(copy, w->cfg->custom_format, NULL);
+			json_decref(copy);
+			if (fd < 0) {
+				pd_worker_result(results, id, name, "failed", "cannot build the payload");
+				continue;
+			}
+			const char *f[] = {"custom", id};
+
+			pd_worker_call(w, results, id, name, f, 2, fd, NULL);
+			close(fd);
+		} else if (act == 1)
+			pd_worker_mail(w, report, results, id);
+	}
+
+	char   *js = json_dumps(results, JSON_COMPACT);
+
+	argv[0] = "HSET";
+	argv[1] = osm_buf_data(key);
+	argv[2] = "results";
+	argv[3] = js ? js : "[]";
+	if ((r = pd_worker_cmd(w, 4, argv)) == NULL)
+		osm_msg_warn("report %s: cannot record the action results", id);
+	freeReplyObject(r);
+	free(js);
+	json_decref(results);
+	json_decref(report);
+	osm_buf_free(key);
+}
+
+static void
+pd_worker_run(const char *cfgfile, int helper, int qfd, int dfd)
+{
+	struct pd_worker w = {0};
+	struct sigaction sa;
+	sigset_t none;
+	char	buf[8192];
+	size_t	have = 0;
+
+	/* our own copy of the configuration: the daemon's may be replaced */
+	if ((w.cfg = osm_cfg_load_log(cfgfile)) == NULL)
+		_exit(1);
+	w.cfgfile = cfgfile;
+	w.helper = helper;
+	w.acct = osm_acct_load(w.cfg->userdomains, w.cfg->min_uid);
+	snprintf(w.prefix, sizeof(w.prefix), "%s%s:", w.cfg->prefix, w.cfg->server_name);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = pd_worker_on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (;;) {
+		char   *nl;
+		ssize_t	n;
+
+		if (pd_worker_hup) {
+			struct osm_cfg *nc = osm_cfg_load_log(cfgfile);
+
+			pd_worker_hup = 0;
+			if (nc) {
+				osm_cfg_free(w.cfg);
+				w.cfg = nc;
+				osm_acct_free(w.acct);
+				w.acct = osm_acct_load(w.cfg->userdomains, w.cfg->min_uid);
+			}
+		}
+		while ((nl = memchr(buf, '\n', have)) != NULL) {
+			char	id[64], tag[400];
+
+			*nl = 0;
+			if (sscanf(buf, "%63s %399s", id, tag) == 2)
+				pd_worker_report(&w, id, tag);
+			if (write(dfd, "x", 1) < 0)
+				_exit(0);
+			have -= (size_t) (nl + 1 - buf);
+			memmove(buf, nl + 1, have);
+		}
+		if (have == sizeof(buf))
+			have = 0;		/* a line this long is not ours */
+		n = read(qfd, buf + have, sizeof(buf) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;			/* the daemon is gone */
+		have += (size_t) n;
+	}
+	if (w.rc)
+		redisFree(w.rc);
+	osm_acct_free(w.acct);
+	osm_cfg_free(w.cfg);
+	_exit(0);
+}
+
+/* --- the daemon's side ------------------------------------------------- */
+
+static int
+pd_action_fork(struct pd_action *a)
+{
+	int	q[2], d[2];
+	pid_t	pid;
+
+	if (pipe2(q, O_CLOEXEC) < 0 || pipe2(d, O_CLOEXEC) < 0) {
+		osm_msg_error("actions: pipe: %m");
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		osm_msg_error("actions: fork: %m");
+		close(q[0]), close(q[1]), close(d[0]), close(d[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* nothing of the daemon's but these: listeners, clients, Redis */
+		for (int fd = 3; fd < 65536; fd++)
+			if (fd != q[0] && fd != d[1] && fd != a->helper)
+				close(fd);
+		pd_worker_run(a->cfgfile, a->helper, q[0], d[1]);
+	}
+	close(q[0]);
+	close(d[1]);
+	fcntl(q[1], F_SETFL, O_NONBLOCK);
+	fcntl(d[0], F_SETFL, O_NONBLOCK);
+	a->pid = pid;
+	a->qfd = q[1];
+	a->dfd = d[0];
+	a->pending = 0;
+	a->started = time(NULL);
+	return 0;
+}
+
+struct pd_action *
+pd_action_new(const char *cfgfile, const struct osm_cfg *cfg, int helper_fd, pid_t helper_pid)
+{
+	struct pd_action *a = calloc(1, sizeof(*a));
+
+	if (a == NULL || (a->cfgfile = strdup(cfgfile)) == NULL)
+		osm_msg_fatal("out of memory");
+	a->cfg = cfg;
+	a->helper = helper_fd;
+	a->helper_pid = helper_pid;
+	a->qfd = a->dfd = -1;
+	if (pd_action_fork(a) != 0)
+		osm_msg_fatal("cannot start the action worker");
+	return a;
+}
+
+int
+pd_action_submit(struct pd_action *a, const char *id, const char *tag)
+{
+	char	line[512];
+	int	n = snprintf(line, sizeof(line), "%s %s\n", id, tag);
+
+	if (a == NULL || a->qfd < 0 || a->pending >= a->cfg->action_queue || n >= (int) sizeof(line)
+	    || strchr(tag, ' '))
+		return -1;
+	if (write(a->qfd, line, (size_t) n) != n)
+		return -1;
+	a->pending++;
+	return 0;
+}
+
+int
+pd_action_fd(const struct pd_action *a)
+{
+	return a ? a->dfd : -1;
+}
+
+void
+pd_action_event(struct pd_action *a)
+{
+	char	buf[256];
+	ssize_t	n;
+
+	while ((n = read(a->dfd, buf, sizeof(buf))) > 0)
+		a->pending = (unsigned) n > a->pending ? 0 : a->pending - (unsigned) n;
+	if (n == 0) {
+		int	status;
+
+		close(a->dfd);
+		close(a->qfd);
+		a->dfd = a->qfd = -1;
+		waitpid(a->pid, &status, 0);
+		a->pid = 0;
+		/* one that dies at once (a bad configuration) waits for a reload */
+		if (time(NULL) - a->started < 5)
+			osm_msg_error("the action worker exited at start; actions stay off until a reload (SIGHUP)");
+		else {
+			osm_msg_error("the action worker exited; starting a new one");
+			pd_action_fork(a);
+		}
+	}
+}
+
+void
+pd_action_config(struct pd_action *a, const struct osm_cfg *cfg)
+{
+	if (a)
+		a->cfg = cfg;
+}
+
+void
+pd_action_signal(struct pd_action *a, int sig)
+{
+	if (a == NULL)
+		return;
+	if (a->pid > 0)
+		kill(a->pid, sig);
+	else if (sig == SIGHUP)
+		pd_action_fork(a);
+	if (a->helper_pid > 0)
+		kill(a->helper_pid, sig);
+}
+
+void
+pd_action_free(struct pd_action *a)
+{
+	if (a == NULL)
+		return;
+	if (a->qfd >= 0)
+		close(a->qfd);
+	if (a->dfd >= 0)
+		close(a->dfd);
+	close(a->helper);
+	free(a->cfgfile);
+	free(a);
+}
