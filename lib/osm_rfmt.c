@@ -131,7 +131,8 @@ osm_rfmt_yaml_scalar(yaml_emitter_t *em, const char *s, int quoted)
 {
 	yaml_event_t ev;
 
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s, (int) strlen(s), !quoted, !quoted,
+	/* untagged: implicit both ways; the style alone keeps strings strings */
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s, (int) strlen(s), 1, 1,
 				     quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE);
 	return yaml_emitter_emit(em, &ev);
 }

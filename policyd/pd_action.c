@@ -39,7 +39,6 @@ struct pd_action {
 	char   *cfgfile;
 	const struct osm_cfg *cfg;
 	int	helper;			/* the privileged helper's socket */
-	pid_t	helper_pid;
 	pid_t	pid;			/* the worker */
 	int	qfd;			/* daemon -> worker: "ID TAG\n" */
 	int	dfd;			/* worker -> daemon: a byte per report done */
@@ -548,7 +547,7 @@ pd_action_fork(struct pd_action *a)
 }
 
 struct pd_action *
-pd_action_new(const char *cfgfile, const struct osm_cfg *cfg, int helper_fd, pid_t helper_pid)
+pd_action_new(const char *cfgfile, const struct osm_cfg *cfg, int helper_fd)
 {
 	struct pd_action *a = calloc(1, sizeof(*a));
 
@@ -556,7 +555,6 @@ pd_action_new(const char *cfgfile, const struct osm_cfg *cfg, int helper_fd, pid
 		osm_msg_fatal("out of memory");
 	a->cfg = cfg;
 	a->helper = helper_fd;
-	a->helper_pid = helper_pid;
 	a->qfd = a->dfd = -1;
 	if (pd_action_fork(a) != 0)
 		osm_msg_fatal("cannot start the action worker");
@@ -626,8 +624,6 @@ pd_action_signal(struct pd_action *a, int sig)
 		kill(a->pid, sig);
 	else if (sig == SIGHUP)
 		pd_action_fork(a);
-	if (a->helper_pid > 0)
-		kill(a->helper_pid, sig);
 }
 
 void

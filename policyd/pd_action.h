@@ -24,17 +24,16 @@
  * when a worker is restarted; -1 while there is none); call
  * pd_action_event() when it is readable: it counts finished reports and
  * restarts a worker that died, unless it died at once.
- * pd_action_signal() passes SIGHUP on to the worker and the helper,
- * which reload the configuration file (and starts a worker if none
- * runs).
+ * pd_action_signal() passes a signal on to the worker; on SIGHUP it
+ * reloads the configuration file (and one is started if none runs).
+ * The helper, root, reloads by itself when the file changes.
  */
 #include <sys/types.h>
 
 struct osm_cfg;
 struct pd_action;
 
-struct pd_action *pd_action_new(const char *cfgfile, const struct osm_cfg *, int helper_fd,
-				pid_t helper_pid);
+struct pd_action *pd_action_new(const char *cfgfile, const struct osm_cfg *, int helper_fd);
 int	pd_action_submit(struct pd_action *, const char *id, const char *tag);
 int	pd_action_fd(const struct pd_action *);
 void	pd_action_event(struct pd_action *);

@@ -173,10 +173,10 @@ main(int argc, char **argv)
 	pd_main_pidfile(cfg);
 	/* privilege separation: what needs root stays in a helper */
 	int	helper_fd;
-	pid_t	helper = pd_priv_start(pd_main_file, &helper_fd);
 
+	pd_priv_start(pd_main_file, &helper_fd);
 	osm_priv_drop(cfg->user);
-	struct pd_action *act = pd_action_new(pd_main_file, cfg, helper_fd, helper);
+	struct pd_action *act = pd_action_new(pd_main_file, cfg, helper_fd);
 
 	pd_server_set_actions(srv, act);
 	osm_msg_info("started: server %s, %d listener(s), redis %s, mode %s", cfg->server_name,

@@ -348,7 +348,7 @@ pd_priv_rename(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply 
 		pd_priv_set(r, "failed", "%s", err);
 		return;
 	}
-	pd_priv_set(r, "ok", "%s %s %04o", f[3], newname, (unsigned) old);
+	pd_priv_set(r, "ok", "%04o %s", (unsigned) old, newname);
 }
 
 /* --- custom ------------------------------------------------------------ */
@@ -375,6 +375,10 @@ pd_priv_custom(const struct osm_cfg *cfg, char **f, int n, int payload, struct p
 		cfg->action_timeout * 1000, out, sizeof(out), &res);
 	/* the first lines of its output, for the report */
 	int	lines = 0;
+	size_t	ol = strlen(out);
+
+	while (ol > 0 && isspace((unsigned char) out[ol - 1]))
+		out[--ol] = 0;
 
 	for (char *p = out; *p; p++) {
 		if (*p == '\n' && ++lines == 5) {
@@ -401,7 +405,11 @@ pd_priv_serve(const char *cfgfile, struct osm_cfg *cfg, int fd)
 {
 	static char msg[PD_PRIV_MAX_MSG + 1];
 	struct sigaction sa;
+	struct stat st, loaded;
 	sigset_t all;
+
+	if (stat(cfgfile, &loaded) != 0)
+		memset(&loaded, 0, sizeof(loaded));
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = pd_priv_on_hup;
@@ -424,13 +432,20 @@ pd_priv_serve(const char *cfgfile, struct osm_cfg *cfg, int fd)
 		mh.msg_control = cbuf;
 		mh.msg_controllen = sizeof(cbuf);
 		len = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		/* the daemon cannot signal root: a changed file is the reload */
+		if (stat(cfgfile, &st) == 0 && (st.st_mtim.tv_sec != loaded.st_mtim.tv_sec
+		    || st.st_mtim.tv_nsec != loaded.st_mtim.tv_nsec || st.st_ino != loaded.st_ino
+		    || st.st_size != loaded.st_size))
+			pd_priv_hup = 1;
 		if (pd_priv_hup) {
+			loaded = st;
 			struct osm_cfg *nc = osm_cfg_load_log(cfgfile);
 
 			pd_priv_hup = 0;
 			if (nc) {
 				osm_cfg_free(cfg);
 				cfg = nc;
+				osm_msg_info("helper: configuration reloaded");
 			}
 		}
 		if (len < 0 && errno == EINTR)

@@ -9,7 +9,8 @@
  * pd_priv_start() forks the helper while the daemon is still root and
  * returns the daemon's end of a SOCK_SEQPACKET socketpair.  The helper
  * keeps root, closes every other descriptor, reads the configuration
- * file itself (again on SIGHUP) and serves one request at a time.  A
+ * file itself (again when the file has changed, or on SIGHUP from root:
+ * the daemon cannot signal it) and serves one request at a time.  A
  * request is NUL-separated fields in one packet; there are four, and
  * every field is checked before use:
  *
@@ -24,7 +25,8 @@
  *	given plus those a spool scan finds (thaw: frozen ones only).
  *   rename path|script ACCOUNT PATH REPORT
  *	disable PATH (osm_safefs, as the account, inside its home):
- *	rename it to NAME.osm-disabled-REPORT with mode 000 (osmctl
+ *	rename it to NAME.osm-disabled-REPORT with mode 000; the reply
+ *	detail is "OLDMODE NEWNAME" (osmctl
  *	restore, run by root, undoes it).
  *   custom REPORT, with a descriptor of the payload (SCM_RIGHTS)
  *	the configured custom command, the payload on its standard input.
