@@ -19,26 +19,36 @@
 #include "osm_queue.h"
 #include "osm_run.h"
 
-/* osm_queue_match - does header text h belong to who? */
+/* osm_queue_match - does header text h (NUL-terminated) belong to who? */
 static int
-osm_queue_match(char *h, const char *who, int frozen_only)
+osm_queue_match(const char *h, const char *who, int frozen_only)
 {
-	char   *save = NULL, *line;
-	int	n = 0, match = 0, frozen = 0;
-	const char *v = strchr(who, ':') + 1;
+	const char *v = strchr(who, ':') + 1, *p = h, *nl;
 	size_t	vl = strlen(v);
+	int	n = 0, match = 0, frozen = 0;
 
-	for (line = strtok_r(h, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+	for (; (nl = strchr(p, '\n')) != NULL; p = nl + 1, n++) {
+		size_t	len = (size_t) (nl - p);
+
 		if (n == 1 && !strncmp(who, "account:", 8))
-			match = !strncmp(line, v, vl) && line[vl] == ' ';
-		else if (!strncmp(line, "-auth_id ", 9) && !strncmp(who, "email:", 6))
-			match = !strcasecmp(line + 9, v);
-		else if (!strncmp(line, "-host_address ", 14) && !strncmp(who, "ip:", 3))
-			match = !strncmp(line + 14, v, vl) && line[14 + vl] == '.';
-		else if (!strncmp(line, "-frozen ", 8))
-			frozen = 1;
-		else if (n > 3 && line[0] != '-')
+			match = len > vl && !strncmp(p, v, vl) && p[vl] == ' ';
+		else if (n > 3 && p[0] != '-')
 			break;			/* past the - lines: recipients, headers */
+		else if (!strncmp(p, "-auth_id ", 9) && !strncmp(who, "email:", 6))
+			match = len - 9 == vl && !strncasecmp(p + 9, v, vl);
+		else if (!strncmp(p, "-host_address ", 14) && !strncmp(who, "ip:", 3))
+			match = len > 14 + vl && !strncmp(p + 14, v, vl) && p[14 + vl] == '.';
+		else if (!strncmp(p, "-frozen ", 8))
+			frozen = 1;
+		else if (!strncmp(p, "-aclc ", 6) || !strncmp(p, "-aclm ", 6)) {
+			/* "-aclX NAME LENGTH", then LENGTH bytes of value and a newline */
+			const char *sp = memrchr(p, ' ', len);
+			unsigned long vlen = sp ? strtoul(sp + 1, NULL, 10) : 0;
+
+			if (vlen > strlen(nl + 1))
+				break;
+			nl += vlen + 1;
+		}
 	}
 	return match && (frozen || !frozen_only);
 }

@@ -24,9 +24,9 @@ FAIL_LOGS="$T/log/mainlog $T/log/paniclog $T/sink.log"
 P=$((21000 + $$ % 20000))		# exim's SMTP port; the sink listens on P+1
 users=""
 SINK_PID=""; EXIM_PID=""
-for s in a b c d e; do users="$users osmx$$$s"; done
+for s in a b c d e f; do users="$users osmx$$$s"; done
 set -- $users
-u1=$1 u2=$2 u3=$3 u4=$4 u5=$5
+u1=$1 u2=$2 u3=$3 u4=$4 u5=$5 u6=$6
 trap 'for u in $users; do userdel "$u" 2>/dev/null; done
 	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
 	[ -f "$T/exim.pid" ] && kill "$(cat "$T/exim.pid")" 2>/dev/null
@@ -82,6 +82,11 @@ triggers:
       logline: { events: 3, actions: [store, discard] }
     $u4:
       logline: { events: 3 }
+    $u6:
+      logline: { events: 3, actions: [store, hold, report] }
+actions:
+  exim_spool: $T/spool
+  report: { to: [abuse-desk@remote.example], from: osm@mx.test.example }
 EOC
 : > "$T/userdomains"
 write_config "$T/extra.yaml"
@@ -187,16 +192,46 @@ tid="exim queued"
 as_user "$u4" "sh ./send.sh 3 q@remote.example Queued -odq" || fail "queueing for $u4"
 expect_eq "$(queue_count "$u4@$D")" 3 "3 messages waiting in the queue"
 as_user "$u4" "sh ./send.sh 1 q@remote.example Trigger" || fail "sendmail failed for $u4"
-expect_eq "$(queue_count "$u4@$D" frozen)" 1 "the 4th exceeded 3 and is frozen"
-$E -qf
+for _ in $(seq 1 100); do
+	[ "$(queue_count "$u4@$D" frozen)" -ge 4 ] && break
+	sleep 0.1
+done
+expect_eq "$(queue_count "$u4@$D" frozen)" 4 "the 4th is frozen inline, the hold action froze the 3 queued"
+$E -qff					# even forced, the router keeps them
 sleep 1
 expect_eq "$(sink_count "$u4@$D")" 0 "queued mail of a held sender stays queued"
 expect_eq "$(queue_count "$u4@$D")" 4 "all 4 still queued"
 expect_grep "osm: account:$u4 held by report" "$T/log/mainlog" "deferral names osm"
 osmctl release "$u4" > /dev/null || fail "osmctl release"
 $E -qf
-wait_sink "$u4@$D" 3 || fail "released mail did not leave ($(sink_count "$u4@$D"))"
-expect_eq "$(queue_count "$u4@$D" frozen)" 1 "the frozen one waits for the administrator"
+wait_sink "$u4@$D" 4 || fail "released mail did not leave ($(sink_count "$u4@$D"))"
+expect_eq "$(queue_count "$u4@$D")" 0 "nothing of $u4 left in the queue"
+pass
+
+# --- the hold action freezes queued mail, the report is mailed, release thaws
+tid="exim hold action"
+as_user "$u6" "sh ./send.sh 3 q@remote.example Queued -odq" || fail "queueing for $u6"
+as_user "$u6" "sh ./send.sh 1 q@remote.example Trigger" || fail "sendmail failed for $u6"
+for _ in $(seq 1 100); do
+	[ "$(queue_count "$u6@$D" frozen)" -ge 4 ] && break
+	sleep 0.1
+done
+expect_eq "$(queue_count "$u6@$D" frozen)" 4 "the 3 queued messages are frozen too"
+desk() { grep -l "^X-Sink-To: <abuse-desk@remote.example>" "$T/sink/"*.eml 2>/dev/null; }
+for _ in $(seq 1 100); do [ -n "$(desk)" ] && break; sleep 0.1; done
+mail=$(desk | head -1)
+[ -n "$mail" ] || fail "the report email did not arrive"
+id=$(osmctl reports | awk -v k="$u6" '$4 == "logline" && $5 == k {print $1}')
+expect_grep "^Subject: osm report $id: logline $u6 exceeded its trigger" "$mail" "the email's subject"
+expect_grep "account=\"$u6\"" "$mail" "the email lists the events"
+expect_grep "subject=\"Trigger 1\"" "$mail" "with their subjects"
+expect_grep "hold ok detail=\"froze 3 message(s) of account:$u6" "$mail" "and what the hold action did"
+osmctl report "$id" > "$T/report.txt"
+expect_grep "report ok detail=\"to abuse-desk@remote.example: exit 0" "$T/report.txt" "the report records the mail"
+osmctl release "$u6" > "$T/release.txt"
+expect_grep "thawed 4 message(s) of account:$u6" "$T/release.txt" "release thaws them"
+$E -qf
+wait_sink "$u6@$D" 4 || fail "thawed mail did not leave ($(sink_count "$u6@$D"))"
 pass
 
 # --- delivery results in the real mainlog: a bounce, a deferral -------
