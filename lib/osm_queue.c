@@ -19,9 +19,9 @@
 #include "osm_queue.h"
 #include "osm_run.h"
 
-/* osm_queue_match - does header text h (NUL-terminated) belong to who? */
-static int
-osm_queue_match(const char *h, const char *who, int frozen_only)
+/* osm_queue_header_match - see osm_queue.h */
+int
+osm_queue_header_match(const char *h, const char *who, int frozen_only)
 {
 	const char *v = strchr(who, ':') + 1, *p = h, *nl;
 	size_t	vl = strlen(v);
@@ -84,7 +84,7 @@ osm_queue_dir(const char *dir, const char *who, int frozen_only, char (*ids)[OSM
 		if (got <= 0)
 			continue;
 		h[got] = 0;
-		if (osm_queue_match(h, who, frozen_only)) {
+		if (osm_queue_header_match(h, who, frozen_only)) {
 			snprintf(ids[*n], OSM_QUEUE_ID_LEN, "%.*s", (int) (l - 2), e->d_name);
 			(*n)++;
 		}
