@@ -106,16 +106,33 @@ osm_queue_scan(const char *spool, const char *who, int frozen_only, char (*ids)[
 	return (int) (*n - before);
 }
 
+/* osm_queue_count - the messages exim's output says it handled */
+static size_t
+osm_queue_count(const char *out, const char *op)
+{
+	static const char *const frozen[] = {"is now frozen", "is already frozen", NULL};
+	static const char *const thawed[] = {"is no longer frozen", "is not frozen", NULL};
+	static const char *const removed[] = {"has been removed\n", NULL};
+	const char *const *ok = op[2] == 'f' ? frozen : op[2] == 't' ? thawed : removed;
+	size_t	n = 0;
+
+	for (; *ok; ok++)
+		for (const char *p = strstr(out, *ok); p; p = strstr(p + 1, *ok))
+			n++;
+	return n;
+}
+
 int
 osm_queue_exim(const char *exim, const char *op, char (*ids)[OSM_QUEUE_ID_LEN], size_t n,
-	       unsigned timeout_ms, struct osm_run_result *res)
+	       unsigned timeout_ms, size_t *done, struct osm_run_result *res)
 {
 	const char *argv[53];
-	char	out[512];
+	static char out[16384];
 	int	rv = 0;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->detail, sizeof(res->detail), "nothing to do");
+	*done = 0;
 	for (size_t i = 0; i < n; i += 50) {
 		int	a = 0;
 
@@ -125,9 +142,11 @@ osm_queue_exim(const char *exim, const char *op, char (*ids)[OSM_QUEUE_ID_LEN], 
 			if (osm_exlog_is_id(ids[j], strlen(ids[j])))
 				argv[a++] = ids[j];
 		argv[a] = NULL;
+		/* exim exits 1 if any message was locked or gone: count, do not trust it */
 		if (osm_run(argv, NULL, NULL, -1, timeout_ms, out, sizeof(out), res) != 0
-		    || res->status != OSM_RUN_OK)
+		    || res->status == OSM_RUN_TIMEOUT)
 			rv = -1;
+		*done += osm_queue_count(out, op);
 	}
 	return rv;
 }

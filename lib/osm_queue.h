@@ -15,7 +15,10 @@
  * and read up to 64 KiB.
  *
  * osm_queue_exim() runs EXIM OP ID... (OP one of -Mf, -Mt, -Mrm) through
- * osm_run, 50 ids per run; ids must be exim message ids.
+ * osm_run, 50 ids per run; ids must be exim message ids.  exim's exit
+ * status says only that some message was locked (being delivered) or
+ * gone, so *done counts the messages its output says it froze, thawed or
+ * removed.  Returns -1 if exim could not run or timed out.
  */
 #include <stddef.h>
 
@@ -28,6 +31,6 @@ int	osm_queue_scan(const char *spool, const char *who, int frozen_only,
 /* One header file's text (NUL-terminated): is it WHO's (and frozen)? */
 int	osm_queue_header_match(const char *header, const char *who, int frozen_only);
 int	osm_queue_exim(const char *exim, const char *op, char (*ids)[OSM_QUEUE_ID_LEN], size_t n,
-		       unsigned timeout_ms, struct osm_run_result *);
+		       unsigned timeout_ms, size_t *done, struct osm_run_result *);
 
 #endif

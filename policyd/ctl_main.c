@@ -541,9 +541,11 @@ ctl_thaw(const char *field)
 		printf("no frozen messages of %s in the queue\n", field);
 		return;
 	}
-	if (osm_queue_exim(ctl_cfg->exim, "-Mt", ids, n, 60000, &res) == 0) {
-		printf("thawed %zu message(s) of %s\n", n, field);
-		osm_msg_info("thawed %zu message(s) of %s", n, field);
+	size_t	done;
+
+	if (osm_queue_exim(ctl_cfg->exim, "-Mt", ids, n, 60000, &done, &res) == 0 && done > 0) {
+		printf("thawed %zu message(s) of %s\n", done, field);
+		osm_msg_info("thawed %zu message(s) of %s", done, field);
 	} else
 		printf("thawing %zu message(s) of %s failed: %s\n", n, field, res.detail);
 }

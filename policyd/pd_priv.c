@@ -308,17 +308,19 @@ pd_priv_queue(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply *
 	}
 	struct osm_run_result res;
 	struct osm_buf *b = osm_buf_new(1024);
+	size_t	done;
+	int	ran = osm_queue_exim(cfg->exim, op, ids, nids, cfg->action_timeout * 1000, &done, &res) == 0;
 
-	osm_queue_exim(cfg->exim, op, ids, nids, cfg->action_timeout * 1000, &res);
-	osm_buf_printf(b, "%s %zu message(s) of %s:", op[2] == 'f' ? "froze" : op[2] == 'r' ? "removed" : "thawed",
-		       nids, who);
+	/* a message being delivered (locked) or gone meanwhile is not a failure */
+	osm_buf_printf(b, "%s %zu of %zu message(s) of %s:", op[2] == 'f' ? "froze" : op[2] == 'r' ? "removed"
+		       : "thawed", done, nids, who);
 	for (size_t i = 0; i < nids && i < 100; i++)
 		osm_buf_printf(b, " %s", ids[i]);
 	if (nids > 100)
 		osm_buf_puts(b, " ...");
-	if (res.status != OSM_RUN_OK)
+	if (!ran || done == 0)
 		osm_buf_printf(b, " (exim: %s)", res.detail);
-	pd_priv_set(r, res.status == OSM_RUN_OK ? "ok" : "failed", "%s", osm_buf_data(b));
+	pd_priv_set(r, ran && done > 0 ? "ok" : "failed", "%s", osm_buf_data(b));
 	osm_buf_free(b);
 }
 

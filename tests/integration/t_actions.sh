@@ -252,6 +252,11 @@ echo sleep > "$T/custom.mode"
 osmctl release cust > /dev/null
 t0=$(date +%s)
 send 3 account=cust
+# while the script hangs, verdicts are answered at once
+a0=$(date +%s%N)
+ask source=exim account=bystander > /dev/null || fail "no answer while an action hangs"
+ms=$((($(date +%s%N) - a0) / 1000000))
+[ "$ms" -lt 500 ] || fail "an answer took $ms ms while an action hung"
 id=$(report_of cust)
 expect_eq "$(status_of "$id" custom | cut -d' ' -f1-7)" "timeout timed out after 2000 ms, killed" "custom timed out"
 [ $(($(date +%s) - t0)) -lt 10 ] || fail "the timeout took too long"

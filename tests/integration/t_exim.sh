@@ -193,7 +193,7 @@ expect_eq "$(grep -c "discarded by osm" "$T/log/mainlog")" 5 "each discard logge
 expect_grep "osm: discard (osm: account:$u3 discarded by report" "$T/log/mainlog" "log names the report"
 id=$(osmctl reports | awk -v k="$u3" '$4 == "logline" && $5 == k {print $1}')
 osmctl report "$id" > "$T/report.txt"
-expect_grep "discard ok detail=\"removed 2 message(s) of account:$u3" "$T/report.txt" "the report says what was removed"
+expect_grep "discard ok detail=\"removed 2 of [23] message(s) of account:$u3" "$T/report.txt" "the report says what was removed"
 pass
 
 # --- queued mail stays queued while held, leaves after release --------
@@ -234,7 +234,7 @@ id=$(osmctl reports | awk -v k="$u6" '$4 == "logline" && $5 == k {print $1}')
 expect_grep "^Subject: osm report $id: logline $u6 exceeded its trigger" "$mail" "the email's subject"
 expect_grep "account=\"$u6\"" "$mail" "the email lists the events"
 expect_grep "subject=\"Trigger 1\"" "$mail" "with their subjects"
-expect_grep "hold ok detail=\"froze 3 message(s) of account:$u6" "$mail" "and what the hold action did"
+expect_grep "hold ok detail=\"froze [34] of [34] message(s) of account:$u6" "$mail" "and what the hold action did"
 osmctl report "$id" > "$T/report.txt"
 expect_grep "report ok detail=\"to abuse-desk@remote.example: exit 0" "$T/report.txt" "the report records the mail"
 osmctl release "$u6" > "$T/release.txt"
