@@ -19,7 +19,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -28,7 +27,6 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -37,6 +35,7 @@
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_msg.h"
+#include "osm_pclient.h"
 #include "osm_priv.h"
 
 #ifndef OSM_SYSCONFDIR
@@ -82,76 +81,6 @@ ml_dry(const struct osm_cfg *cfg, char **files, int n)
 	free(line);
 	osm_buf_free(out);
 	ml_events_free(ev);
-	return 0;
-}
-
-/* ml_connect - osm-policyd's first listen address */
-static int
-ml_connect(const struct osm_cfg *cfg)
-{
-	const struct osm_listen *l = &cfg->listen[0];
-	int	fd = -1;
-
-	if (l->kind == OSM_LISTEN_UNIX) {
-		struct sockaddr_un sun = {.sun_family = AF_UNIX};
-
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", l->path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0) {
-			close(fd);
-			fd = -1;
-		}
-	} else {
-		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
-		char	port[16];
-
-		snprintf(port, sizeof(port), "%u", l->port);
-		if (getaddrinfo(l->host, port, &hints, &ai) != 0)
-			return -1;
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-			close(fd);
-			fd = -1;
-		}
-		freeaddrinfo(ai);
-	}
-	return fd;
-}
-
-/* ml_send - the batch's requests, then every reply; 0 or -1 */
-static int
-ml_send(int fd, const struct osm_buf *out, int nreq)
-{
-	const char *p = osm_buf_data(out);
-	size_t	left = osm_buf_len(out);
-	char	buf[8192];
-	int	got = 0, nl = 0;
-
-	while (left > 0) {
-		ssize_t	w = send(fd, p, left, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		left -= (size_t) w;
-	}
-	while (got < nreq) {
-		struct pollfd pfd = {fd, POLLIN, 0};
-		ssize_t	n;
-
-		if (poll(&pfd, 1, ML_TIMEOUT_MS) <= 0)
-			return -1;
-		if ((n = read(fd, buf, sizeof(buf))) <= 0)
-			return -1;
-		/* a reply is "action=...\n\n": count empty lines */
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] == '\n' && nl)
-				got++;
-			nl = buf[i] == '\n';
-		}
-	}
 	return 0;
 }
 
@@ -241,14 +170,14 @@ main(int argc, char **argv)
 			}
 		}
 		if (nreq > 0) {
-			if (fd < 0 && (fd = ml_connect(cfg)) < 0) {
+			if (fd < 0 && (fd = osm_pclient_connect(cfg)) < 0) {
 				osm_msg_warn("cannot reach osm-policyd at %s: %m; retrying",
 					     cfg->listen[0].path ? cfg->listen[0].path : cfg->listen[0].host);
 				osm_buf_reset(out);
 				sleep(1);
 				continue;	/* the same lines again, nothing committed */
 			}
-			if (ml_send(fd, out, nreq) != 0) {
+			if (osm_pclient_send(fd, out, nreq, ML_TIMEOUT_MS) != 0) {
 				osm_msg_warn("osm-policyd did not answer; retrying");
 				close(fd);
 				fd = -1;

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OSM_PCLIENT_H
+#define OSM_PCLIENT_H
+
+/*
+ * osm_pclient - the osm sources' side of the policy protocol.
+ *
+ * osm_pclient_connect() connects to osm-policyd's first listen address
+ * (unix or inet) and returns the descriptor, or -1.
+ * osm_pclient_send() writes a batch of NREQ requests (each ended by an
+ * empty line) and waits for all NREQ replies, each at most timeout_ms
+ * apart; it returns 0, or -1 if the daemon closed, stalled or failed:
+ * the caller closes the descriptor and sends the batch again later.
+ */
+#include <stddef.h>
+
+struct osm_cfg;
+struct osm_buf;
+
+int	osm_pclient_connect(const struct osm_cfg *);
+int	osm_pclient_send(int fd, const struct osm_buf *batch, int nreq, int timeout_ms);
+
+#endif
