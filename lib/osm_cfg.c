@@ -513,7 +513,9 @@ osm_cfg_report_section(struct osm_cfg_ld *ld, const yaml_node_t *map)
 	osm_cfg_dupkeys(ld, map, "actions.report");
 	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "actions.report") {
 		if (!strcmp(key, "to")) {
-			osm_cfg_free_strs(c->report_to, c->nreport_to);
+			free(c->sniffer_backend);
+	free(c->sniffer_interface);
+	osm_cfg_free_strs(c->report_to, c->nreport_to);
 			osm_cfg_strlist(ld, v, "actions.report.to", 1, &c->report_to, &c->nreport_to);
 		} else if (!strcmp(key, "from")) {
 			const char *s = osm_cfg_scalar(ld, v, "actions.report.from");
@@ -617,6 +619,51 @@ osm_cfg_actions_section(struct osm_cfg_ld *ld, const yaml_node_t *map)
 			osm_cfg_custom_section(ld, v);
 		else
 			osm_cfg_err(ld, k, "actions: unknown key '%.60s' (expected timeout, queue, report, exim, exim_spool, commands or custom)", key);
+	}
+}
+
+static void
+osm_cfg_sniffer(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	yaml_node_t *k, *v, *item;
+	const char *key;
+	struct osm_cfg *c = ld->cfg;
+
+	if (!osm_cfg_is_map(ld, map, "sniffer"))
+		return;
+	osm_cfg_dupkeys(ld, map, "sniffer");
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "sniffer") {
+		if (!strcmp(key, "ports")) {
+			if (!osm_cfg_is_list(ld, v, "sniffer.ports"))
+				continue;
+			c->nsniffer_ports = 0;
+			OSM_CFG_FOREACH_ITEM(ld, v, item) {
+				if (c->nsniffer_ports == 8) {
+					osm_cfg_err(ld, item, "sniffer.ports: at most 8 ports");
+					break;
+				}
+				if (osm_cfg_uint(ld, item, "sniffer.ports", 1, 65535,
+						 &c->sniffer_ports[c->nsniffer_ports]) == 0)
+					c->nsniffer_ports++;
+			}
+			if (c->nsniffer_ports == 0)
+				osm_cfg_err(ld, v, "sniffer.ports: list is empty");
+		} else if (!strcmp(key, "backend")) {
+			const char *s = osm_cfg_scalar(ld, v, "sniffer.backend");
+
+			if (s && strcmp(s, "auto") && strcmp(s, "pcap") && strcmp(s, "ebpf"))
+				osm_cfg_err(ld, v, "sniffer.backend: expected auto, pcap or ebpf, not '%.40s'", s);
+			else if (s)
+				osm_cfg_str(ld, v, key, &c->sniffer_backend);
+		} else if (!strcmp(key, "interface")) {
+			const char *s = osm_cfg_scalar(ld, v, "sniffer.interface");
+
+			if (s && (*s == 0 || strlen(s) > 15 || strpbrk(s, " /\t")))
+				osm_cfg_err(ld, v, "sniffer.interface: '%.40s' is not an interface name", s);
+			else if (s)
+				osm_cfg_str(ld, v, key, &c->sniffer_interface);
+		} else
+			osm_cfg_err(ld, k, "sniffer: unknown key '%.60s' (expected ports, backend or interface)", key);
 	}
 }
 
@@ -1090,6 +1137,12 @@ osm_cfg_defaults(struct osm_cfg *c)
 	c->user = strdup(OSM_DEFAULT_USER);
 	c->pid_file = strdup("/run/osm/osm-policyd.pid");
 	c->status_file = strdup("/run/osm/status");
+	c->sniffer_ports[0] = 25;
+	c->sniffer_ports[1] = 465;
+	c->sniffer_ports[2] = 587;
+	c->nsniffer_ports = 3;
+	c->sniffer_backend = strdup("auto");
+	c->sniffer_interface = strdup("any");
 	c->action_timeout = 30;
 	c->action_queue = 1000;
 	c->sendmail = strdup("/usr/sbin/sendmail");
@@ -1205,6 +1258,8 @@ osm_cfg_root(struct osm_cfg_ld *ld, const yaml_node_t *root)
 			osm_cfg_mainlog(ld, v);
 		else if (!strcmp(key, "actions"))
 			osm_cfg_actions_section(ld, v);
+		else if (!strcmp(key, "sniffer"))
+			osm_cfg_sniffer(ld, v);
 		else
 			osm_cfg_err(ld, k, "unknown key '%.60s'", key);
 	}
@@ -1356,6 +1411,8 @@ osm_cfg_free(struct osm_cfg *c)
 	free(c->mainlog_path);
 	free(c->mainlog_state);
 	osm_cfg_free_strs(c->mainlog_exim_users, c->nmainlog_exim_users);
+	free(c->sniffer_backend);
+	free(c->sniffer_interface);
 	osm_cfg_free_strs(c->report_to, c->nreport_to);
 	free(c->report_from);
 	free(c->sendmail);

@@ -156,6 +156,11 @@ struct osm_cfg {
 	char   *mainlog_state;		/* where it remembers its place */
 	char  **mainlog_exim_users;	/* sorted; their arrivals are exim's own mail */
 	size_t	nmainlog_exim_users;
+	/* sniffer: osm-sniffer */
+	unsigned sniffer_ports[8];
+	int	nsniffer_ports;
+	char   *sniffer_backend;	/* auto, pcap or ebpf */
+	char   *sniffer_interface;	/* pcap device, "any" */
 	/* actions: what runs when a report fires */
 	unsigned action_timeout;	/* s one action may take */
 	unsigned action_queue;		/* reports waiting for their actions */

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sn_attr - socket -> uid (sock_diag) -> process (/proc); see sn_attr.h.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+
+#include "osm_pkt.h"
+#include "sn_attr.h"
+
+int
+sn_attr_open(void)
+{
+	return socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+}
+
+int
+sn_attr_sock(int nl, const struct osm_pkt_syn *s, uid_t *uid, unsigned long *inode)
+{
+	static unsigned seq;
+	struct {
+		struct nlmsghdr h;
+		struct inet_diag_req_v2 r;
+	} q;
+	union {
+		struct nlmsghdr h;
+		char	buf[8192];
+	} rep;
+	size_t	alen = s->family == AF_INET ? 4 : 16;
+	ssize_t	n;
+
+	memset(&q, 0, sizeof(q));
+	q.h.nlmsg_len = sizeof(q);
+	q.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	q.h.nlmsg_flags = NLM_F_REQUEST;
+	q.h.nlmsg_seq = ++seq;
+	q.r.sdiag_family = (unsigned char) s->family;
+	q.r.sdiag_protocol = IPPROTO_TCP;
+	q.r.idiag_states = ~0U;
+	q.r.id.idiag_sport = htons((unsigned short) s->sport);
+	q.r.id.idiag_dport = htons((unsigned short) s->dport);
+	q.r.id.idiag_cookie[0] = q.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	memcpy(q.r.id.idiag_src, s->src, alen);
+	memcpy(q.r.id.idiag_dst, s->dst, alen);
+	if (send(nl, &q, sizeof(q), 0) < 0)
+		return -1;
+	for (;;) {
+		struct pollfd p = {nl, POLLIN, 0};
+
+		if (poll(&p, 1, 100) <= 0 || (n = recv(nl, &rep, sizeof(rep), 0)) <= 0)
+			return -1;
+		for (struct nlmsghdr *h = &rep.h; NLMSG_OK(h, (size_t) n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != seq)
+				continue;	/* a late answer to an earlier question */
+			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+				return -1;	/* NLMSG_ERROR: -ENOENT, the socket is gone */
+			struct inet_diag_msg *m = NLMSG_DATA(h);
+
+			*uid = m->idiag_uid;
+			*inode = m->idiag_inode;
+			return 0;
+		}
+	}
+}
+
+/* sn_attr_read - a small /proc file, NULs made spaces (or kept: raw) */
+static ssize_t
+sn_attr_read(const char *path, char *buf, size_t len, int raw)
+{
+	int	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t	n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	if (!raw) {
+		while (n > 0 && buf[n - 1] == 0)
+			n--;
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] == 0 || (unsigned char) buf[i] < 0x20)
+				buf[i] = ' ';
+		buf[n] = 0;
+	}
+	return n;
+}
+
+static void
+sn_attr_details(long pid, struct sn_proc *p)
+{
+	char	path[64];
+	static char env[65536];
+	ssize_t	n;
+
+	p->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+	if ((n = readlink(path, p->exe, sizeof(p->exe) - 1)) > 0)
+		p->exe[n] = 0;
+	snprintf(path, sizeof(path), "/proc/%ld/cwd", pid);
+	if ((n = readlink(path, p->cwd, sizeof(p->cwd) - 1)) > 0)
+		p->cwd[n] = 0;
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	sn_attr_read(path, p->cmdline, sizeof(p->cmdline), 0);
+	snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+	if ((n = sn_attr_read(path, env, sizeof(env), 1)) > 0) {
+		for (char *e = env; e < env + n; e += strlen(e) + 1)
+			if (!strncmp(e, "SCRIPT_FILENAME=", 16)) {
+				snprintf(p->script, sizeof(p->script), "%s", e + 16);
+				break;
+			}
+	}
+}
+
+int
+sn_attr_proc(uid_t uid, unsigned long inode, struct sn_proc *p)
+{
+	DIR    *d = opendir("/proc");
+	struct dirent *e;
+	char	want[40], path[300], link[64];
+	int	found = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (d == NULL || inode == 0) {
+		if (d)
+			closedir(d);
+		return -1;
+	}
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	while (!found && (e = readdir(d)) != NULL) {
+		struct stat st;
+		char   *end;
+		long	pid = strtol(e->d_name, &end, 10);
+
+		if (*end || pid <= 0 || fstatat(dirfd(d), e->d_name, &st, 0) != 0 || st.st_uid != uid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+		int	fdd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR    *fds = fdd >= 0 ? fdopendir(fdd) : NULL;	/* NULL: it just exited */
+		struct dirent *f;
+
+		if (fds == NULL) {
+			if (fdd >= 0)
+				close(fdd);
+			continue;
+		}
+		while ((f = readdir(fds)) != NULL) {
+			ssize_t	n = readlinkat(dirfd(fds), f->d_name, link, sizeof(link) - 1);
+
+			if (n > 0 && (link[n] = 0, !strcmp(link, want))) {
+				sn_attr_details(pid, p);
+				found = 1;
+				break;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(d);
+	return found ? 0 : -1;
+}

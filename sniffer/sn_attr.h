@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SN_ATTR_H
+#define SN_ATTR_H
+
+/*
+ * sn_attr - which local process owns a TCP socket.
+ *
+ * sn_attr_open() opens a NETLINK_SOCK_DIAG socket (no privilege needed;
+ * open it before dropping privileges anyway, with the capture).
+ * sn_attr_sock() asks the kernel for the one socket with this 4-tuple
+ * (an exact sock_diag lookup, about a microsecond): its uid and inode.
+ * It returns 0, or -1 when the socket is gone (refused, closed and
+ * reaped).  A closed socket may still answer with its uid and inode 0.
+ *
+ * sn_attr_proc() finds the process holding socket INODE among the
+ * processes of UID only (reading /proc/PID/fd of every process would
+ * cost tens of milliseconds on a busy server), and reads its pid,
+ * executable, working directory, command line and SCRIPT_FILENAME from
+ * its environment.  Reading another user's /proc needs CAP_SYS_PTRACE
+ * and CAP_DAC_READ_SEARCH.  Returns 0 when found.
+ */
+#include <stddef.h>
+#include <sys/types.h>
+
+struct osm_pkt_syn;
+
+struct sn_proc {
+	long	pid;
+	char	exe[1024];
+	char	cwd[1024];
+	char	cmdline[1024];		/* arguments joined by spaces */
+	char	script[1024];		/* SCRIPT_FILENAME, or "" */
+};
+
+int	sn_attr_open(void);
+int	sn_attr_sock(int nl, const struct osm_pkt_syn *, uid_t *uid, unsigned long *inode);
+int	sn_attr_proc(uid_t uid, unsigned long inode, struct sn_proc *);
+
+#endif

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * osm-sniffer - catch outgoing SMTP connections that bypass exim and
+ * name the account, process and script behind each.
+ *
+ * SYNOPSIS: osm-sniffer [-f] [-v] [-c FILE]
+ *           osm-sniffer -r FILE.pcap [-c FILE]
+ *
+ * libpcap on sniffer.interface ("any") with a kernel BPF filter that
+ * passes only the first SYN of connections to sniffer.ports leaving the
+ * host or going to localhost (../shared notes: "outbound or ifindex 1";
+ * no protochain, which the kernel refuses).  For each SYN, in the
+ * capture callback, an exact sock_diag lookup gives the socket's uid
+ * and inode while the connect() is still in flight; after the batch, a
+ * /proc scan restricted to that uid finds the process (sn_attr).  The
+ * MTA's own connections (mainlog.exim_users) are not events; the rest go
+ * to osm-policyd as source=sniffer requests, which count them as packet
+ * (by account) and packet:cwd (by directory) events.
+ *
+ * Privileges: the capture and the netlink socket are opened as root;
+ * then the process becomes the configured user keeping only
+ * CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (to read other users' /proc).
+ * Without permission to capture it says so and exits 1; on a kernel that
+ * cannot capture at all (OpenVZ) it logs that once and exits 0, so the
+ * rest of osm runs on.
+ *
+ * -r decodes a capture file and prints the attempts, without
+ * attribution: golden tests and administrators.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <pcap/pcap.h>
+#include <sys/capability.h>
+
+#include "osm_buf.h"
+#include "osm_cfg.h"
+#include "osm_msg.h"
+#include "osm_pclient.h"
+#include "osm_pkt.h"
+#include "sn_attr.h"
+
+#ifndef OSM_SYSCONFDIR
+#define OSM_SYSCONFDIR "/etc"
+#endif
+
+#define SN_SEEN		4096	/* recent SYNs, to drop retransmissions */
+#define SN_SEEN_MS	10000
+#define SN_PENDING	1024	/* attempts waiting for their process */
+#define SN_TIMEOUT_MS	2000
+
+static const char *sn_file = OSM_SYSCONFDIR "/osm/osm.yaml";
+
+struct sn_attempt {
+	struct osm_pkt_syn syn;
+	uid_t	uid;
+	unsigned long inode;
+	int	have_uid;
+};
+
+struct sn_seen {
+	unsigned long long key;
+	long long ms;
+};
+
+struct sn {
+	struct osm_cfg *cfg;
+	pcap_t *pcap;
+	int	dlt;
+	int	nl;
+	int	pd;			/* osm-policyd, -1 until connected */
+	struct sn_seen seen[SN_SEEN];
+	struct sn_attempt pending[SN_PENDING];
+	int	npending;
+	struct {
+		unsigned long attempts, retransmits, attributed, with_process, mta, unattributed,
+			sent, dropped;
+	} st;
+};
+
+static long long
+sn_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static unsigned long long
+sn_hash(const struct osm_pkt_syn *s)
+{
+	unsigned long long h = 14695981039346656037ull;
+	unsigned char b[40];
+
+	memcpy(b, s->src, 16);
+	memcpy(b + 16, s->dst, 16);
+	b[32] = (unsigned char) (s->sport >> 8), b[33] = (unsigned char) s->sport;
+	b[34] = (unsigned char) (s->dport >> 8), b[35] = (unsigned char) s->dport;
+	b[36] = (unsigned char) s->family, b[37] = b[38] = b[39] = 0;
+	for (size_t i = 0; i < sizeof(b); i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h | 1;
+}
+
+/* sn_retransmit - was this SYN seen in the last SN_SEEN_MS? */
+static int
+sn_retransmit(struct sn *s, const struct osm_pkt_syn *syn)
+{
+	unsigned long long k = sn_hash(syn);
+	struct sn_seen *e = &s->seen[k % SN_SEEN];
+	long long now = sn_now_ms();
+
+	if (e->key == k && now - e->ms < SN_SEEN_MS)
+		return 1;
+	e->key = k;
+	e->ms = now;
+	return 0;
+}
+
+/* sn_packet - the capture callback: keep it short, the socket may close */
+static void
+sn_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct sn *s = (struct sn *) arg;
+	struct sn_attempt a;
+
+	memset(&a, 0, sizeof(a));
+	if (!osm_pkt_decode(s->dlt, bytes, h->caplen, s->cfg->sniffer_ports, s->cfg->nsniffer_ports, &a.syn))
+		return;
+	if (sn_retransmit(s, &a.syn)) {
+		s->st.retransmits++;
+		return;
+	}
+	s->st.attempts++;
+	a.have_uid = sn_attr_sock(s->nl, &a.syn, &a.uid, &a.inode) == 0;
+	if (s->npending < SN_PENDING)
+		s->pending[s->npending++] = a;
+	else
+		s->st.dropped++;
+}
+
+static void
+sn_attr(struct osm_buf *b, const char *name, const char *value)
+{
+	if (value == NULL || *value == 0)
+		return;
+	osm_buf_printf(b, "%s=", name);
+	for (size_t i = 0; value[i] && i < 1000; i++)
+		osm_buf_append(b, (unsigned char) value[i] < 0x20 ? " " : &value[i], 1);
+	osm_buf_puts(b, "\n");
+}
+
+/* sn_flush - attribute the pending attempts to processes, send them */
+static void
+sn_flush(struct sn *s)
+{
+	struct osm_buf *b = osm_buf_new(16384);
+	int	nreq = 0;
+
+	for (int i = 0; i < s->npending; i++) {
+		struct sn_attempt *a = &s->pending[i];
+		struct sn_proc p;
+		struct passwd *pw;
+		char	text[200], src[80], dst[80], uid[16], pid[24];
+
+		osm_pkt_format(&a->syn, text, sizeof(text));
+		if (!a->have_uid) {
+			s->st.unattributed++;
+			osm_msg_info("%s: no local socket (refused or closed already); not attributed", text);
+			continue;
+		}
+		pw = getpwuid(a->uid);
+		if (pw && osm_cfg_exim_user(s->cfg, pw->pw_name)) {
+			s->st.mta++;			/* the MTA's own delivery */
+			continue;
+		}
+		s->st.attributed++;
+		memset(&p, 0, sizeof(p));
+		if (sn_attr_proc(a->uid, a->inode, &p) == 0)
+			s->st.with_process++;
+		if (osm_msg_verbose)
+			osm_msg_info("%s: uid %lu (%s) pid %ld exe %s cwd %s script %s", text, (unsigned long) a->uid,
+				     pw ? pw->pw_name : "?", p.pid, p.exe, p.cwd, p.script);
+		snprintf(src, sizeof(src), a->syn.family == AF_INET6 ? "[%s]:%u" : "%s:%u", a->syn.srcs, a->syn.sport);
+		snprintf(dst, sizeof(dst), a->syn.family == AF_INET6 ? "[%s]:%u" : "%s:%u", a->syn.dsts, a->syn.dport);
+		snprintf(uid, sizeof(uid), "%lu", (unsigned long) a->uid);
+		snprintf(pid, sizeof(pid), "%ld", p.pid);
+		osm_buf_puts(b, "request=smtpd_access_policy\nsource=sniffer\nbackend=pcap\n");
+		sn_attr(b, "uid", uid);
+		sn_attr(b, "src", src);
+		sn_attr(b, "dst", dst);
+		if (p.pid > 0) {
+			sn_attr(b, "pid", pid);
+			sn_attr(b, "exe", p.exe);
+			sn_attr(b, "cmdline", p.cmdline);
+			sn_attr(b, "cwd", p.cwd[0] == '/' ? p.cwd : NULL);
+			sn_attr(b, "script", p.script[0] ? p.script : p.cmdline);
+		}
+		osm_buf_puts(b, "\n");
+		nreq++;
+	}
+	s->npending = 0;
+	if (nreq > 0) {
+		if (s->pd < 0)
+			s->pd = osm_pclient_connect(s->cfg);
+		if (s->pd >= 0 && osm_pclient_send(s->pd, b, nreq, SN_TIMEOUT_MS) == 0)
+			s->st.sent += (unsigned long) nreq;
+		else {
+			osm_msg_warn("cannot reach osm-policyd; %d attempt(s) not reported", nreq);
+			s->st.dropped += (unsigned long) nreq;
+			if (s->pd >= 0)
+				close(s->pd);
+			s->pd = -1;
+		}
+	}
+	osm_buf_free(b);
+}
+
+/* sn_filter - the kernel filter for the configured ports */
+static void
+sn_filter(const struct osm_cfg *cfg, char *buf, size_t len)
+{
+	char	v4[256] = "", v6[256] = "";
+
+	for (int i = 0; i < cfg->nsniffer_ports; i++) {
+		snprintf(v4 + strlen(v4), sizeof(v4) - strlen(v4), "%stcp dst port %u", i ? " or " : "",
+			 cfg->sniffer_ports[i]);
+		snprintf(v6 + strlen(v6), sizeof(v6) - strlen(v6), "%sip6[42:2] == %u", i ? " or " : "",
+			 cfg->sniffer_ports[i]);
+	}
+	/* IPv6 with extension headers goes to userland, which walks them */
+	snprintf(buf, len, "(outbound or ifindex 1) and ("
+		 "(ip and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and (%s))"
+		 " or (ip6 and ip6[6] == 6 and ip6[53] & 0x12 == 0x02 and (%s))"
+		 " or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 60)))", v4, v6);
+}
+
+/* sn_drop - become the user, keeping only what reading /proc needs */
+static void
+sn_drop(const char *user)
+{
+	struct passwd *pw;
+	cap_t	caps;
+	cap_value_t keep[] = {CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH};
+
+	if (geteuid() != 0)
+		return;
+	if (user == NULL || *user == 0) {
+		osm_msg_warn("no user configured: running as root");
+		return;
+	}
+	if ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0)
+		osm_msg_fatal("user %s does not exist or is root", user);
+	for (int c = 0; c <= CAP_LAST_CAP; c++)
+		if (c != CAP_SYS_PTRACE && c != CAP_DAC_READ_SEARCH && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0
+		    && errno != EINVAL)
+			osm_msg_fatal("drop capability %d: %m", c);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups(0, NULL) < 0
+	    || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0
+	    || setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+		osm_msg_fatal("switching to %s: %m", user);
+	if ((caps = cap_init()) == NULL || cap_set_flag(caps, CAP_PERMITTED, 2, keep, CAP_SET) < 0
+	    || cap_set_flag(caps, CAP_EFFECTIVE, 2, keep, CAP_SET) < 0 || cap_set_proc(caps) < 0)
+		osm_msg_fatal("keeping CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH: %m");
+	cap_free(caps);
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (setuid(0) == 0)
+		osm_msg_fatal("privileges were not dropped");
+}
+
+/* sn_offline - -r: print the attempts in a capture file */
+static int
+sn_offline(const struct osm_cfg *cfg, const char *file)
+{
+	char	err[PCAP_ERRBUF_SIZE], text[200];
+	pcap_t *p = pcap_open_offline(file, err);
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	unsigned long frames = 0, attempts = 0;
+	int	r;
+
+	if (p == NULL) {
+		fprintf(stderr, "osm-sniffer: %s\n", err);
+		return 1;
+	}
+	while ((r = pcap_next_ex(p, &h, &d)) == 1) {
+		struct osm_pkt_syn syn;
+
+		frames++;
+		if (!osm_pkt_decode(pcap_datalink(p), d, h->caplen, cfg->sniffer_ports, cfg->nsniffer_ports, &syn))
+			continue;
+		attempts++;
+		osm_pkt_format(&syn, text, sizeof(text));
+		printf("%lld.%06ld %s\n", (long long) h->ts.tv_sec, (long) h->ts.tv_usec, text);
+	}
+	if (r == -1)
+		fprintf(stderr, "osm-sniffer: %s: %s\n", file, pcap_geterr(p));
+	fprintf(stderr, "%lu frames, %lu connection attempts\n", frames, attempts);
+	pcap_close(p);
+	return r == -1;
+}
+
+/* sn_open - the live capture; exits as osm-sniffer(8) says on failure */
+static pcap_t *
+sn_open(const struct osm_cfg *cfg)
+{
+	char	err[PCAP_ERRBUF_SIZE], filter[2048];
+	struct bpf_program bp;
+	pcap_t *p = pcap_create(cfg->sniffer_interface, err);
+	int	r;
+
+	if (p == NULL)
+		osm_msg_fatal("capture on %s: %s", cfg->sniffer_interface, err);
+	pcap_set_snaplen(p, 160);
+	pcap_set_promisc(p, 0);
+	pcap_set_immediate_mode(p, 1);
+	pcap_set_buffer_size(p, 4 << 20);
+	if ((r = pcap_activate(p)) < 0) {
+		if (r == PCAP_ERROR_PERM_DENIED) {
+			osm_msg_error("no permission to capture on %s (%s): run osm-sniffer as root, or with CAP_NET_RAW",
+				      cfg->sniffer_interface, pcap_geterr(p));
+			exit(1);
+		}
+		/* OpenVZ/Virtuozzo containers and the like: no packet sockets */
+		osm_msg_warn("this system cannot capture packets (%s: %s); osm-sniffer exits, the rest of osm runs on",
+			     cfg->sniffer_interface, pcap_geterr(p));
+		exit(0);
+	}
+	if (!strcmp(cfg->sniffer_interface, "any"))
+		pcap_set_datalink(p, DLT_LINUX_SLL2);	/* after activate, before compile */
+	sn_filter(cfg, filter, sizeof(filter));
+	if (pcap_compile(p, &bp, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 || pcap_setfilter(p, &bp) < 0)
+		osm_msg_fatal("capture filter: %s", pcap_geterr(p));
+	pcap_freecode(&bp);
+	if (pcap_setnonblock(p, 1, err) < 0)
+		osm_msg_fatal("capture: %s", err);
+	return p;
+}
+
+static void
+sn_usage(void)
+{
+	fprintf(stderr, "usage: osm-sniffer [-f] [-v] [-c FILE]\n"
+		"       osm-sniffer -r FILE.pcap [-c FILE]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct sn s;
+	const char *offline = NULL;
+	int	ch, fg = 0, sfd;
+	sigset_t mask;
+
+	osm_msg_init(argv[0]);
+	while ((ch = getopt(argc, argv, "c:fr:vh")) != -1) {
+		switch (ch) {
+		case 'c': sn_file = optarg; break;
+		case 'f': fg = 1; break;
+		case 'r': offline = optarg; break;
+		case 'v': osm_msg_verbose++; break;
+		default: sn_usage();
+		}
+	}
+	if (optind != argc)
+		sn_usage();
+	if ((s.cfg = osm_cfg_load_log(sn_file)) == NULL)
+		return 1;
+	if (offline) {
+		int	r = sn_offline(s.cfg, offline);
+
+		osm_cfg_free(s.cfg);
+		return r;
+	}
+	if (!fg)
+		osm_msg_syslog_init("osm-sniffer", LOG_MAIL);
+	if (!strcmp(s.cfg->sniffer_backend, "ebpf"))
+		osm_msg_fatal("sniffer.backend ebpf: this osm-sniffer was built without the eBPF backend");
+	s.pcap = sn_open(s.cfg);
+	s.dlt = pcap_datalink(s.pcap);
+	if ((s.nl = sn_attr_open()) < 0)
+		osm_msg_fatal("sock_diag: %m");
+	s.pd = -1;
+	sn_drop(s.cfg->user);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0)
+		osm_msg_fatal("signalfd: %m");
+	osm_msg_info("capturing on %s (backend pcap, ports %u...), as %s", s.cfg->sniffer_interface,
+		     s.cfg->sniffer_ports[0], s.cfg->user ? s.cfg->user : "root");
+	for (;;) {
+		struct pollfd p[2] = {{pcap_get_selectable_fd(s.pcap), POLLIN, 0}, {sfd, POLLIN, 0}};
+
+		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+			osm_msg_fatal("poll: %m");
+		if (p[1].revents)
+			break;
+		if (pcap_dispatch(s.pcap, -1, sn_packet, (u_char *) &s) < 0)
+			osm_msg_fatal("capture: %s", pcap_geterr(s.pcap));
+		if (s.npending)
+			sn_flush(&s);
+	}
+	osm_msg_info("exiting: %lu attempts (%lu retransmissions dropped), %lu attributed to an account, "
+		     "%lu with the process, %lu by the MTA, %lu unattributed, %lu sent, %lu dropped",
+		     s.st.attempts, s.st.retransmits, s.st.attributed, s.st.with_process, s.st.mta,
+		     s.st.unattributed, s.st.sent, s.st.dropped);
+	pcap_close(s.pcap);
+	osm_cfg_free(s.cfg);
+	return 0;
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# t_sniffer_golden: "osm-sniffer -r" decodes the capture files made by
+# tests/data/sniffer-gen.py (Linux "any" SLL2, Ethernet with a VLAN tag,
+# raw IP) into exactly the attempts in the .out next to each: first SYNs
+# to 25/465/587 over IPv4 and IPv6 (through a hop-by-hop header), to
+# localhost too; never SYN-ACKs, ACKs, other ports, UDP, fragments,
+# truncated frames or ARP.
+tid="sniffer golden"
+. "$top_srcdir/tests/lib.sh"
+printf 'server_name: t\n' > "$T/s.yaml"
+for cap in "$top_srcdir"/tests/data/sniffer-*.pcap; do
+	want="${cap%.pcap}.out"
+	"$top_builddir/sniffer/osm-sniffer" -r "$cap" -c "$T/s.yaml" > "$T/got" 2>&1 ||
+		fail "osm-sniffer -r $cap failed: $(cat "$T/got")"
+	diff -u "$want" "$T/got" > "$T/diff" || fail "$(basename "$cap"): $(cat "$T/diff")"
+done
+# the ports come from the configuration
+printf 'server_name: t\nsniffer: { ports: [587] }\n' > "$T/s587.yaml"
+"$top_builddir/sniffer/osm-sniffer" -r "$top_srcdir/tests/data/sniffer-sll2.pcap" -c "$T/s587.yaml" > "$T/got" 2>&1
+expect_eq "$(grep -c ' > ' "$T/got")" 1 "only port 587 with sniffer.ports [587]"
+# a file that is not a capture
+echo "not a pcap" > "$T/bad.pcap"
+"$top_builddir/sniffer/osm-sniffer" -r "$T/bad.pcap" -c "$T/s.yaml" > "$T/got" 2>&1 && fail "a bad file was accepted"
+expect_grep "osm-sniffer: .*" "$T/got" "a clear error for a bad file"
+pass
