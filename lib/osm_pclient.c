@@ -55,22 +55,23 @@ osm_pclient_send(int fd, const struct osm_buf *out, int nreq, int timeout_ms)
 	char	buf[8192];
 	int	got = 0, nl = 0;
 
-	while (left > 0) {
-		ssize_t	w = send(fd, p, left, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		left -= (size_t) w;
-	}
+	/* write and read together: a big batch's replies would otherwise fill
+	 * the socket while we still write, and both sides would wait */
 	while (got < nreq) {
-		struct pollfd pfd = {fd, POLLIN, 0};
+		struct pollfd pfd = {fd, POLLIN | (left ? POLLOUT : 0), 0};
 		ssize_t	n;
 
 		if (poll(&pfd, 1, timeout_ms) <= 0)
 			return -1;
+		if (left && (pfd.revents & POLLOUT)) {
+			n = send(fd, p, left, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0 && errno != EINTR && errno != EAGAIN)
+				return -1;
+			if (n > 0)
+				p += n, left -= (size_t) n;
+		}
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
 		if ((n = read(fd, buf, sizeof(buf))) <= 0)
 			return -1;
 		/* a reply is "action=...\n\n": count empty lines */
@@ -80,5 +81,5 @@ osm_pclient_send(int fd, const struct osm_buf *out, int nreq, int timeout_ms)
 			nl = buf[i] == '\n';
 		}
 	}
-	return 0;
+	return left ? -1 : 0;
 }

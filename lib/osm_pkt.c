@@ -42,6 +42,7 @@ osm_pkt_tcp(const unsigned char *p, size_t len, const unsigned *ports, int nport
 		return 0;
 	o->sport = osm_pkt_be16(p);
 	o->dport = osm_pkt_be16(p + 2);
+	o->seq = (unsigned long) osm_pkt_be16(p + 4) << 16 | osm_pkt_be16(p + 6);
 	for (int i = 0; i < nports; i++)
 		if (ports[i] == o->dport)
 			return 1;

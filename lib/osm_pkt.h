@@ -22,6 +22,7 @@ struct osm_pkt_syn {
 	int	family;			/* AF_INET or AF_INET6 */
 	unsigned char src[16], dst[16];	/* network order; IPv4 uses 4 bytes */
 	unsigned sport, dport;
+	unsigned long seq;		/* the initial sequence number: a retransmission repeats it */
 	int	ifindex;		/* from DLT_LINUX_SLL2, else 0 */
 	int	pkttype;		/* SLL/SLL2 packet type (4 = outgoing), else -1 */
 	char	srcs[INET6_ADDRSTRLEN];

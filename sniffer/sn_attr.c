@@ -100,13 +100,14 @@ sn_attr_read(const char *path, char *buf, size_t len, int raw)
 	return n;
 }
 
-static void
-sn_attr_details(long pid, struct sn_proc *p)
+int
+sn_attr_pid(long pid, struct sn_proc *p)
 {
 	char	path[64];
 	static char env[65536];
 	ssize_t	n;
 
+	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
 	if ((n = readlink(path, p->exe, sizeof(p->exe) - 1)) > 0)
@@ -124,6 +125,7 @@ sn_attr_details(long pid, struct sn_proc *p)
 				break;
 			}
 	}
+	return p->cmdline[0] || p->exe[0] ? 0 : -1;	/* gone, or not ours to read */
 }
 
 int
@@ -162,7 +164,7 @@ sn_attr_proc(uid_t uid, unsigned long inode, struct sn_proc *p)
 			ssize_t	n = readlinkat(dirfd(fds), f->d_name, link, sizeof(link) - 1);
 
 			if (n > 0 && (link[n] = 0, !strcmp(link, want))) {
-				sn_attr_details(pid, p);
+				sn_attr_pid(pid, p);
 				found = 1;
 				break;
 			}

@@ -35,5 +35,7 @@ struct sn_proc {
 int	sn_attr_open(void);
 int	sn_attr_sock(int nl, const struct osm_pkt_syn *, uid_t *uid, unsigned long *inode);
 int	sn_attr_proc(uid_t uid, unsigned long inode, struct sn_proc *);
+/* The same details of a known pid (the eBPF backend's); 0 if readable. */
+int	sn_attr_pid(long pid, struct sn_proc *);
 
 #endif

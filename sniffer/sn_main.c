@@ -38,10 +38,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <pcap/pcap.h>
 #include <sys/capability.h>
 
@@ -51,6 +53,9 @@
 #include "osm_pclient.h"
 #include "osm_pkt.h"
 #include "sn_attr.h"
+#ifdef HAVE_EBPF
+#include "sn_ebpf.h"
+#endif
 
 #ifndef OSM_SYSCONFDIR
 #define OSM_SYSCONFDIR "/etc"
@@ -60,6 +65,9 @@
 #define SN_SEEN_MS	10000
 #define SN_PENDING	1024	/* attempts waiting for their process */
 #define SN_TIMEOUT_MS	2000
+#define SN_CONNECTS	4096	/* eBPF: connects waiting for their outcome */
+#define SN_BLOCKED_MS	100	/* eBPF: a SYN pcap has not seen by then never left */
+#define SN_PHASE1_MS	3000	/* eBPF: report a connect without an outcome after this */
 
 static const char *sn_file = OSM_SYSCONFDIR "/osm/osm.yaml";
 
@@ -68,6 +76,27 @@ struct sn_attempt {
 	uid_t	uid;
 	unsigned long inode;
 	int	have_uid;
+	int	have_proc;		/* proc filled already (eBPF: read at connect) */
+	struct sn_proc proc;
+	const char *backend;
+	int	blocked;		/* -1 unknown, 0 left the host, 1 stopped here */
+	long long due;			/* eBPF: when it may be judged and sent */
+	long long since;		/* eBPF: when connect() began */
+};
+
+/* the SYNs pcap saw lately, for eBPF outcomes that lost their port */
+#define SN_RECENT	4096
+struct sn_recent {
+	long long ms;
+	struct osm_pkt_syn syn;
+	int	claimed;
+};
+
+/* eBPF: a connect() seen, waiting for its outcome */
+struct sn_connect {
+	unsigned long long sk;		/* 0: free */
+	long long ms;
+	struct sn_attempt a;
 };
 
 struct sn_seen {
@@ -84,9 +113,14 @@ struct sn {
 	struct sn_seen seen[SN_SEEN];
 	struct sn_attempt pending[SN_PENDING];
 	int	npending;
+	int	ebpf;			/* the eBPF backend runs; pcap only confirms */
+	unsigned netns;			/* our network namespace (eBPF sees all) */
+	struct sn_connect connects[SN_CONNECTS];
+	struct sn_recent recent[SN_RECENT];
+	unsigned nrecent;
 	struct {
-		unsigned long attempts, retransmits, attributed, with_process, mta, unattributed,
-			sent, dropped;
+		unsigned long attempts, retransmits, attributed, with_process, blocked, mta,
+			unattributed, sent, dropped;
 	} st;
 };
 
@@ -103,13 +137,17 @@ static unsigned long long
 sn_hash(const struct osm_pkt_syn *s)
 {
 	unsigned long long h = 14695981039346656037ull;
-	unsigned char b[40];
+	unsigned char b[44];
 
+	/* the sequence number too: a new connection that reuses the ports of
+	 * a refused one is not a retransmission */
 	memcpy(b, s->src, 16);
 	memcpy(b + 16, s->dst, 16);
 	b[32] = (unsigned char) (s->sport >> 8), b[33] = (unsigned char) s->sport;
 	b[34] = (unsigned char) (s->dport >> 8), b[35] = (unsigned char) s->dport;
 	b[36] = (unsigned char) s->family, b[37] = b[38] = b[39] = 0;
+	b[40] = (unsigned char) (s->seq >> 24), b[41] = (unsigned char) (s->seq >> 16);
+	b[42] = (unsigned char) (s->seq >> 8), b[43] = (unsigned char) s->seq;
 	for (size_t i = 0; i < sizeof(b); i++)
 		h = (h ^ b[i]) * 1099511628211ull;
 	return h | 1;
@@ -130,6 +168,37 @@ sn_retransmit(struct sn *s, const struct osm_pkt_syn *syn)
 	return 0;
 }
 
+/*
+ * sn_left - did pcap see the SYN of this eBPF outcome leave?  A failed
+ * socket has lost its port by the time the kernel reports CLOSE, so
+ * match the addresses and the port it went to, since connect() began.
+ */
+static int
+sn_left(struct sn *s, struct sn_attempt *a)
+{
+	for (unsigned i = 0; i < SN_RECENT; i++) {
+		struct sn_recent *r = &s->recent[i];
+
+		if (!r->claimed && r->ms >= a->since - 5 && r->syn.family == a->syn.family
+		    && r->syn.dport == a->syn.dport && (a->syn.sport == 0 || r->syn.sport == a->syn.sport)
+		    && !memcmp(r->syn.dst, a->syn.dst, 16) && !memcmp(r->syn.src, a->syn.src, 16)) {
+			r->claimed = 1;
+			a->syn.sport = r->syn.sport;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+sn_pend(struct sn *s, const struct sn_attempt *a)
+{
+	if (s->npending < SN_PENDING)
+		s->pending[s->npending++] = *a;
+	else
+		s->st.dropped++;
+}
+
 /* sn_packet - the capture callback: keep it short, the socket may close */
 static void
 sn_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -144,12 +213,114 @@ sn_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
 		s->st.retransmits++;
 		return;
 	}
+	if (s->ebpf) {				/* noted: eBPF reports it */
+		struct sn_recent *r = &s->recent[s->nrecent++ % SN_RECENT];
+
+		r->ms = sn_now_ms();
+		r->syn = a.syn;
+		r->claimed = 0;
+		return;
+	}
 	s->st.attempts++;
+	a.backend = "pcap";
+	a.blocked = -1;
 	a.have_uid = sn_attr_sock(s->nl, &a.syn, &a.uid, &a.inode) == 0;
-	if (s->npending < SN_PENDING)
-		s->pending[s->npending++] = a;
-	else
-		s->st.dropped++;
+	sn_pend(s, &a);
+}
+
+#ifdef HAVE_EBPF
+/* sn_ebpf_syn - the addresses of an event, as pcap would see them */
+static void
+sn_ebpf_syn(const struct sn_bpf_event *e, struct osm_pkt_syn *syn)
+{
+	static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	memset(syn, 0, sizeof(*syn));
+	syn->family = e->family;
+	syn->sport = e->sport;
+	syn->dport = e->dport;
+	syn->pkttype = -1;
+	if (e->family == AF_INET6 && !memcmp(e->daddr, v4mapped, 12)) {
+		syn->family = AF_INET;		/* a v4-mapped socket: IPv4 on the wire */
+		memcpy(syn->src, e->saddr + 12, 4);
+		memcpy(syn->dst, e->daddr + 12, 4);
+	} else {
+		memcpy(syn->src, e->saddr, 16);
+		memcpy(syn->dst, e->daddr, 16);
+	}
+	inet_ntop(syn->family, syn->src, syn->srcs, sizeof(syn->srcs));
+	inet_ntop(syn->family, syn->dst, syn->dsts, sizeof(syn->dsts));
+}
+
+/* sn_ebpf_event - both phases of an attempt from the eBPF program */
+static void
+sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
+{
+	struct sn *s = arg;
+	struct sn_connect *c = &s->connects[(e->sk >> 6) % SN_CONNECTS];
+
+	if (e->netns != s->netns)
+		return;				/* another namespace's socket */
+	if (e->phase == SN_BPF_CONNECT) {
+		if (c->sk)			/* a collision: the older one goes as it is */
+			sn_pend(s, &c->a);
+		memset(c, 0, sizeof(*c));
+		sn_ebpf_syn(e, &c->a.syn);
+		c->sk = e->sk;
+		c->ms = sn_now_ms();
+		c->a.backend = "ebpf";
+		c->a.blocked = -1;
+		c->a.uid = e->uid;
+		c->a.have_uid = 1;
+		c->a.due = c->ms + SN_PHASE1_MS;
+		c->a.since = c->ms;
+		/* the caller is still in connect(): read it now */
+		c->a.have_proc = sn_attr_pid((long) e->pid, &c->a.proc) == 0;
+		if (!c->a.have_proc)
+			c->a.proc.pid = e->pid;
+		s->st.attempts++;
+		return;
+	}
+	struct sn_attempt a;
+
+	if (c->sk == e->sk)
+		a = c->a, c->sk = 0;
+	else {					/* its connect was missed */
+		memset(&a, 0, sizeof(a));
+		a.since = sn_now_ms() - SN_PHASE1_MS;
+		a.backend = "ebpf";
+		a.uid = e->uid;
+		a.have_uid = 1;
+		s->st.attempts++;
+	}
+	sn_ebpf_syn(e, &a.syn);
+	/* connected: it left.  Closed: refused remotely, or stopped by a
+	 * local rule before any packet left; pcap tells which, a moment later */
+	a.blocked = e->newstate == 1 ? 0 : -1;
+	a.due = e->newstate == 1 ? 0 : sn_now_ms() + SN_BLOCKED_MS;
+	sn_pend(s, &a);
+}
+#endif
+
+
+/* sn_send - a batch to osm-policyd; on failure it is dropped and counted */
+static void
+sn_send(struct sn *s, struct osm_buf *b, int nreq)
+{
+	if (nreq == 0)
+		return;
+	if (s->pd < 0)
+		s->pd = osm_pclient_connect(s->cfg);
+	if (s->pd >= 0 && osm_pclient_send(s->pd, b, nreq, SN_TIMEOUT_MS) == 0)
+		s->st.sent += (unsigned long) nreq;
+	else {
+		osm_msg_warn("cannot reach osm-policyd; %d attempt(s) not reported", nreq);
+		s->st.dropped += (unsigned long) nreq;
+		if (s->pd >= 0)
+			close(s->pd);
+		s->pd = -1;
+	}
+	osm_buf_reset(b);
 }
 
 static void
@@ -167,15 +338,30 @@ sn_attr(struct osm_buf *b, const char *name, const char *value)
 static void
 sn_flush(struct sn *s)
 {
-	struct osm_buf *b = osm_buf_new(16384);
+	struct osm_buf *b = osm_buf_new(1 << 20), *r = osm_buf_new(16384);
 	int	nreq = 0;
 
+	long long now = sn_now_ms();
+	int	keep = 0;
+
+	/* eBPF connects that never got an outcome (a black hole) go as they are */
+	for (int i = 0; s->ebpf && i < SN_CONNECTS; i++)
+		if (s->connects[i].sk && s->connects[i].a.due <= now) {
+			sn_pend(s, &s->connects[i].a);
+			s->connects[i].sk = 0;
+		}
 	for (int i = 0; i < s->npending; i++) {
 		struct sn_attempt *a = &s->pending[i];
 		struct sn_proc p;
 		struct passwd *pw;
 		char	text[200], src[80], dst[80], uid[16], pid[24];
 
+		if (a->due > now) {
+			s->pending[keep++] = *a;	/* not yet judged */
+			continue;
+		}
+		if (a->blocked < 0 && s->ebpf && s->pcap)
+			a->blocked = !sn_left(s, a);
 		osm_pkt_format(&a->syn, text, sizeof(text));
 		if (!a->have_uid) {
 			s->st.unattributed++;
@@ -188,44 +374,54 @@ sn_flush(struct sn *s)
 			continue;
 		}
 		s->st.attributed++;
-		memset(&p, 0, sizeof(p));
-		if (sn_attr_proc(a->uid, a->inode, &p) == 0)
+		if (a->have_proc)
+			p = a->proc;
+		else if (a->proc.pid == 0 || sn_attr_pid(a->proc.pid, &p) != 0) {
+			long	known = a->proc.pid;
+
+			if (sn_attr_proc(a->uid, a->inode, &p) != 0) {
+				memset(&p, 0, sizeof(p));
+				p.pid = known;		/* eBPF knows the pid even when /proc is gone */
+			}
+		}
+		if (p.pid > 0)
 			s->st.with_process++;
+		if (a->blocked > 0)
+			s->st.blocked++;
 		if (osm_msg_verbose)
-			osm_msg_info("%s: uid %lu (%s) pid %ld exe %s cwd %s script %s", text, (unsigned long) a->uid,
-				     pw ? pw->pw_name : "?", p.pid, p.exe, p.cwd, p.script);
+			osm_msg_info("%s: uid %lu (%s) pid %ld exe %s cwd %s script %s%s", text, (unsigned long) a->uid,
+				     pw ? pw->pw_name : "?", p.pid, p.exe, p.cwd, p.script,
+				     a->blocked > 0 ? " (blocked here)" : "");
 		snprintf(src, sizeof(src), a->syn.family == AF_INET6 ? "[%s]:%u" : "%s:%u", a->syn.srcs, a->syn.sport);
 		snprintf(dst, sizeof(dst), a->syn.family == AF_INET6 ? "[%s]:%u" : "%s:%u", a->syn.dsts, a->syn.dport);
 		snprintf(uid, sizeof(uid), "%lu", (unsigned long) a->uid);
 		snprintf(pid, sizeof(pid), "%ld", p.pid);
-		osm_buf_puts(b, "request=smtpd_access_policy\nsource=sniffer\nbackend=pcap\n");
-		sn_attr(b, "uid", uid);
-		sn_attr(b, "src", src);
-		sn_attr(b, "dst", dst);
+		osm_buf_reset(r);
+		osm_buf_printf(r, "request=smtpd_access_policy\nsource=sniffer\nbackend=%s\n", a->backend);
+		if (a->blocked >= 0)
+			osm_buf_printf(r, "blocked=%d\n", a->blocked);
+		sn_attr(r, "uid", uid);
+		sn_attr(r, "src", a->syn.sport ? src : a->syn.srcs);
+		sn_attr(r, "dst", dst);
 		if (p.pid > 0) {
-			sn_attr(b, "pid", pid);
-			sn_attr(b, "exe", p.exe);
-			sn_attr(b, "cmdline", p.cmdline);
-			sn_attr(b, "cwd", p.cwd[0] == '/' ? p.cwd : NULL);
-			sn_attr(b, "script", p.script[0] ? p.script : p.cmdline);
+			sn_attr(r, "pid", pid);
+			sn_attr(r, "exe", p.exe);
+			sn_attr(r, "cmdline", p.cmdline);
+			sn_attr(r, "cwd", p.cwd[0] == '/' ? p.cwd : NULL);
+			sn_attr(r, "script", p.script[0] ? p.script : p.cmdline);
 		}
-		osm_buf_puts(b, "\n");
+		osm_buf_puts(r, "\n");
+		/* a full batch goes now; the request starts the next */
+		if (osm_buf_append(b, osm_buf_data(r), osm_buf_len(r)) != 0) {
+			sn_send(s, b, nreq);
+			nreq = 0;
+			osm_buf_append(b, osm_buf_data(r), osm_buf_len(r));
+		}
 		nreq++;
 	}
-	s->npending = 0;
-	if (nreq > 0) {
-		if (s->pd < 0)
-			s->pd = osm_pclient_connect(s->cfg);
-		if (s->pd >= 0 && osm_pclient_send(s->pd, b, nreq, SN_TIMEOUT_MS) == 0)
-			s->st.sent += (unsigned long) nreq;
-		else {
-			osm_msg_warn("cannot reach osm-policyd; %d attempt(s) not reported", nreq);
-			s->st.dropped += (unsigned long) nreq;
-			if (s->pd >= 0)
-				close(s->pd);
-			s->pd = -1;
-		}
-	}
+	s->npending = keep;
+	sn_send(s, b, nreq);
+	osm_buf_free(r);
 	osm_buf_free(b);
 }
 
@@ -314,9 +510,10 @@ sn_offline(const struct osm_cfg *cfg, const char *file)
 	return r == -1;
 }
 
-/* sn_open - the live capture; exits as osm-sniffer(8) says on failure */
+/* sn_open - the live capture; unless optional, exits as osm-sniffer(8)
+ * says on failure; optional (beside eBPF) returns NULL */
 static pcap_t *
-sn_open(const struct osm_cfg *cfg)
+sn_open(const struct osm_cfg *cfg, int optional)
 {
 	char	err[PCAP_ERRBUF_SIZE], filter[2048];
 	struct bpf_program bp;
@@ -330,6 +527,12 @@ sn_open(const struct osm_cfg *cfg)
 	pcap_set_immediate_mode(p, 1);
 	pcap_set_buffer_size(p, 4 << 20);
 	if ((r = pcap_activate(p)) < 0) {
+		if (optional) {
+			osm_msg_warn("no packet capture beside eBPF (%s): attempts a local firewall rule stops are not told apart from refused ones",
+				     pcap_geterr(p));
+			pcap_close(p);
+			return NULL;
+		}
 		if (r == PCAP_ERROR_PERM_DENIED) {
 			osm_msg_error("no permission to capture on %s (%s): run osm-sniffer as root, or with CAP_NET_RAW",
 				      cfg->sniffer_interface, pcap_geterr(p));
@@ -389,10 +592,28 @@ main(int argc, char **argv)
 	}
 	if (!fg)
 		osm_msg_syslog_init("osm-sniffer", LOG_MAIL);
+	struct stat ns;
+
+	s.netns = stat("/proc/self/ns/net", &ns) == 0 ? (unsigned) ns.st_ino : 0;
+#ifdef HAVE_EBPF
+	struct sn_ebpf *bpf = NULL;
+
+	if (strcmp(s.cfg->sniffer_backend, "pcap") != 0) {
+		char	err[256];
+
+		if ((bpf = sn_ebpf_open(s.cfg->sniffer_ports, s.cfg->nsniffer_ports, err, sizeof(err))) != NULL)
+			s.ebpf = 1;
+		else if (!strcmp(s.cfg->sniffer_backend, "ebpf"))
+			osm_msg_fatal("sniffer.backend ebpf: cannot load the eBPF program: %s", err);
+		else
+			osm_msg_info("eBPF backend unavailable (%s); using libpcap", err);
+	}
+#else
 	if (!strcmp(s.cfg->sniffer_backend, "ebpf"))
 		osm_msg_fatal("sniffer.backend ebpf: this osm-sniffer was built without the eBPF backend");
-	s.pcap = sn_open(s.cfg);
-	s.dlt = pcap_datalink(s.pcap);
+#endif
+	s.pcap = sn_open(s.cfg, s.ebpf);
+	s.dlt = s.pcap ? pcap_datalink(s.pcap) : -1;
 	if ((s.nl = sn_attr_open()) < 0)
 		osm_msg_fatal("sock_diag: %m");
 	s.pd = -1;
@@ -403,25 +624,43 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0)
 		osm_msg_fatal("signalfd: %m");
-	osm_msg_info("capturing on %s (backend pcap, ports %u...), as %s", s.cfg->sniffer_interface,
-		     s.cfg->sniffer_ports[0], s.cfg->user ? s.cfg->user : "root");
+	osm_msg_info("capturing on %s (backend %s%s, ports %u...), as %s", s.cfg->sniffer_interface,
+		     s.ebpf ? "ebpf" : "pcap", s.ebpf && s.pcap ? " with pcap" : "", s.cfg->sniffer_ports[0],
+		     s.cfg->user ? s.cfg->user : "root");
 	for (;;) {
-		struct pollfd p[2] = {{pcap_get_selectable_fd(s.pcap), POLLIN, 0}, {sfd, POLLIN, 0}};
+		struct pollfd p[3] = {{sfd, POLLIN, 0}, {s.pcap ? pcap_get_selectable_fd(s.pcap) : -1, POLLIN, 0},
+			{-1, POLLIN, 0}};
+		int	waiting = s.npending > 0;
 
-		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+#ifdef HAVE_EBPF
+		if (bpf)
+			p[2].fd = sn_ebpf_fd(bpf);
+		for (int i = 0; s.ebpf && i < SN_CONNECTS && !waiting; i++)
+			waiting = s.connects[i].sk != 0;
+#endif
+		if (poll(p, 3, waiting ? 20 : 1000) < 0 && errno != EINTR)
 			osm_msg_fatal("poll: %m");
-		if (p[1].revents)
+		if (p[0].revents)
 			break;
-		if (pcap_dispatch(s.pcap, -1, sn_packet, (u_char *) &s) < 0)
+		/* pcap first: a SYN it saw marks an eBPF outcome as not blocked */
+		if (s.pcap && pcap_dispatch(s.pcap, -1, sn_packet, (u_char *) &s) < 0)
 			osm_msg_fatal("capture: %s", pcap_geterr(s.pcap));
-		if (s.npending)
+#ifdef HAVE_EBPF
+		if (bpf)
+			sn_ebpf_read(bpf, sn_ebpf_event, &s);
+#endif
+		if (waiting || s.npending)
 			sn_flush(&s);
 	}
 	osm_msg_info("exiting: %lu attempts (%lu retransmissions dropped), %lu attributed to an account, "
-		     "%lu with the process, %lu by the MTA, %lu unattributed, %lu sent, %lu dropped",
-		     s.st.attempts, s.st.retransmits, s.st.attributed, s.st.with_process, s.st.mta,
+		     "%lu with the process, %lu blocked here, %lu by the MTA, %lu unattributed, %lu sent, %lu dropped",
+		     s.st.attempts, s.st.retransmits, s.st.attributed, s.st.with_process, s.st.blocked, s.st.mta,
 		     s.st.unattributed, s.st.sent, s.st.dropped);
-	pcap_close(s.pcap);
+	if (s.pcap)
+		pcap_close(s.pcap);
+#ifdef HAVE_EBPF
+	sn_ebpf_close(bpf);
+#endif
 	osm_cfg_free(s.cfg);
 	return 0;
 }
