@@ -390,6 +390,8 @@ osm_cfg_redis(struct osm_cfg_ld *ld, const yaml_node_t *map)
 
 static void osm_cfg_strlist(struct osm_cfg_ld *, const yaml_node_t *, const char *, int, char ***, size_t *);
 static void osm_cfg_free_strs(char **, size_t);
+static void osm_cfg_free_overrides(struct osm_override *, size_t);
+static void osm_cfg_free_res(void **, size_t);
 
 static void
 osm_cfg_mainlog(struct osm_cfg_ld *ld, const yaml_node_t *map)
@@ -888,6 +890,8 @@ osm_cfg_overrides(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *wha
 		return;
 	size_t	max = (size_t) (map->data.mapping.pairs.top - map->data.mapping.pairs.start);
 
+	osm_cfg_free_overrides(*out, *nout);	/* the key given twice: the last counts */
+	*nout = 0;
 	if ((*out = calloc(max ? max : 1, sizeof(**out))) == NULL) {
 		osm_cfg_err(ld, map, "%s: out of memory", what);
 		return;
@@ -929,6 +933,8 @@ osm_cfg_strlist(struct osm_cfg_ld *ld, const yaml_node_t *list, const char *what
 		return;
 	size_t	max = (size_t) (list->data.sequence.items.top - list->data.sequence.items.start);
 
+	osm_cfg_free_strs(*out, *nout);		/* the key given twice: the last counts */
+	*nout = 0;
 	if ((*out = calloc(max ? max : 1, sizeof(char *))) == NULL)
 		return;
 	OSM_CFG_FOREACH_ITEM(ld, list, v) {
@@ -963,6 +969,8 @@ osm_cfg_patterns(struct osm_cfg_ld *ld, const yaml_node_t *list, const char *wha
 		return;
 	size_t	max = (size_t) (list->data.sequence.items.top - list->data.sequence.items.start);
 
+	osm_cfg_free_res(*out, *nout);		/* the key given twice: the last counts */
+	*nout = 0;
 	if ((*out = calloc(max ? max : 1, sizeof(void *))) == NULL)
 		return;
 	OSM_CFG_FOREACH_ITEM(ld, list, v) {
@@ -1015,6 +1023,8 @@ osm_cfg_ignore(struct osm_cfg_ld *ld, const yaml_node_t *map)
 				continue;
 			size_t	max = (size_t) (v->data.sequence.items.top - v->data.sequence.items.start);
 
+			free(c->ign_ips);
+			c->nign_ips = 0;
 			if ((c->ign_ips = calloc(max ? max : 1, sizeof(*c->ign_ips))) == NULL)
 				continue;
 			OSM_CFG_FOREACH_ITEM(ld, v, item) {

@@ -45,8 +45,8 @@ osm_queue_header_match(const char *h, const char *who, int frozen_only)
 			const char *sp = memrchr(p, ' ', len);
 			unsigned long vlen = sp ? strtoul(sp + 1, NULL, 10) : 0;
 
-			if (vlen > strlen(nl + 1))
-				break;
+			if (vlen >= strlen(nl + 1) || nl[vlen + 1] != '\n')
+				break;		/* cut short or not what exim writes */
 			nl += vlen + 1;
 		}
 	}

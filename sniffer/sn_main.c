@@ -82,6 +82,7 @@ struct sn_attempt {
 	int	blocked;		/* -1 unknown, 0 left the host, 1 stopped here */
 	long long due;			/* eBPF: when it may be judged and sent */
 	long long since;		/* eBPF: when connect() began */
+	long long seen_us;		/* wall clock of the SYN (pcap) or event (eBPF) */
 };
 
 /* the SYNs pcap saw lately, for eBPF outcomes that lost their port */
@@ -118,11 +119,23 @@ struct sn {
 	struct sn_connect connects[SN_CONNECTS];
 	struct sn_recent recent[SN_RECENT];
 	unsigned nrecent;
+	unsigned lat_us[4096];		/* SYN to osm-policyd's answer, the latest */
+	unsigned long nlat;
+	long long batch_us[SN_PENDING];	/* seen_us of the batch being sent */
 	struct {
 		unsigned long attempts, retransmits, attributed, with_process, blocked, mta,
 			unattributed, sent, dropped;
 	} st;
 };
+
+static long long
+sn_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
 
 static long long
 sn_now_ms(void)
@@ -222,6 +235,7 @@ sn_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
 		return;
 	}
 	s->st.attempts++;
+	a.seen_us = h->ts.tv_sec * 1000000LL + h->ts.tv_usec;
 	a.backend = "pcap";
 	a.blocked = -1;
 	a.have_uid = sn_attr_sock(s->nl, &a.syn, &a.uid, &a.inode) == 0;
@@ -274,6 +288,7 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 		c->a.have_uid = 1;
 		c->a.due = c->ms + SN_PHASE1_MS;
 		c->a.since = c->ms;
+		c->a.seen_us = sn_wall_us();
 		/* the caller is still in connect(): read it now */
 		c->a.have_proc = sn_attr_pid((long) e->pid, &c->a.proc) == 0;
 		if (!c->a.have_proc)
@@ -288,6 +303,7 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 	else {					/* its connect was missed */
 		memset(&a, 0, sizeof(a));
 		a.since = sn_now_ms() - SN_PHASE1_MS;
+		a.seen_us = sn_wall_us();
 		a.backend = "ebpf";
 		a.uid = e->uid;
 		a.have_uid = 1;
@@ -311,9 +327,13 @@ sn_send(struct sn *s, struct osm_buf *b, int nreq)
 		return;
 	if (s->pd < 0)
 		s->pd = osm_pclient_connect(s->cfg);
-	if (s->pd >= 0 && osm_pclient_send(s->pd, b, nreq, SN_TIMEOUT_MS) == 0)
+	if (s->pd >= 0 && osm_pclient_send(s->pd, b, nreq, SN_TIMEOUT_MS) == 0) {
+		long long now = sn_wall_us();
+
 		s->st.sent += (unsigned long) nreq;
-	else {
+		for (int i = 0; i < nreq; i++, s->nlat++)
+			s->lat_us[s->nlat % 4096] = (unsigned) (now - s->batch_us[i]);
+	} else {
 		osm_msg_warn("cannot reach osm-policyd; %d attempt(s) not reported", nreq);
 		s->st.dropped += (unsigned long) nreq;
 		if (s->pd >= 0)
@@ -417,7 +437,7 @@ sn_flush(struct sn *s)
 			nreq = 0;
 			osm_buf_append(b, osm_buf_data(r), osm_buf_len(r));
 		}
-		nreq++;
+		s->batch_us[nreq++] = a->seen_us;
 	}
 	s->npending = keep;
 	sn_send(s, b, nreq);
@@ -554,6 +574,14 @@ sn_open(const struct osm_cfg *cfg, int optional)
 	return p;
 }
 
+static int
+sn_cmp_u(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void
 sn_usage(void)
 {
@@ -656,6 +684,13 @@ main(int argc, char **argv)
 		     "%lu with the process, %lu blocked here, %lu by the MTA, %lu unattributed, %lu sent, %lu dropped",
 		     s.st.attempts, s.st.retransmits, s.st.attributed, s.st.with_process, s.st.blocked, s.st.mta,
 		     s.st.unattributed, s.st.sent, s.st.dropped);
+	if (s.nlat) {
+		size_t	n = s.nlat < 4096 ? s.nlat : 4096;
+
+		qsort(s.lat_us, n, sizeof(s.lat_us[0]), sn_cmp_u);
+		osm_msg_info("delay SYN to osm-policyd: p50 %.2f ms, p99 %.2f ms, max %.2f ms (last %zu)",
+			     s.lat_us[n / 2] / 1000.0, s.lat_us[n * 99 / 100] / 1000.0, s.lat_us[n - 1] / 1000.0, n);
+	}
 	if (s.pcap)
 		pcap_close(s.pcap);
 #ifdef HAVE_EBPF

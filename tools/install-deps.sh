@@ -6,7 +6,7 @@
 #   dnf install -y epel-release && dnf config-manager --set-enabled crb
 #   dnf install -y gcc make autoconf automake libtool pkgconf-pkg-config \
 #       hiredis-devel redis libyaml-devel pcre2-devel libxml2-devel \
-#       libpcap-devel libcap-devel nftables libcmocka-devel jansson-devel zlib-devel clang compiler-rt \
+#       libpcap-devel libcap-devel libbpf-devel bpftool nftables libcmocka-devel jansson-devel zlib-devel clang compiler-rt \
 #       swaks valgrind
 #   (cPanel ships its own exim with ${dlfunc}; build the module against
 #   the local_scan.h of that exim: ./configure --with-exim-include=DIR)
@@ -19,11 +19,12 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 pkgs="build-essential autoconf automake libtool pkg-config
       libhiredis-dev redis-server libyaml-dev libpcre2-dev libxml2-dev
-      libpcap-dev libcap-dev libcmocka-dev libjansson-dev zlib1g-dev nftables iproute2
+      libpcap-dev libcap-dev libbpf-dev bpftool libcmocka-dev libjansson-dev zlib1g-dev
+      nftables iproute2
       clang libclang-rt-14-dev python3 python3-yaml libxml2-utils perl
       exim4-daemon-heavy exim4-dev swaks valgrind"
 if [ "${1:-}" = "--bench" ]; then
-	pkgs="$pkgs postfwd policyd-rate-limit"
+	pkgs="$pkgs postfwd policyd-rate-limit tcpdump"
 fi
 missing=""
 for p in $pkgs; do

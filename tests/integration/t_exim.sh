@@ -247,11 +247,13 @@ pass
 tid="exim results"
 as_user "$u2" "sh ./send.sh 1 bad-list@remote.example Spam" || fail "sendmail failed for $u2"
 as_user "$u2" "sh ./send.sh 1 grey-list@remote.example Spam" || fail "sendmail failed for $u2"
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
 	grep -q ' == grey-list@remote.example' "$T/log/mainlog" &&
 		grep -q ' \*\* bad-list@remote.example' "$T/log/mainlog" && break
 	sleep 0.1
 done
+grep -q ' \*\* bad-list@remote.example' "$T/log/mainlog" || fail "exim logged no bounce within 30 s"
+grep -q ' == grey-list@remote.example' "$T/log/mainlog" || fail "exim logged no deferral within 30 s"
 printf 'server_name: t\n' > "$T/ml.yaml"
 "$top_builddir/mainlog/osm-mainlog" -n -c "$T/ml.yaml" "$T/log/mainlog" > "$T/ml.out" 2>&1 ||
 	fail "osm-mainlog -n: $(cat "$T/ml.out")"
