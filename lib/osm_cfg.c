@@ -515,7 +515,10 @@ osm_cfg_report_section(struct osm_cfg_ld *ld, const yaml_node_t *map)
 	osm_cfg_dupkeys(ld, map, "actions.report");
 	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "actions.report") {
 		if (!strcmp(key, "to")) {
-			free(c->sniffer_backend);
+			free(c->apache_url);
+	free(c->apache_docroot);
+	osm_cfg_free_strs(c->apache_web_users, c->napache_web_users);
+	free(c->sniffer_backend);
 	free(c->sniffer_interface);
 	osm_cfg_free_strs(c->report_to, c->nreport_to);
 			osm_cfg_strlist(ld, v, "actions.report.to", 1, &c->report_to, &c->nreport_to);
@@ -666,6 +669,46 @@ osm_cfg_sniffer(struct osm_cfg_ld *ld, const yaml_node_t *map)
 				osm_cfg_str(ld, v, key, &c->sniffer_interface);
 		} else
 			osm_cfg_err(ld, k, "sniffer: unknown key '%.60s' (expected ports, backend or interface)", key);
+	}
+}
+
+static void
+osm_cfg_apache(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	yaml_node_t *k, *v;
+	const char *key;
+	struct osm_cfg *c = ld->cfg;
+
+	if (!osm_cfg_is_map(ld, map, "apache_status"))
+		return;
+	osm_cfg_dupkeys(ld, map, "apache_status");
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "apache_status") {
+		if (!strcmp(key, "enabled"))
+			osm_cfg_bool(ld, v, "apache_status.enabled", &c->apache_enabled);
+		else if (!strcmp(key, "url")) {
+			const char *s = osm_cfg_scalar(ld, v, "apache_status.url");
+
+			if (s && (strncmp(s, "http://", 7) || strlen(s) > 1000 || strpbrk(s, " \t\r\n")))
+				osm_cfg_err(ld, v, "apache_status.url: '%.60s' is not an http:// URL", s);
+			else if (s)
+				osm_cfg_str(ld, v, key, &c->apache_url);
+		} else if (!strcmp(key, "timeout")) {
+			unsigned sec;
+
+			if (osm_cfg_duration(ld, v, "apache_status.timeout", 1, 60, &sec) == 0)
+				c->apache_timeout_ms = sec * 1000;
+		} else if (!strcmp(key, "docroot")) {
+			const char *s = osm_cfg_scalar(ld, v, "apache_status.docroot");
+
+			if (s && strncmp(s, "%home", 5) && *s != '/')
+				osm_cfg_err(ld, v, "apache_status.docroot: '%.60s' must start with %%home or /", s);
+			else if (s)
+				osm_cfg_str(ld, v, key, &c->apache_docroot);
+		} else if (!strcmp(key, "web_users"))
+			osm_cfg_strlist(ld, v, "apache_status.web_users", 0, &c->apache_web_users,
+					&c->napache_web_users);
+		else
+			osm_cfg_err(ld, k, "apache_status: unknown key '%.60s' (expected enabled, url, timeout, docroot or web_users)", key);
 	}
 }
 
@@ -1153,6 +1196,9 @@ osm_cfg_defaults(struct osm_cfg *c)
 	c->nsniffer_ports = 3;
 	c->sniffer_backend = strdup("auto");
 	c->sniffer_interface = strdup("any");
+	c->apache_url = strdup("http://127.0.0.1/server-status");
+	c->apache_timeout_ms = 2000;
+	c->apache_docroot = strdup("%home/public_html");
 	c->action_timeout = 30;
 	c->action_queue = 1000;
 	c->sendmail = strdup("/usr/sbin/sendmail");
@@ -1270,6 +1316,8 @@ osm_cfg_root(struct osm_cfg_ld *ld, const yaml_node_t *root)
 			osm_cfg_actions_section(ld, v);
 		else if (!strcmp(key, "sniffer"))
 			osm_cfg_sniffer(ld, v);
+		else if (!strcmp(key, "apache_status"))
+			osm_cfg_apache(ld, v);
 		else
 			osm_cfg_err(ld, k, "unknown key '%.60s'", key);
 	}
@@ -1421,6 +1469,9 @@ osm_cfg_free(struct osm_cfg *c)
 	free(c->mainlog_path);
 	free(c->mainlog_state);
 	osm_cfg_free_strs(c->mainlog_exim_users, c->nmainlog_exim_users);
+	free(c->apache_url);
+	free(c->apache_docroot);
+	osm_cfg_free_strs(c->apache_web_users, c->napache_web_users);
 	free(c->sniffer_backend);
 	free(c->sniffer_interface);
 	osm_cfg_free_strs(c->report_to, c->nreport_to);
@@ -1515,6 +1566,16 @@ osm_cfg_exim_user(const struct osm_cfg *c, const char *user)
 	if (c->nmainlog_exim_users == 0)
 		return osm_cfg_in((char **) dflt, 3, user);
 	return osm_cfg_in(c->mainlog_exim_users, c->nmainlog_exim_users, user);
+}
+
+int
+osm_cfg_web_user(const struct osm_cfg *c, const char *user)
+{
+	static const char *const dflt[] = {"apache", "nobody", "www-data"};	/* sorted */
+
+	if (c->napache_web_users == 0)
+		return osm_cfg_in((char **) dflt, 3, user);
+	return osm_cfg_in(c->apache_web_users, c->napache_web_users, user);
 }
 
 int

@@ -161,6 +161,13 @@ struct osm_cfg {
 	int	nsniffer_ports;
 	char   *sniffer_backend;	/* auto, pcap or ebpf */
 	char   *sniffer_interface;	/* pcap device, "any" */
+	/* apache_status: the requests Apache serves, in reports */
+	int	apache_enabled;
+	char   *apache_url;
+	unsigned apache_timeout_ms;
+	char   *apache_docroot;		/* "%home/public_html" */
+	char  **apache_web_users;	/* sorted: the users Apache's scripts run as */
+	size_t	napache_web_users;
 	/* actions: what runs when a report fires */
 	unsigned action_timeout;	/* s one action may take */
 	unsigned action_queue;		/* reports waiting for their actions */
@@ -196,6 +203,8 @@ int	osm_cfg_ignore_account(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_email(const struct osm_cfg *, const char *);
 /* An exim user: its local arrivals are exim's own mail (mainlog.exim_users). */
 int	osm_cfg_exim_user(const struct osm_cfg *, const char *);
+/* The web server's user (apache_status.web_users): its scripts are anyone's. */
+int	osm_cfg_web_user(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_ip(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_path(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_subject(const struct osm_cfg *, const char *);

@@ -21,7 +21,7 @@ osm_rfmt_from_hash(const char *const *kv, size_t nkv)
 	for (size_t i = 0; o && i + 1 < nkv; i += 2) {
 		const char *k = kv[i], *v = kv[i + 1];
 
-		if (!strcmp(k, "events") || !strcmp(k, "results")) {
+		if (!strcmp(k, "events") || !strcmp(k, "results") || !strcmp(k, "apache")) {
 			json_t *j = json_loads(v, 0, NULL);
 
 			json_object_set_new(o, k, j ? j : json_string(v));
@@ -104,6 +104,21 @@ osm_rfmt_text(FILE *fp, json_t *o)
 					fprintf(fp, "%lld", json_integer_value(v));
 				fputc('"', fp);
 			}
+			fputc('\n', fp);
+		}
+	}
+	if (json_array_size(json_object_get(o, "apache")) > 0) {
+		fprintf(fp, "  apache (requests being served, possible scripts):\n");
+		json_array_foreach(json_object_get(o, "apache"), i, res) {
+			static const char *const af[] = {"vhost", "account", "client", "request", "script"};
+
+			fprintf(fp, "   ");
+			for (size_t j = 0; j < sizeof(af) / sizeof(af[0]); j++)
+				if (*osm_rfmt_get(res, af[j])) {
+					fprintf(fp, " %s=\"", af[j]);
+					osm_rfmt_safe(fp, osm_rfmt_get(res, af[j]), 1000);
+					fputc('"', fp);
+				}
 			fputc('\n', fp);
 		}
 	}

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <jansson.h>
 
 #include "osm_acct.h"
+#include "osm_apache.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_msg.h"
@@ -141,11 +143,15 @@ pd_worker_call(struct pd_worker *w, json_t *results, const char *id, const char 
 	}
 }
 
-/* pd_worker_script - a script as the exim module saw it, made a path */
+/* pd_worker_script - a script as the exim module saw it, made a path; a
+ * command line (the module's last resort, with blanks) is not a file */
 static int
 pd_worker_script(const char *script, const char *cwd, char *out, size_t len)
 {
 	const char *s = script;
+
+	if (strpbrk(script, " \t"))
+		return -1;
 
 	/* X-PHP-Originating-Script: "UID:name.php" */
 	while (isdigit((unsigned char) *s))
@@ -195,6 +201,72 @@ pd_worker_rename(struct pd_worker *w, json_t *results, const char *id, const cha
 		return;
 	}
 	pd_worker_result(results, id, action, status, detail);
+}
+
+/*
+ * pd_worker_apache - the requests Apache is serving for the account now
+ * (for the web server's own user: every request), as possible scripts:
+ * into the report ("apache") and the rename_script candidates.
+ */
+static void
+pd_worker_apache(struct pd_worker *w, json_t *report, const char *id, const char *account,
+		 const char **scripts, int *nscript, char (*scriptbuf)[4096])
+{
+	static struct osm_apache_req reqs[64];
+	char	err[256], path[1024];
+	char   *html = osm_apache_fetch(w->cfg->apache_url, w->cfg->apache_timeout_ms, err, sizeof(err));
+	json_t *list = json_array();
+	int	n, web = account == NULL || osm_cfg_web_user(w->cfg, account);
+
+	if (html == NULL) {
+		osm_msg_warn("report %s: apache status: %s", id, err);
+		json_object_set_new(report, "apache_error", json_string(err));
+		json_decref(list);
+		return;
+	}
+	n = osm_apache_parse(html, strlen(html), reqs, 64);
+	free(html);
+	for (int i = 0; i < n; i++) {
+		const char *vh = reqs[i].vhost, *owner = osm_acct_by_domain(w->acct, vh);
+		struct passwd *pw;
+		char	script[4096] = "";
+
+		if (owner == NULL && !strncmp(vh, "www.", 4))
+			owner = osm_acct_by_domain(w->acct, vh + 4);
+		if (!web && (owner == NULL || account == NULL || strcmp(owner, account)))
+			continue;
+		/* the file: the owner's document root and the request's path */
+		if (owner && (pw = getpwnam(owner)) != NULL && osm_apache_path(reqs[i].request, path, sizeof(path))) {
+			const char *d = w->cfg->apache_docroot;
+
+			if (!strncmp(d, "%home", 5))
+				snprintf(script, sizeof(script), "%s%s%s", pw->pw_dir, d + 5, path);
+			else
+				snprintf(script, sizeof(script), "%s%s", d, path);
+			if (!osm_safefs_path_ok(script))
+				script[0] = 0;
+		}
+		json_t *r = json_object();
+
+		json_object_set_new(r, "vhost", json_string(vh));
+		if (owner)
+			json_object_set_new(r, "account", json_string(owner));
+		json_object_set_new(r, "client", json_string(reqs[i].client));
+		json_t *rq = json_string(reqs[i].request);
+
+		json_object_set_new(r, "request", rq ? rq : json_string("(not UTF-8)"));
+		if (script[0]) {
+			json_object_set_new(r, "script", json_string(script));
+			if (*nscript < PD_ACTION_MAX_EACH) {
+				snprintf(scriptbuf[*nscript], 4096, "%s", script);
+				pd_worker_add(scripts, nscript, scriptbuf[*nscript]);
+			}
+		}
+		json_array_append_new(list, r);
+	}
+	osm_msg_info("report %s: apache status: %zu request(s) of %s", id, json_array_size(list),
+		     web ? "every vhost (a web server user)" : account);
+	json_object_set_new(report, "apache", list);
 }
 
 /* pd_worker_payload - the report in a format, in an anonymous file */
@@ -356,6 +428,10 @@ pd_worker_report(struct pd_worker *w, const char *id, const char *tag)
 			msgids[nmsg++] = pd_worker_str(ev, "message_id");
 	}
 
+	if (w->cfg->apache_enabled && type && (!strncmp(type, "packet", 6) || !strncmp(type, "logline", 7)
+					      || !strncmp(type, "cwdcheck", 8)))
+		pd_worker_apache(w, report, id, account, scripts, &nscript, scriptbuf);
+
 	/* the actions, in a fixed order; store is done already */
 	unsigned want = 0;
 	char   *list = strdup(actions ? actions : "");
@@ -430,15 +506,14 @@ pd_worker_report(struct pd_worker *w, const char *id, const char *tag)
 	}
 
 	char   *js = json_dumps(results, JSON_COMPACT);
+	char   *ja = json_object_get(report, "apache") ? json_dumps(json_object_get(report, "apache"), JSON_COMPACT) : NULL;
+	const char *hargv[6] = {"HSET", osm_buf_data(key), "results", js ? js : "[]", "apache", ja};
 
-	argv[0] = "HSET";
-	argv[1] = osm_buf_data(key);
-	argv[2] = "results";
-	argv[3] = js ? js : "[]";
-	if ((r = pd_worker_cmd(w, 4, argv)) == NULL)
+	if ((r = pd_worker_cmd(w, ja ? 6 : 4, hargv)) == NULL)
 		osm_msg_warn("report %s: cannot record the action results", id);
 	freeReplyObject(r);
 	free(js);
+	free(ja);
 	json_decref(results);
 	json_decref(report);
 	osm_buf_free(key);

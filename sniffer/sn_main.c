@@ -428,7 +428,7 @@ sn_flush(struct sn *s)
 			sn_attr(r, "exe", p.exe);
 			sn_attr(r, "cmdline", p.cmdline);
 			sn_attr(r, "cwd", p.cwd[0] == '/' ? p.cwd : NULL);
-			sn_attr(r, "script", p.script[0] ? p.script : p.cmdline);
+			sn_attr(r, "script", p.script);	/* SCRIPT_FILENAME; cmdline is apart */
 		}
 		osm_buf_puts(r, "\n");
 		/* a full batch goes now; the request starts the next */

@@ -22,7 +22,7 @@ pkgs="build-essential autoconf automake libtool pkg-config
       libpcap-dev libcap-dev libbpf-dev bpftool libcmocka-dev libjansson-dev zlib1g-dev
       nftables iproute2
       clang libclang-rt-14-dev python3 python3-yaml libxml2-utils perl
-      exim4-daemon-heavy exim4-dev swaks valgrind"
+      exim4-daemon-heavy exim4-dev swaks valgrind apache2 libapache2-mod-php"
 if [ "${1:-}" = "--bench" ]; then
 	pkgs="$pkgs postfwd policyd-rate-limit tcpdump"
 fi

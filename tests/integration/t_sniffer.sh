@@ -16,7 +16,7 @@ SN_BACKEND=${SN_BACKEND:-pcap}
 tid="sniffer $SN_BACKEND"
 . "$top_srcdir/tests/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "skip: $tid (needs root: namespaces, users)"; exit 77; }
-NSH=osmh$$ NSR=osmr$$
+. "$top_srcdir/tests/netns.sh"
 SN_PID=""; MTA_PIDS=""
 users="osmw$$a osmw$$b"
 set -- $users
@@ -24,27 +24,12 @@ UA=$1 UB=$2
 teardown() {
 	[ -n "$SN_PID" ] && kill "$SN_PID" 2>/dev/null
 	for p in $MTA_PIDS; do kill "$p" 2>/dev/null; done
-	ip netns del "$NSH" 2>/dev/null; ip netns del "$NSR" 2>/dev/null
+	netns_down
 	for u in $users; do userdel "$u" 2>/dev/null; done
 	cleanup
 }
 trap teardown EXIT INT TERM
-ip netns add "$NSH" 2>/dev/null || { echo "skip: $tid (cannot create network namespaces)"; exit 77; }
-ip netns add "$NSR"
-for ns in "$NSH" "$NSR"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-	ip -n "$ns" link set lo up
-done
-ip link add "vh$$" netns "$NSH" type veth peer name "vr$$" netns "$NSR" || fail "veth"
-ip -n "$NSH" addr add 192.0.2.1/24 dev "vh$$"
-ip -n "$NSH" addr add 2001:db8::1/64 dev "vh$$" nodad
-ip -n "$NSR" addr add 192.0.2.2/24 dev "vr$$"
-ip -n "$NSR" addr add 2001:db8::2/64 dev "vr$$" nodad
-ip -n "$NSH" link set "vh$$" up
-ip -n "$NSR" link set "vr$$" up
-for _ in $(seq 1 50); do
-	ip netns exec "$NSH" ping -6 -c1 -W0.1 2001:db8::2 > /dev/null 2>&1 && break
-done
+netns_up
 
 chmod 755 "$T"
 mkdir -p "$T/home"
