@@ -76,6 +76,7 @@ ml_dry(const struct osm_cfg *cfg, char **files, int n)
 			fclose(fp);
 	}
 	ml_events_stats(ev, &st);
+	fflush(stdout);			/* the counts after the requests, even on one file */
 	fprintf(stderr, "lines=%lu skipped=%lu arrivals=%lu results=%lu unattributed=%lu requests=%lu\n",
 		st.lines, st.skipped, st.arrivals, st.results, st.unattributed, st.requests);
 	free(line);

@@ -523,6 +523,7 @@ sn_offline(const struct osm_cfg *cfg, const char *file)
 		osm_pkt_format(&syn, text, sizeof(text));
 		printf("%lld.%06ld %s\n", (long long) h->ts.tv_sec, (long) h->ts.tv_usec, text);
 	}
+	fflush(stdout);			/* the counts after the attempts, even on one file */
 	if (r == -1)
 		fprintf(stderr, "osm-sniffer: %s: %s\n", file, pcap_geterr(p));
 	fprintf(stderr, "%lu frames, %lu connection attempts\n", frames, attempts);

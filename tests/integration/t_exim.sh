@@ -255,8 +255,8 @@ done
 grep -q ' \*\* bad-list@remote.example' "$T/log/mainlog" || fail "exim logged no bounce within 30 s"
 grep -q ' == grey-list@remote.example' "$T/log/mainlog" || fail "exim logged no deferral within 30 s"
 printf 'server_name: t\n' > "$T/ml.yaml"
-"$top_builddir/mainlog/osm-mainlog" -n -c "$T/ml.yaml" "$T/log/mainlog" > "$T/ml.out" 2>&1 ||
-	fail "osm-mainlog -n: $(cat "$T/ml.out")"
+"$top_builddir/mainlog/osm-mainlog" -n -c "$T/ml.yaml" "$T/log/mainlog" > "$T/ml.out" 2> "$T/ml.err" ||
+	fail "osm-mainlog -n: $(cat "$T/ml.err")"
 results() {	# results ATTR=VALUE...: delivery requests having all of them
 	awk -v RS= -v want="$*" 'BEGIN { n = split(want, w, " ") }
 		/\nevents=delivery\n/ { ok = 1; for (i = 1; i <= n; i++) if (index($0 "\n", "\n" w[i] "\n") == 0) ok = 0; c += ok }
