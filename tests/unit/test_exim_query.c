@@ -51,7 +51,7 @@ serve(enum mode mode)
 		}
 		if (mode == HANG)
 			continue;		/* keep it open, never answer */
-		for (;;) {
+		for (int answered = 0;;) {
 			ssize_t	r = read(c, buf + got, sizeof(buf) - 1 - got);
 			char   *end;
 
@@ -66,10 +66,12 @@ serve(enum mode mode)
 
 				if (write(c, reply, strlen(reply)) < 0)
 					break;
+				answered++;
 				memmove(buf, end + 2, got - (size_t) (end + 2 - buf) + 1);
 				got -= (size_t) (end + 2 - buf);
 			}
-			if (mode == CLOSE)
+			/* one whole request answered, then close (a read may hold part of one) */
+			if (mode == CLOSE && answered)
 				break;
 		}
 		close(c);
