@@ -22,4 +22,13 @@ expect_eq "$(grep -c ' > ' "$T/got")" 1 "only port 587 with sniffer.ports [587]"
 echo "not a pcap" > "$T/bad.pcap"
 "$top_builddir/sniffer/osm-sniffer" -r "$T/bad.pcap" -c "$T/s.yaml" > "$T/got" 2>&1 && fail "a bad file was accepted"
 expect_grep "osm-sniffer: .*" "$T/got" "a clear error for a bad file"
+# live capture without the permission: a clear message and exit 1
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+	printf 'server_name: t\nuser: ""\nsniffer: { backend: pcap }\n' > "$T/live.yaml"
+	chmod 644 "$T/live.yaml"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+		"$top_builddir/sniffer/osm-sniffer" -f -c "$T/live.yaml" > "$T/perm" 2>&1
+	expect_eq "$?" 1 "no capture permission: exit 1"
+	expect_grep "no permission to capture on any" "$T/perm" "and says why"
+fi
 pass
