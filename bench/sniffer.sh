@@ -30,7 +30,7 @@ cleanup() {
 	ip netns del "$NSH" 2>/dev/null || true
 	ip netns del "$NSR" 2>/dev/null || true
 	userdel "$U" 2>/dev/null || true
-	rm -rf "$W"
+	[ -n "${KEEP:-}" ] && echo "kept $W" || rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
 
@@ -55,7 +55,7 @@ ip -n "$NSR" link set "vr$$" up
 useradd -M -d "$W" -s /bin/sh "$U"
 ip netns exec "$NSR" python3 "$top/tests/tools/smtp_fake.py" serve --delay=10 25 > "$W/mta.log" 2>&1 &
 pids="$pids $!"
-redis-server --port 0 --unixsocket "$W/redis.sock" --save "" --daemonize yes \
+redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save "" --daemonize yes \
 	--pidfile "$W/redis.pid" --dir "$W" > /dev/null
 cat > "$W/osm.yaml" <<EOC
 server_name: bench
@@ -69,7 +69,7 @@ min_uid: 1000
 redis: { address: "unix:$W/redis.sock" }
 triggers:
   default:
-    packet: { events: 100000000, seconds: 3600, actions: [store] }
+    packet: { events: 1000000, seconds: 3600, actions: [store] }
     packet:cwd: { enabled: false }
 EOC
 : > "$W/userdomains"
@@ -121,7 +121,7 @@ for backend in pcap ebpf; do
 	fi
 	c0=$(cpu "$sn")
 	ip netns exec "$NSH" setpriv --reuid="$U" --regid="$(id -g "$U")" --clear-groups \
-		python3 "$W/load.py" "$rate" "$secs"
+		/usr/bin/python3 "$W/load.py" "$rate" "$secs"
 	sleep 2
 	c1=$(cpu "$sn")
 	kill "$sn"; wait "$sn" || true
@@ -145,7 +145,7 @@ td=$!
 sleep 1
 c0=$(cpu "$td")
 ip netns exec "$NSH" setpriv --reuid="$U" --regid="$(id -g "$U")" --clear-groups \
-	python3 "$W/load.py" "$rate" "$secs"
+	/usr/bin/python3 "$W/load.py" "$rate" "$secs"
 sleep 2
 c1=$(cpu "$td")
 kill "$td"; wait "$td" 2>/dev/null || true

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -100,8 +101,46 @@ sn_attr_read(const char *path, char *buf, size_t len, int raw)
 	return n;
 }
 
+/* details read lately, by pid: a script that connects again is not read again
+ * within SN_ATTR_FRESH_MS (its cwd and environment do not change that fast) */
+#define SN_ATTR_CACHE		256
+#define SN_ATTR_FRESH_MS	1000
+struct sn_attr_cached {
+	long long ms;
+	struct sn_proc p;
+};
+static struct sn_attr_cached sn_attr_cache[SN_ATTR_CACHE];
+
+static long long
+sn_attr_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int sn_attr_read_pid(long pid, struct sn_proc *p);
+
 int
 sn_attr_pid(long pid, struct sn_proc *p)
+{
+	long long now = sn_attr_ms();
+	struct sn_attr_cached *c = &sn_attr_cache[(unsigned long) pid % SN_ATTR_CACHE];
+
+	if (c->p.pid == pid && now - c->ms < SN_ATTR_FRESH_MS) {
+		*p = c->p;
+		return 0;
+	}
+	if (sn_attr_read_pid(pid, p) != 0)
+		return -1;
+	c->p = *p;
+	c->ms = now;
+	return 0;
+}
+
+static int
+sn_attr_read_pid(long pid, struct sn_proc *p)
 {
 	char	path[64];
 	static char env[65536];
@@ -128,49 +167,102 @@ sn_attr_pid(long pid, struct sn_proc *p)
 	return p->cmdline[0] || p->exe[0] ? 0 : -1;	/* gone, or not ours to read */
 }
 
+/* sn_attr_holds - does process PID hold socket WANT ("socket:[N]")? */
+static int
+sn_attr_holds(long pid, const char *want)
+{
+	char	path[64], link[64];
+	int	fdd, found = 0;
+	DIR    *fds;
+	struct dirent *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+	if ((fdd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	if ((fds = fdopendir(fdd)) == NULL) {	/* NULL: it just exited */
+		close(fdd);
+		return 0;
+	}
+	while (!found && (f = readdir(fds)) != NULL) {
+		ssize_t	n = readlinkat(dirfd(fds), f->d_name, link, sizeof(link) - 1);
+
+		found = n > 0 && (link[n] = 0, !strcmp(link, want));
+	}
+	closedir(fds);
+	return found;
+}
+
+/*
+ * A script that sends much mail usually does it from one process, or a
+ * few: the processes that held the last sockets of a uid are looked at
+ * first, and /proc is walked only when none of them holds this one.
+ */
+#define SN_ATTR_RECENT	32
+#define SN_ATTR_LOOKUPS	25
+struct sn_attr_recent {
+	uid_t	uid;
+	long	pid[SN_ATTR_RECENT];
+};
+static struct sn_attr_recent sn_attr_recent[64];
+
+static void
+sn_attr_remember(uid_t uid, long pid)
+{
+	struct sn_attr_recent *r = &sn_attr_recent[uid % 64];
+
+	if (r->uid != uid) {
+		memset(r, 0, sizeof(*r));
+		r->uid = uid;
+	}
+	int	i;
+
+	for (i = 0; i < SN_ATTR_RECENT - 1 && r->pid[i] != pid; i++)
+		;
+	memmove(r->pid + 1, r->pid, (size_t) i * sizeof(r->pid[0]));	/* to the front */
+	r->pid[0] = pid;
+}
+
 int
 sn_attr_proc(uid_t uid, unsigned long inode, struct sn_proc *p)
 {
-	DIR    *d = opendir("/proc");
+	struct sn_attr_recent *r = &sn_attr_recent[uid % 64];
+	char	want[40];
+	DIR    *d;
 	struct dirent *e;
-	char	want[40], path[300], link[64];
-	int	found = 0;
+	long	found = 0;
+
+	static long long window;
+	static int lookups;
+	long long now = sn_attr_ms();
 
 	memset(p, 0, sizeof(*p));
-	if (d == NULL || inode == 0) {
-		if (d)
-			closedir(d);
+	/* reading fd directories is the cost: at most SN_ATTR_LOOKUPS a second,
+	 * so a flood costs a bounded share of a core; the account is known
+	 * from sock_diag anyway, and a report needs a few processes, not all */
+	if (now - window >= 1000)
+		window = now, lookups = 0;
+	if (inode == 0 || lookups++ >= SN_ATTR_LOOKUPS)
 		return -1;
-	}
 	snprintf(want, sizeof(want), "socket:[%lu]", inode);
-	while (!found && (e = readdir(d)) != NULL) {
-		struct stat st;
-		char   *end;
-		long	pid = strtol(e->d_name, &end, 10);
+	for (int i = 0; r->uid == uid && i < SN_ATTR_RECENT && r->pid[i] && !found; i++)
+		if (sn_attr_holds(r->pid[i], want))
+			found = r->pid[i];
+	if (!found && (d = opendir("/proc")) != NULL) {
+		while (!found && (e = readdir(d)) != NULL) {
+			struct stat st;
+			char   *end;
+			long	pid = strtol(e->d_name, &end, 10);
 
-		if (*end || pid <= 0 || fstatat(dirfd(d), e->d_name, &st, 0) != 0 || st.st_uid != uid)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
-		int	fdd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR    *fds = fdd >= 0 ? fdopendir(fdd) : NULL;	/* NULL: it just exited */
-		struct dirent *f;
-
-		if (fds == NULL) {
-			if (fdd >= 0)
-				close(fdd);
-			continue;
+			if (*end || pid <= 0 || fstatat(dirfd(d), e->d_name, &st, 0) != 0 || st.st_uid != uid)
+				continue;
+			if (sn_attr_holds(pid, want))
+				found = pid;
 		}
-		while ((f = readdir(fds)) != NULL) {
-			ssize_t	n = readlinkat(dirfd(fds), f->d_name, link, sizeof(link) - 1);
-
-			if (n > 0 && (link[n] = 0, !strcmp(link, want))) {
-				sn_attr_pid(pid, p);
-				found = 1;
-				break;
-			}
-		}
-		closedir(fds);
+		closedir(d);
 	}
-	closedir(d);
-	return found ? 0 : -1;
+	if (!found)
+		return -1;
+	sn_attr_remember(uid, found);
+	sn_attr_pid(found, p);
+	return 0;
 }

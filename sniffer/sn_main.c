@@ -105,8 +105,18 @@ struct sn_seen {
 	long long ms;
 };
 
+struct sn_uname {
+	uid_t	uid;
+	int	valid;
+	long long ms;
+	char	name[64];
+};
+
 struct sn {
 	struct osm_cfg *cfg;
+	struct sn_uname unames[256];
+	int	nconnects;		/* eBPF connects waiting */
+	long long last_flush;
 	pcap_t *pcap;
 	int	dlt;
 	int	nl;
@@ -278,6 +288,8 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 	if (e->phase == SN_BPF_CONNECT) {
 		if (c->sk)			/* a collision: the older one goes as it is */
 			sn_pend(s, &c->a);
+		else
+			s->nconnects++;
 		memset(c, 0, sizeof(*c));
 		sn_ebpf_syn(e, &c->a.syn);
 		c->sk = e->sk;
@@ -298,8 +310,11 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 	}
 	struct sn_attempt a;
 
-	if (c->sk == e->sk)
-		a = c->a, c->sk = 0;
+	if (c->sk == e->sk) {
+		a = c->a;
+		c->sk = 0;
+		s->nconnects--;
+	}
 	else {					/* its connect was missed */
 		memset(&a, 0, sizeof(a));
 		a.since = sn_now_ms() - SN_PHASE1_MS;
@@ -318,6 +333,23 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 }
 #endif
 
+
+/* sn_user - a uid's name, cached: getpwuid reads the passwd file each time */
+static const char *
+sn_user(struct sn *s, uid_t uid)
+{
+	struct sn_uname *u = &s->unames[uid % 256];
+
+	if (!u->valid || u->uid != uid || sn_now_ms() - u->ms > 60000) {
+		struct passwd *pw = getpwuid(uid);
+
+		u->uid = uid;
+		u->valid = 1;
+		u->ms = sn_now_ms();
+		snprintf(u->name, sizeof(u->name), "%s", pw ? pw->pw_name : "");
+	}
+	return u->name[0] ? u->name : NULL;
+}
 
 /* sn_send - a batch to osm-policyd; on failure it is dropped and counted */
 static void
@@ -365,15 +397,16 @@ sn_flush(struct sn *s)
 	int	keep = 0;
 
 	/* eBPF connects that never got an outcome (a black hole) go as they are */
-	for (int i = 0; s->ebpf && i < SN_CONNECTS; i++)
+	for (int i = 0; s->nconnects > 0 && i < SN_CONNECTS; i++)
 		if (s->connects[i].sk && s->connects[i].a.due <= now) {
 			sn_pend(s, &s->connects[i].a);
 			s->connects[i].sk = 0;
+			s->nconnects--;
 		}
+	s->last_flush = now;
 	for (int i = 0; i < s->npending; i++) {
 		struct sn_attempt *a = &s->pending[i];
 		struct sn_proc p;
-		struct passwd *pw;
 		char	text[200], src[80], dst[80], uid[16], pid[24];
 
 		if (a->due > now) {
@@ -388,8 +421,9 @@ sn_flush(struct sn *s)
 			osm_msg_info("%s: no local socket (refused or closed already); not attributed", text);
 			continue;
 		}
-		pw = getpwuid(a->uid);
-		if (pw && osm_cfg_exim_user(s->cfg, pw->pw_name)) {
+		const char *name = sn_user(s, a->uid);
+
+		if (name && osm_cfg_exim_user(s->cfg, name)) {
 			s->st.mta++;			/* the MTA's own delivery */
 			continue;
 		}
@@ -410,7 +444,7 @@ sn_flush(struct sn *s)
 			s->st.blocked++;
 		if (osm_msg_verbose)
 			osm_msg_info("%s: uid %lu (%s) pid %ld exe %s cwd %s script %s%s", text, (unsigned long) a->uid,
-				     pw ? pw->pw_name : "?", p.pid, p.exe, p.cwd, p.script,
+				     name ? name : "?", p.pid, p.exe, p.cwd, p.script,
 				     a->blocked > 0 ? " (blocked here)" : "");
 		snprintf(src, sizeof(src), a->syn.family == AF_INET6 ? "[%s]:%u" : "%s:%u", a->syn.srcs, a->syn.sport);
 		snprintf(dst, sizeof(dst), a->syn.family == AF_INET6 ? "[%s]:%u" : "%s:%u", a->syn.dsts, a->syn.dport);
@@ -659,15 +693,13 @@ main(int argc, char **argv)
 	for (;;) {
 		struct pollfd p[3] = {{sfd, POLLIN, 0}, {s.pcap ? pcap_get_selectable_fd(s.pcap) : -1, POLLIN, 0},
 			{-1, POLLIN, 0}};
-		int	waiting = s.npending > 0;
+		int	waiting = s.npending > 0 || s.nconnects > 0;
 
 #ifdef HAVE_EBPF
 		if (bpf)
 			p[2].fd = sn_ebpf_fd(bpf);
-		for (int i = 0; s.ebpf && i < SN_CONNECTS && !waiting; i++)
-			waiting = s.connects[i].sk != 0;
 #endif
-		if (poll(p, 3, waiting ? 20 : 1000) < 0 && errno != EINTR)
+		if (poll(p, 3, waiting ? 5 : 1000) < 0 && errno != EINTR)
 			osm_msg_fatal("poll: %m");
 		if (p[0].revents)
 			break;
@@ -678,7 +710,9 @@ main(int argc, char **argv)
 		if (bpf)
 			sn_ebpf_read(bpf, sn_ebpf_event, &s);
 #endif
-		if (waiting || s.npending)
+		/* batches, every 5 ms (the socket's uid and inode were taken in
+		 * the callback; eBPF read the process already) */
+		if ((waiting || s.npending) && (s.npending >= 128 || sn_now_ms() - s.last_flush >= 5))
 			sn_flush(&s);
 	}
 	osm_msg_info("exiting: %lu attempts (%lu retransmissions dropped), %lu attributed to an account, "
