@@ -15,29 +15,20 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <libxml/HTMLparser.h>
 
 #include "osm_apache.h"
+#include "osm_clock.h"
 
 #define OSM_APACHE_MAX	(4 << 20)
-
-static long long
-osm_apache_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* osm_apache_wait - poll fd for ev until the deadline; 0 ready, -1 not */
 static int
 osm_apache_wait(int fd, short ev, long long deadline)
 {
 	struct pollfd p = {fd, ev, 0};
-	long long left = deadline - osm_apache_ms();
+	long long left = deadline - osm_mono_ms();
 
 	return left > 0 && poll(&p, 1, (int) left) == 1 ? 0 : -1;
 }
@@ -48,7 +39,7 @@ osm_apache_fetch(const char *url, unsigned timeout_ms, char *err, size_t errlen)
 	char	host[256], port[8] = "80", req[1400];
 	const char *p, *path;
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
-	long long deadline = osm_apache_ms() + timeout_ms;
+	long long deadline = osm_mono_ms() + timeout_ms;
 	char   *buf = NULL;
 	size_t	len = 0;
 	int	fd = -1, e;

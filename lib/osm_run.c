@@ -15,24 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "osm_clock.h"
 #include "osm_run.h"
 
 const char *
 osm_run_status_name(enum osm_run_status s)
 {
 	return s == OSM_RUN_OK ? "ok" : s == OSM_RUN_TIMEOUT ? "timeout" : "failed";
-}
-
-static long long
-osm_run_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /* osm_run_child - never returns */
@@ -77,7 +68,7 @@ osm_run(const char *const *argv, const char *const *env, const char *user, int i
 	int	opipe[2], epipe[2], status = 0, err = 0;
 	size_t	got = 0;
 	pid_t	pid;
-	long long deadline = osm_run_now_ms() + timeout_ms;
+	long long deadline = osm_mono_ms() + timeout_ms;
 	int	timed_out = 0, open_out = 1;
 
 	memset(res, 0, sizeof(*res));
@@ -104,7 +95,7 @@ osm_run(const char *const *argv, const char *const *env, const char *user, int i
 	close(opipe[1]);
 	close(epipe[1]);
 	while (open_out) {
-		long long left = deadline - osm_run_now_ms();
+		long long left = deadline - osm_mono_ms();
 		struct pollfd p = {opipe[0], POLLIN, 0};
 		char	buf[4096];
 		ssize_t	n;
@@ -136,7 +127,7 @@ osm_run(const char *const *argv, const char *const *env, const char *user, int i
 
 		if (w == pid)
 			break;
-		if (osm_run_now_ms() >= deadline)
+		if (osm_mono_ms() >= deadline)
 			timed_out = 1;
 		else
 			usleep(10000);

@@ -37,12 +37,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "osm_acct.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_clock.h"
 #include "osm_msg.h"
 #include "osm_proto.h"
 #include "pd_action.h"
@@ -136,24 +136,6 @@ struct pd_server {
 	int	act_fd;			/* as registered with epoll */
 	int	quit;
 };
-
-static long long
-pd_server_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static long long
-pd_server_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* pd_server_listen_unix - bind, then give the socket its mode and group */
 static int
@@ -283,7 +265,7 @@ pd_server_new(struct osm_cfg *cfg)
 		osm_msg_fatal("cannot load account tables");
 	if ((s->store = pd_store_new(cfg)) == NULL)
 		osm_msg_fatal("out of memory");
-	s->ectx.seq = (unsigned long) pd_server_wall();
+	s->ectx.seq = (unsigned long) osm_wall_ms();
 	pd_server_prefix(s);
 	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		osm_msg_fatal("epoll_create1: %m");
@@ -313,7 +295,7 @@ pd_server_new(struct osm_cfg *cfg)
 			if ((s->batches[b]->plans[i] = pd_plan_new()) == NULL)
 				osm_msg_fatal("out of memory");
 	}
-	s->started = pd_server_wall();
+	s->started = osm_wall_ms();
 	return s;
 }
 
@@ -349,7 +331,7 @@ pd_server_accept(struct pd_server *s, struct pd_listener *l)
 			return;
 		}
 		if (s->st.clients >= s->cfg->max_clients) {
-			long long now = pd_server_mono();
+			long long now = osm_mono_ms();
 
 			s->st.refused++;
 			if (now - s->last_refused_log > 1000) {
@@ -373,7 +355,7 @@ pd_server_accept(struct pd_server *s, struct pd_listener *l)
 		}
 		cl->kind = PD_KIND_CLIENT;
 		cl->fd = fd;
-		cl->last_ms = pd_server_mono();
+		cl->last_ms = osm_mono_ms();
 		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
 			char	addr[INET6_ADDRSTRLEN] = "?";
 			int	on = 1;
@@ -422,7 +404,7 @@ pd_server_read(struct pd_server *s, struct pd_client *cl)
 		n = read(cl->fd, dst, PD_SERVER_READ);
 		if (n > 0) {
 			osm_buf_commit(cl->in, (size_t) n);
-			cl->last_ms = pd_server_mono();
+			cl->last_ms = osm_mono_ms();
 			pd_server_mark_ready(s, cl);
 			if (n < PD_SERVER_READ)
 				return;
@@ -618,13 +600,13 @@ pd_server_turn(struct pd_server *s)
 	struct pd_client *cl, *next, *again = NULL;
 	struct pd_batch *b;
 	size_t	npend = 0, ncmd = 0;
-	long long mono = pd_server_mono();
+	long long mono = osm_mono_ms();
 	int	backlog = 0;
 
 	if (s->nbatch == PD_SERVER_INFLIGHT)
 		return 0;			/* Redis's answer wakes the loop */
 	b = s->batches[(s->bhead + s->nbatch) % PD_SERVER_INFLIGHT];
-	b->now = pd_server_wall();
+	b->now = osm_wall_ms();
 	size_t	nready = 0, per_turn;
 
 	for (cl = s->ready; cl; cl = cl->rnext)
@@ -743,7 +725,7 @@ pd_server_status(struct pd_server *s)
 		"requests=%lu\nevents=%lu\ndunno=%lu\nhold=%lu\ndiscard=%lu\nfailed=%lu\n"
 		"reports=%lu\nbad_requests=%lu\nclients=%lu\nclients_total=%lu\nrefused=%lu\n"
 		"actions_dropped=%lu\n",
-		s->ectx.pid, s->started / 1000, pd_server_wall() / 1000, s->cfg->server_name,
+		s->ectx.pid, s->started / 1000, osm_wall_ms() / 1000, s->cfg->server_name,
 		s->cfg->monitor ? "monitor" : "enforce", s->cfg->fail_closed ? "closed" : "open",
 		s->cfg->file, s->cfg->redis, st.up, st.outages, st.errors, st.batches,
 		s->st.requests, s->st.events, s->st.dunno, s->st.hold, s->st.discard, s->st.fail,
@@ -757,7 +739,7 @@ pd_server_status(struct pd_server *s)
 static void
 pd_server_tick(struct pd_server *s)
 {
-	long long now = pd_server_mono();
+	long long now = osm_mono_ms();
 	struct pd_client *cl, *next;
 
 	for (cl = s->clients; cl; cl = next) {
@@ -858,7 +840,7 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 	s->ectx.pid = (long) getpid();		/* after any daemonizing fork */
 	pd_store_available(s->store);
 	pd_server_status(s);
-	s->last_tick = pd_server_mono();
+	s->last_tick = osm_mono_ms();
 	while (!s->quit) {
 		int	wait = backlog ? 0 : 1000;
 		int	left = pd_store_check(s->store);	/* fails overdue batches */
@@ -896,7 +878,7 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 		}
 		pd_server_deliver(s);
 		backlog = s->ready ? pd_server_turn(s) : 0;
-		if (pd_server_mono() - s->last_tick >= 1000)
+		if (osm_mono_ms() - s->last_tick >= 1000)
 			pd_server_tick(s);
 	}
 	pd_server_status(s);

@@ -18,9 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "osm_cfg.h"
+#include "osm_clock.h"
 #include "osm_msg.h"
 #include "osm_redis.h"
 #include "pd_event.h"
@@ -65,15 +65,6 @@ struct pd_store {
 	char	hdr[3][32];			/* numkeys, retention, ncalls */
 };
 
-static long long
-pd_store_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* pd_store_drop - close the connection; every batch in flight fails */
 static void
 pd_store_drop(struct pd_store *s)
@@ -111,7 +102,7 @@ pd_store_down(struct pd_store *s, const char *reason)
 		if (s->backoff > PD_STORE_BACKOFF_MAX)
 			s->backoff = PD_STORE_BACKOFF_MAX;
 	}
-	s->next_try = pd_store_now() + s->backoff;
+	s->next_try = osm_mono_ms() + s->backoff;
 }
 
 static int
@@ -142,7 +133,7 @@ pd_store_available(struct pd_store *s)
 
 	if (s->rc)
 		return 1;
-	if (pd_store_now() < s->next_try)
+	if (osm_mono_ms() < s->next_try)
 		return 0;
 	if ((s->rc = osm_redis_connect(s->cfg->redis, s->cfg->redis_timeout_ms, err, sizeof(err))) == NULL) {
 		pd_store_down(s, err);
@@ -226,7 +217,7 @@ pd_store_expect(struct pd_store *s, struct pd_store_batch *b, size_t first, size
 	w->b = b;
 	w->first = first;
 	w->n = n;
-	w->sent = pd_store_now();
+	w->sent = osm_mono_ms();
 	if (b)
 		b->due++;
 }
@@ -410,7 +401,7 @@ pd_store_check(struct pd_store *s)
 
 	if (s->nwait == 0)
 		return -1;
-	left = s->wait[s->whead].sent + s->cfg->redis_timeout_ms - pd_store_now();
+	left = s->wait[s->whead].sent + s->cfg->redis_timeout_ms - osm_mono_ms();
 	if (left <= 0) {
 		pd_store_down(s, "timed out");
 		return -1;

@@ -11,13 +11,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 
+#include "osm_clock.h"
 #include "osm_pkt.h"
 #include "sn_attr.h"
 
@@ -111,21 +111,12 @@ struct sn_attr_cached {
 };
 static struct sn_attr_cached sn_attr_cache[SN_ATTR_CACHE];
 
-static long long
-sn_attr_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static int sn_attr_read_pid(long pid, struct sn_proc *p);
 
 int
 sn_attr_pid(long pid, struct sn_proc *p)
 {
-	long long now = sn_attr_ms();
+	long long now = osm_mono_ms();
 	struct sn_attr_cached *c = &sn_attr_cache[(unsigned long) pid % SN_ATTR_CACHE];
 
 	if (c->p.pid == pid && now - c->ms < SN_ATTR_FRESH_MS) {
@@ -233,7 +224,7 @@ sn_attr_proc(uid_t uid, unsigned long inode, struct sn_proc *p)
 
 	static long long window;
 	static int lookups;
-	long long now = sn_attr_ms();
+	long long now = osm_mono_ms();
 
 	memset(p, 0, sizeof(*p));
 	/* reading fd directories is the cost: at most SN_ATTR_LOOKUPS a second,

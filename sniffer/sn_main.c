@@ -41,7 +41,6 @@
 #include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
@@ -49,6 +48,7 @@
 
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_clock.h"
 #include "osm_msg.h"
 #include "osm_pclient.h"
 #include "osm_pkt.h"
@@ -138,24 +138,6 @@ struct sn {
 	} st;
 };
 
-static long long
-sn_wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-static long long
-sn_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static unsigned long long
 sn_hash(const struct osm_pkt_syn *s)
 {
@@ -182,7 +164,7 @@ sn_retransmit(struct sn *s, const struct osm_pkt_syn *syn)
 {
 	unsigned long long k = sn_hash(syn);
 	struct sn_seen *e = &s->seen[k % SN_SEEN];
-	long long now = sn_now_ms();
+	long long now = osm_mono_ms();
 
 	if (e->key == k && now - e->ms < SN_SEEN_MS)
 		return 1;
@@ -239,7 +221,7 @@ sn_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
 	if (s->ebpf) {				/* noted: eBPF reports it */
 		struct sn_recent *r = &s->recent[s->nrecent++ % SN_RECENT];
 
-		r->ms = sn_now_ms();
+		r->ms = osm_mono_ms();
 		r->syn = a.syn;
 		r->claimed = 0;
 		return;
@@ -293,14 +275,14 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 		memset(c, 0, sizeof(*c));
 		sn_ebpf_syn(e, &c->a.syn);
 		c->sk = e->sk;
-		c->ms = sn_now_ms();
+		c->ms = osm_mono_ms();
 		c->a.backend = "ebpf";
 		c->a.blocked = -1;
 		c->a.uid = e->uid;
 		c->a.have_uid = 1;
 		c->a.due = c->ms + SN_PHASE1_MS;
 		c->a.since = c->ms;
-		c->a.seen_us = sn_wall_us();
+		c->a.seen_us = osm_wall_us();
 		/* the caller is still in connect(): read it now */
 		c->a.have_proc = sn_attr_pid((long) e->pid, &c->a.proc) == 0;
 		if (!c->a.have_proc)
@@ -317,8 +299,8 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 	}
 	else {					/* its connect was missed */
 		memset(&a, 0, sizeof(a));
-		a.since = sn_now_ms() - SN_PHASE1_MS;
-		a.seen_us = sn_wall_us();
+		a.since = osm_mono_ms() - SN_PHASE1_MS;
+		a.seen_us = osm_wall_us();
 		a.backend = "ebpf";
 		a.uid = e->uid;
 		a.have_uid = 1;
@@ -328,7 +310,7 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 	/* connected: it left.  Closed: refused remotely, or stopped by a
 	 * local rule before any packet left; pcap tells which, a moment later */
 	a.blocked = e->newstate == 1 ? 0 : -1;
-	a.due = e->newstate == 1 ? 0 : sn_now_ms() + SN_BLOCKED_MS;
+	a.due = e->newstate == 1 ? 0 : osm_mono_ms() + SN_BLOCKED_MS;
 	sn_pend(s, &a);
 }
 #endif
@@ -340,12 +322,12 @@ sn_user(struct sn *s, uid_t uid)
 {
 	struct sn_uname *u = &s->unames[uid % 256];
 
-	if (!u->valid || u->uid != uid || sn_now_ms() - u->ms > 60000) {
+	if (!u->valid || u->uid != uid || osm_mono_ms() - u->ms > 60000) {
 		struct passwd *pw = getpwuid(uid);
 
 		u->uid = uid;
 		u->valid = 1;
-		u->ms = sn_now_ms();
+		u->ms = osm_mono_ms();
 		snprintf(u->name, sizeof(u->name), "%s", pw ? pw->pw_name : "");
 	}
 	return u->name[0] ? u->name : NULL;
@@ -360,7 +342,7 @@ sn_send(struct sn *s, struct osm_buf *b, int nreq)
 	if (s->pd < 0)
 		s->pd = osm_pclient_connect(s->cfg);
 	if (s->pd >= 0 && osm_pclient_send(s->pd, b, nreq, SN_TIMEOUT_MS) == 0) {
-		long long now = sn_wall_us();
+		long long now = osm_wall_us();
 
 		s->st.sent += (unsigned long) nreq;
 		for (int i = 0; i < nreq; i++, s->nlat++)
@@ -393,7 +375,7 @@ sn_flush(struct sn *s)
 	struct osm_buf *b = osm_buf_new(1 << 20), *r = osm_buf_new(16384);
 	int	nreq = 0;
 
-	long long now = sn_now_ms();
+	long long now = osm_mono_ms();
 	int	keep = 0;
 
 	/* eBPF connects that never got an outcome (a black hole) go as they are */
@@ -712,7 +694,7 @@ main(int argc, char **argv)
 #endif
 		/* batches, every 5 ms (the socket's uid and inode were taken in
 		 * the callback; eBPF read the process already) */
-		if ((waiting || s.npending) && (s.npending >= 128 || sn_now_ms() - s.last_flush >= 5))
+		if ((waiting || s.npending) && (s.npending >= 128 || osm_mono_ms() - s.last_flush >= 5))
 			sn_flush(&s);
 	}
 	osm_msg_info("exiting: %lu attempts (%lu retransmissions dropped), %lu attributed to an account, "
