@@ -189,9 +189,10 @@ sn_attr_holds(long pid, const char *want)
  * first, and /proc is walked only when none of them holds this one.
  */
 #define SN_ATTR_RECENT	32
-#define SN_ATTR_LOOKUPS	25
+#define SN_ATTR_LOOKUPS	10
 struct sn_attr_recent {
 	uid_t	uid;
+	int	streak;			/* the last lookup hit pid[0] */
 	long	pid[SN_ATTR_RECENT];
 };
 static struct sn_attr_recent sn_attr_recent[64];
@@ -204,6 +205,7 @@ sn_attr_remember(uid_t uid, long pid)
 	if (r->uid != uid) {
 		memset(r, 0, sizeof(*r));
 		r->uid = uid;
+		r->streak = 1;
 	}
 	int	i;
 
@@ -232,10 +234,25 @@ sn_attr_proc(uid_t uid, unsigned long inode, struct sn_proc *p)
 	 * from sock_diag anyway, and a report needs a few processes, not all */
 	if (now - window >= 1000)
 		window = now, lookups = 0;
-	if (inode == 0 || lookups++ >= SN_ATTR_LOOKUPS)
+	if (inode == 0)
 		return -1;
 	snprintf(want, sizeof(want), "socket:[%lu]", inode);
-	for (int i = 0; r->uid == uid && i < SN_ATTR_RECENT && r->pid[i] && !found; i++)
+	/* while the process that held the uid's last socket keeps holding
+	 * the next one (a script sending one message after another), asking
+	 * it is free; any other lookup counts */
+	int	free_ask = r->uid == uid && r->pid[0] && r->streak;
+
+	if (!free_ask && lookups++ >= SN_ATTR_LOOKUPS)
+		return -1;
+	if (r->uid == uid && r->pid[0] && sn_attr_holds(r->pid[0], want))
+		found = r->pid[0];
+	else if (free_ask && lookups++ >= SN_ATTR_LOOKUPS) {
+		r->streak = 0;
+		return -1;
+	}
+	if (r->uid == uid)
+		r->streak = found != 0;
+	for (int i = 1; r->uid == uid && i < SN_ATTR_RECENT && r->pid[i] && !found; i++)
 		if (sn_attr_holds(r->pid[i], want))
 			found = r->pid[i];
 	if (!found && (d = opendir("/proc")) != NULL) {

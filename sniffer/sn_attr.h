@@ -15,7 +15,9 @@
  * sn_attr_proc() finds the process holding socket INODE among the
  * processes of UID only (reading /proc/PID/fd of every process would
  * cost tens of milliseconds on a busy server), trying first the few that
- * held the uid's last sockets; at most 25 lookups a second, so a flood
+ * held the uid's last sockets; at most 10 lookups a second (asking the
+ * process that held the last socket is free while it keeps being the
+ * one), so a flood
  * costs a bounded share of a core (the account comes from sock_diag for
  * every attempt).  It reads the process's pid,
  * executable, working directory, command line and SCRIPT_FILENAME from
