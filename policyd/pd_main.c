@@ -86,16 +86,28 @@ pd_main_pidfile(const struct osm_cfg *cfg)
 	fclose(fp);
 }
 
-static void
+/*
+ * pd_main_daemonize - the usual double fork; the first parent exits only
+ * when the daemon says it is up (pid file written), through a pipe, so
+ * whoever started it (a script, systemd Type=forking) finds the pid file.
+ * Returns the pipe's write end, for pd_main_ready().
+ */
+static int
 pd_main_daemonize(void)
 {
 	pid_t	pid;
-	int	fd;
+	int	fd, up[2];
+	char	c;
 
+	if (pipe(up) < 0)
+		osm_msg_fatal("pipe: %m");
 	if ((pid = fork()) < 0)
 		osm_msg_fatal("fork: %m");
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(up[1]);
+		_exit(read(up[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(up[0]);
 	setsid();
 	if ((pid = fork()) < 0)
 		osm_msg_fatal("fork: %m");
@@ -110,6 +122,7 @@ pd_main_daemonize(void)
 		if (fd > 2)
 			close(fd);
 	}
+	return up[1];
 }
 
 static void
@@ -166,11 +179,18 @@ main(int argc, char **argv)
 	pd_main_rundir(cfg->status_file, cfg);
 	/* Listeners first, so a busy port fails on the terminal, not in syslog. */
 	srv = pd_server_new(cfg);
+	int	up = -1;
+
 	if (!foreground) {
-		pd_main_daemonize();
+		up = pd_main_daemonize();
 		osm_msg_syslog_init("osm-policyd", LOG_MAIL);
 	}
 	pd_main_pidfile(cfg);
+	if (up >= 0) {
+		if (write(up, "1", 1) != 1)
+			osm_msg_warn("telling the starter we are up: %m");
+		close(up);
+	}
 	/* privilege separation: what needs root stays in a helper */
 	int	helper_fd;
 
