@@ -575,6 +575,9 @@ sn_open(const struct osm_cfg *cfg, int optional)
 				      cfg->sniffer_interface, pcap_geterr(p));
 			exit(1);
 		}
+		if (r == PCAP_ERROR_NO_SUCH_DEVICE)
+			osm_msg_fatal("sniffer.interface %s: no such interface (%s)", cfg->sniffer_interface,
+				      pcap_geterr(p));
 		/* OpenVZ/Virtuozzo containers and the like: no packet sockets */
 		osm_msg_warn("this system cannot capture packets (%s: %s); osm-sniffer exits, the rest of osm runs on",
 			     cfg->sniffer_interface, pcap_geterr(p));

@@ -30,5 +30,15 @@ if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
 		"$top_builddir/sniffer/osm-sniffer" -f -c "$T/live.yaml" > "$T/perm" 2>&1
 	expect_eq "$?" 1 "no capture permission: exit 1"
 	expect_grep "no permission to capture on any" "$T/perm" "and says why"
+	# a kernel without packet sockets (OpenVZ): say so once, exit 0
+	"$top_builddir/tests/tools/nopacket" "$top_builddir/sniffer/osm-sniffer" -f -c "$T/live.yaml" > "$T/ovz" 2>&1
+	expect_eq "$?" 0 "no packet sockets: exit 0"
+	expect_grep "this system cannot capture packets .*the rest of osm runs on" "$T/ovz" "and says why"
+	expect_eq "$(wc -l < "$T/ovz")" 1 "in one line"
+	# an interface that does not exist is a configuration error
+	printf 'server_name: t\nuser: ""\nsniffer: { backend: pcap, interface: osmnosuch0 }\n' > "$T/noif.yaml"
+	"$top_builddir/sniffer/osm-sniffer" -f -c "$T/noif.yaml" > "$T/noif" 2>&1
+	expect_eq "$?" 1 "no such interface: exit 1"
+	expect_grep "sniffer.interface osmnosuch0: no such interface" "$T/noif" "and says which"
 fi
 pass
