@@ -515,12 +515,6 @@ osm_cfg_report_section(struct osm_cfg_ld *ld, const yaml_node_t *map)
 	osm_cfg_dupkeys(ld, map, "actions.report");
 	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "actions.report") {
 		if (!strcmp(key, "to")) {
-			free(c->apache_url);
-	free(c->apache_docroot);
-	osm_cfg_free_strs(c->apache_web_users, c->napache_web_users);
-	free(c->sniffer_backend);
-	free(c->sniffer_interface);
-	osm_cfg_free_strs(c->report_to, c->nreport_to);
 			osm_cfg_strlist(ld, v, "actions.report.to", 1, &c->report_to, &c->nreport_to);
 		} else if (!strcmp(key, "from")) {
 			const char *s = osm_cfg_scalar(ld, v, "actions.report.from");
