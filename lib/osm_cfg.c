@@ -393,6 +393,18 @@ static void osm_cfg_free_strs(char **, size_t);
 static void osm_cfg_free_overrides(struct osm_override *, size_t);
 static void osm_cfg_free_res(void **, size_t);
 
+/* osm_cfg_path - an absolute path */
+static void
+osm_cfg_path(struct osm_cfg_ld *ld, const yaml_node_t *v, const char *what, char **dst)
+{
+	const char *s = osm_cfg_scalar(ld, v, what);
+
+	if (s && *s != '/')
+		osm_cfg_err(ld, v, "%s: expected an absolute path, not '%.60s'", what, s);
+	else if (s)
+		osm_cfg_str(ld, v, what, dst);
+}
+
 static void
 osm_cfg_mainlog(struct osm_cfg_ld *ld, const yaml_node_t *map)
 {
@@ -404,14 +416,11 @@ osm_cfg_mainlog(struct osm_cfg_ld *ld, const yaml_node_t *map)
 		return;
 	osm_cfg_dupkeys(ld, map, "mainlog");
 	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "mainlog") {
-		if (!strcmp(key, "path") || !strcmp(key, "state_file")) {
-			const char *s = osm_cfg_scalar(ld, v, key);
-
-			if (s && *s != '/')
-				osm_cfg_err(ld, v, "mainlog.%s: expected an absolute path, not '%.60s'", key, s);
-			else if (s)
-				osm_cfg_str(ld, v, key, key[0] == 'p' ? &c->mainlog_path : &c->mainlog_state);
-		} else if (!strcmp(key, "exim_users"))
+		if (!strcmp(key, "path"))
+			osm_cfg_path(ld, v, "mainlog.path", &c->mainlog_path);
+		else if (!strcmp(key, "state_file"))
+			osm_cfg_path(ld, v, "mainlog.state_file", &c->mainlog_state);
+		else if (!strcmp(key, "exim_users"))
 			osm_cfg_strlist(ld, v, "mainlog.exim_users", 0, &c->mainlog_exim_users,
 					&c->nmainlog_exim_users);
 		else
@@ -490,17 +499,6 @@ osm_cfg_cmds(struct osm_cfg_ld *ld, const yaml_node_t *list, const char *what, s
 		}
 		osm_cfg_argv(ld, v, what, &c->cmd[c->n++]);
 	}
-}
-
-static void
-osm_cfg_path(struct osm_cfg_ld *ld, const yaml_node_t *v, const char *what, char **dst)
-{
-	const char *s = osm_cfg_scalar(ld, v, what);
-
-	if (s && *s != '/')
-		osm_cfg_err(ld, v, "%s: expected an absolute path, not '%.60s'", what, s);
-	else if (s)
-		osm_cfg_str(ld, v, what, dst);
 }
 
 static void
@@ -1145,21 +1143,21 @@ static void
 osm_cfg_default_commands(struct osm_cfg *c)
 {
 	static const struct {
-		int	act;
+		unsigned act;
 		const char *argv[8];
 	} d[] = {
-		{4, {"/scripts/suspendacct", "%account", "osm report %report"}},
-		{5, {"/usr/sbin/whmapi1", "suspend_outgoing_email", "user=%account"}},
-		{6, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_login", "email=%email"}},
-		{6, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_incoming", "email=%email"}},
-		{6, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_outgoing", "email=%email"}},
-		{7, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_login", "email=%email"}},
-		{8, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_outgoing", "email=%email"}},
-		{11, {"/usr/sbin/csf", "-d", "%ip", "osm report %report"}},
+		{OSM_ACT_SUSPEND_ACCOUNT, {"/scripts/suspendacct", "%account", "osm report %report"}},
+		{OSM_ACT_BLOCK_ACCOUNT_MAIL, {"/usr/sbin/whmapi1", "suspend_outgoing_email", "user=%account"}},
+		{OSM_ACT_SUSPEND_EMAIL, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_login", "email=%email"}},
+		{OSM_ACT_SUSPEND_EMAIL, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_incoming", "email=%email"}},
+		{OSM_ACT_SUSPEND_EMAIL, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_outgoing", "email=%email"}},
+		{OSM_ACT_BLOCK_LOGIN, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_login", "email=%email"}},
+		{OSM_ACT_BLOCK_OUTGOING, {"/usr/bin/uapi", "--user=%account", "Email", "suspend_outgoing", "email=%email"}},
+		{OSM_ACT_BLOCK_IP, {"/usr/sbin/csf", "-d", "%ip", "osm report %report"}},
 	};
 
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
-		struct osm_cmds *cm = &c->commands[d[i].act];
+		struct osm_cmds *cm = &c->commands[__builtin_ctz(d[i].act)];
 		struct osm_argv *a = &cm->cmd[cm->n++];
 
 		for (int j = 0; d[i].argv[j]; j++)

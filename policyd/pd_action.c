@@ -269,23 +269,23 @@ pd_worker_apache(struct pd_worker *w, json_t *report, const char *id, const char
 	json_object_set_new(report, "apache", list);
 }
 
-/* pd_worker_payload - the report in a format, in an anonymous file */
-static int
-pd_worker_payload(json_t *report, enum osm_fmt fmt, void (*text)(FILE *, json_t *))
+/* pd_worker_file - an anonymous file to write a payload into */
+static FILE *
+pd_worker_file(int *fd)
 {
-	int	fd = memfd_create("osm-report", MFD_CLOEXEC);
 	FILE   *fp;
-	int	bad;
 
-	if (fd < 0)
-		return -1;
-	if ((fp = fdopen(dup(fd), "w")) == NULL) {
-		close(fd);
-		return -1;
-	}
-	if (text)
-		text(fp, report);
-	bad = text ? 0 : osm_rfmt_write(fp, report, fmt);
+	if ((*fd = memfd_create("osm-report", MFD_CLOEXEC)) < 0)
+		return NULL;
+	if ((fp = fdopen(dup(*fd), "w")) == NULL)
+		close(*fd);
+	return fp;
+}
+
+/* pd_worker_file_done - its descriptor, at the start, or -1 if writing failed */
+static int
+pd_worker_file_done(FILE *fp, int fd, int bad)
+{
 	if (fclose(fp) != 0 || bad) {
 		close(fd);
 		return -1;
@@ -294,9 +294,9 @@ pd_worker_payload(json_t *report, enum osm_fmt fmt, void (*text)(FILE *, json_t 
 	return fd;
 }
 
-/* the report email's header and body, through the sendmail binary */
+/* pd_worker_mail_text - the report email's header and body */
 static void
-pd_worker_mail_text(FILE *fp, json_t *report)
+pd_worker_mail_text(FILE *fp, json_t *report, const char *from, const char *to)
 {
 	const char *key = pd_worker_str(report, "key");
 	char	date[64];
@@ -304,8 +304,7 @@ pd_worker_mail_text(FILE *fp, json_t *report)
 	struct tm tm;
 
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", localtime_r(&now, &tm));
-	fprintf(fp, "From: %s\n", pd_worker_str(report, "x-from"));
-	fprintf(fp, "To: %s\n", pd_worker_str(report, "x-to"));
+	fprintf(fp, "From: %s\nTo: %s\n", from, to);
 	fprintf(fp, "Date: %s\nAuto-Submitted: auto-generated\n", date);
 	fprintf(fp, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
 		"Content-Transfer-Encoding: 8bit\n");
@@ -313,8 +312,6 @@ pd_worker_mail_text(FILE *fp, json_t *report)
 	for (const char *p = key ? key : ""; *p && p - key < 200; p++)
 		fputc((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f ? '?' : *p, fp);
 	fprintf(fp, " exceeded its trigger on %s\n\n", pd_worker_str(report, "server"));
-	json_object_del(report, "x-from");
-	json_object_del(report, "x-to");
 	osm_rfmt_text(fp, report);
 }
 
@@ -347,13 +344,15 @@ pd_worker_mail(struct pd_worker *w, json_t *report, json_t *results, const char 
 	argv[a] = NULL;
 	/* the results so far go into the mail: it is the last action */
 	json_t *copy = json_deep_copy(report);
+	FILE   *fp = pd_worker_file(&fd);
 
 	json_object_set(copy, "results", results);
-	json_object_set_new(copy, "x-from", json_string(from));
-	json_object_set_new(copy, "x-to", json_string(to));
-	fd = pd_worker_payload(copy, OSM_FMT_JSON, pd_worker_mail_text);
+	if (fp) {
+		pd_worker_mail_text(fp, copy, from, to);
+		fd = pd_worker_file_done(fp, fd, 0);
+	}
 	json_decref(copy);
-	if (fd < 0) {
+	if (fp == NULL || fd < 0) {
 		pd_worker_result(results, id, "report", "failed", "cannot build the message");
 		return;
 	}
@@ -441,14 +440,19 @@ pd_worker_report(struct pd_worker *w, const char *id, const char *tag)
 			if (!strcmp(a, osm_act_names[k]))
 				want |= 1u << k;
 	free(list);
-	for (int k = 0; k < OSM_ACT_COUNT; k++) {
-		static const int order[OSM_ACT_COUNT] = {0, 2, 3, 4, 5, 6, 7, 8, 11, 10, 9, 12, 1};
-		int	act = order[k];
-		const char *name = osm_act_names[act];
+	static const unsigned order[OSM_ACT_COUNT] = {OSM_ACT_STORE, OSM_ACT_HOLD, OSM_ACT_DISCARD,
+		OSM_ACT_SUSPEND_ACCOUNT, OSM_ACT_BLOCK_ACCOUNT_MAIL, OSM_ACT_SUSPEND_EMAIL, OSM_ACT_BLOCK_LOGIN,
+		OSM_ACT_BLOCK_OUTGOING, OSM_ACT_BLOCK_IP, OSM_ACT_RENAME_SCRIPT, OSM_ACT_RENAME_PATH,
+		OSM_ACT_CUSTOM, OSM_ACT_REPORT};
 
-		if (!(want & (1u << act)))
+	for (int k = 0; k < OSM_ACT_COUNT; k++) {
+		unsigned act = order[k];
+		const char *name = osm_act_names[__builtin_ctz(act)];
+		int	block_ip = act == OSM_ACT_BLOCK_IP, rpath = act == OSM_ACT_RENAME_PATH;
+
+		if (!(want & act))
 			continue;
-		if (act == 0) {
+		if (act == OSM_ACT_STORE) {
 			char	d[64];
 
 			snprintf(d, sizeof(d), "kept for %u days", w->cfg->report_retention / 86400);
@@ -459,41 +463,43 @@ pd_worker_report(struct pd_worker *w, const char *id, const char *tag)
 			pd_worker_result(results, id, name, "skipped", "monitor mode");
 			continue;
 		}
-		if (act == 2 || act == 3) {		/* hold, discard: the queue too */
-			const char *f[4 + 50] = {"queue", act == 2 ? "hold" : "discard", target ? target : "", id};
+		if (act == OSM_ACT_HOLD || act == OSM_ACT_DISCARD) {	/* the queue too */
+			const char *f[4 + 50] = {"queue", act == OSM_ACT_HOLD ? "hold" : "discard", target ? target : "", id};
 
 			for (int m = 0; m < nmsg; m++)
 				f[4 + m] = msgids[m];
 			pd_worker_call(w, results, id, name, f, 4 + nmsg, -1, NULL);
-		} else if (OSM_ACT_COMMANDS & (1u << act)) {
-			if (act == 11 && nip == 0) {
+		} else if (OSM_ACT_COMMANDS & act) {
+			if (block_ip && nip == 0) {
 				pd_worker_result(results, id, name, "skipped", "no client IP in the report");
 				continue;
 			}
-			for (int j = 0; j < (act == 11 ? nip : 1); j++) {
+			for (int j = 0; j < (block_ip ? nip : 1); j++) {
 				const char *f[] = {"command", name, account ? account : "", email ? email : "",
-					act == 11 ? ips[j] : "", id};
+					block_ip ? ips[j] : "", id};
 
 				pd_worker_call(w, results, id, name, f, 6, -1,
-					       act == 11 ? json_pack("{s:s}", "ip", ips[j]) : NULL);
+					       block_ip ? json_pack("{s:s}", "ip", ips[j]) : NULL);
 			}
-		} else if (act == 9 || act == 10) {
-			int	n = act == 9 ? ncwd : nscript;
+		} else if (rpath || act == OSM_ACT_RENAME_SCRIPT) {
+			int	n = rpath ? ncwd : nscript;
 
 			if (n == 0)
 				pd_worker_result(results, id, name, "skipped",
-						 act == 9 ? "no path in the report" : "no script path in the report");
+						 rpath ? "no path in the report" : "no script path in the report");
 			for (int j = 0; j < n; j++)
-				pd_worker_rename(w, results, id, act == 9 ? "path" : "script",
-						 act == 9 ? cwds[j] : scripts[j], account);
-		} else if (act == 12) {
+				pd_worker_rename(w, results, id, rpath ? "path" : "script",
+						 rpath ? cwds[j] : scripts[j], account);
+		} else if (act == OSM_ACT_CUSTOM) {
 			json_t *copy = json_deep_copy(report);
 			int	fd;
+			FILE   *fp = pd_worker_file(&fd);
 
 			json_object_set(copy, "results", results);
-			fd = pd_worker_payload(copy, w->cfg->custom_format, NULL);
+			if (fp)
+				fd = pd_worker_file_done(fp, fd, osm_rfmt_write(fp, copy, w->cfg->custom_format));
 			json_decref(copy);
-			if (fd < 0) {
+			if (fp == NULL || fd < 0) {
 				pd_worker_result(results, id, name, "failed", "cannot build the payload");
 				continue;
 			}
@@ -501,7 +507,7 @@ pd_worker_report(struct pd_worker *w, const char *id, const char *tag)
 
 			pd_worker_call(w, results, id, name, f, 2, fd, NULL);
 			close(fd);
-		} else if (act == 1)
+		} else if (act == OSM_ACT_REPORT)
 			pd_worker_mail(w, report, results, id);
 	}
 

@@ -188,13 +188,14 @@ pd_priv_command(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply
 		return;
 	}
 	const char *account = f[2], *email = f[3], *ip = f[4], *report = f[5];
+	int	block_ip = (1u << act) == OSM_ACT_BLOCK_IP;
 
 	if ((*account && !pd_priv_is_account(account)) || (*email && !pd_priv_is_email(email))
 	    || (*ip && !osm_addr_is_valid(ip)) || !pd_priv_is_report(report)) {
 		pd_priv_set(r, "failed", "command: a field has a bad shape");
 		return;
 	}
-	if (act == 11) {		/* block_ip */
+	if (block_ip) {
 		if (*ip == 0) {
 			pd_priv_set(r, "skipped", "no client IP in the report");
 			return;
@@ -221,10 +222,10 @@ pd_priv_command(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply
 		struct osm_run_result res;
 		int	k;
 
-		if (act == 11 && ran)
-			break;			/* block_ip: the first that exists */
+		if (block_ip && ran)
+			break;			/* the first that exists */
 		if (access(a->argv[0], X_OK) != 0) {
-			if (act == 11)
+			if (block_ip)
 				continue;
 			osm_buf_printf(done, "%s%s: not installed", ran + bad ? "; " : "", a->argv[0]);
 			bad++;
@@ -251,7 +252,7 @@ pd_priv_command(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply
 		ran++;
 		bad += res.status != OSM_RUN_OK;
 	}
-	if (act == 11 && ran == 0)
+	if (block_ip && ran == 0)
 		pd_priv_set(r, "failed", "no firewall command installed (csf, or actions.commands.block_ip)");
 	else
 		pd_priv_set(r, ran == 0 ? "skipped" : bad ? "failed" : "ok", "%s", osm_buf_data(done));
