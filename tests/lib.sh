@@ -50,6 +50,14 @@ wait_for() {	# wait_for FILE-TEST PATH
 	return 1
 }
 
+wait_until() {	# wait_until COMMAND...: until it succeeds (or 10 s)
+	for _ in $(seq 1 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 start_redis() {
 	rm -f "$REDIS_SOCK"
 	redis-server --port 0 --unixsocket "$REDIS_SOCK" --unixsocketperm 777 \

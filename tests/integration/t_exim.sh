@@ -118,6 +118,8 @@ wait_sink() {	# wait_sink SENDER N: until N arrived (or 20 s)
 queue_count() {	# queue_count SENDER [frozen]
 	$E -bp | grep "<$1>" | grep -c "${2:-.}"
 }
+queue_empty() { [ "$(queue_count "$1")" -eq 0 ]; }
+frozen_at_least() { [ "$(queue_count "$1" frozen)" -ge "$2" ]; }
 as_user() {	# as_user USER COMMAND...: in the user's script directory
 	u=$1; shift
 	su -s /bin/sh "$u" -c "cd $T/home/$u/public_html/wp && $*"
@@ -181,10 +183,7 @@ tid="exim discard"
 # inline, and so are the rest; the discard action removes the 2 queued
 as_user "$u3" "sh ./send.sh 2 x@remote.example Early -odq" || fail "queueing for $u3"
 as_user "$u3" "sh ./send.sh 6 x@remote.example Discard" || fail "sendmail failed for $u3"
-for _ in $(seq 1 100); do
-	[ "$(queue_count "$u3@$D")" -eq 0 ] && break
-	sleep 0.1
-done
+wait_until queue_empty "$u3@$D"
 expect_eq "$(sink_count "$u3@$D")" 1 "1 sent, the other 5 discarded"
 # exim's sendmail exits 1 when a non-SMTP ACL discarded every recipient
 expect_eq "$(grep -c ': 1$' "$T/home/$u3/public_html/wp/sendmail.status")" 5 "sendmail reports the 5 discards"
@@ -201,10 +200,7 @@ tid="exim queued"
 as_user "$u4" "sh ./send.sh 3 q@remote.example Queued -odq" || fail "queueing for $u4"
 expect_eq "$(queue_count "$u4@$D")" 3 "3 messages waiting in the queue"
 as_user "$u4" "sh ./send.sh 1 q@remote.example Trigger" || fail "sendmail failed for $u4"
-for _ in $(seq 1 100); do
-	[ "$(queue_count "$u4@$D" frozen)" -ge 4 ] && break
-	sleep 0.1
-done
+wait_until frozen_at_least "$u4@$D" 4
 expect_eq "$(queue_count "$u4@$D" frozen)" 4 "the 4th is frozen inline, the hold action froze the 3 queued"
 $E -qff					# even forced, the router keeps them
 sleep 1
@@ -221,10 +217,7 @@ pass
 tid="exim hold action"
 as_user "$u6" "sh ./send.sh 3 q@remote.example Queued -odq" || fail "queueing for $u6"
 as_user "$u6" "sh ./send.sh 1 q@remote.example Trigger" || fail "sendmail failed for $u6"
-for _ in $(seq 1 100); do
-	[ "$(queue_count "$u6@$D" frozen)" -ge 4 ] && break
-	sleep 0.1
-done
+wait_until frozen_at_least "$u6@$D" 4
 expect_eq "$(queue_count "$u6@$D" frozen)" 4 "the 3 queued messages are frozen too"
 desk() { grep -l "^X-Sink-To: <abuse-desk@remote.example>" "$T/sink/"*.eml 2>/dev/null; }
 for _ in $(seq 1 100); do [ -n "$(desk)" ] && break; sleep 0.1; done
