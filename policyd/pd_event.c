@@ -29,7 +29,9 @@
 #include "osm_redis.h"
 #include "pd_event.h"
 
-#define PD_EVENT_MAX_WIN (3 * OSM_MAX_WINDOWS)
+#if PD_EVENT_MAX_WIN < 4 * OSM_MAX_WINDOWS
+#error "PD_EVENT_MAX_WIN must hold 4 event types' windows"
+#endif
 
 struct pd_event_win {
 	int	ev;
@@ -164,11 +166,14 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 	pd_event_key(ctx, p, c, "verdict", NULL, 0);
 	for (int i = 0; i < nmark; i++)
 		pd_event_key(ctx, p, c, "msg", marks[i], 0);
+	c->nwin = nwin;
 	for (int i = 0; i < nwin; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "%llx%04lx", now, ctx->seq++ & 0xffff);
 		char	what[80];
 
 		snprintf(what, sizeof(what), "w:%s", osm_ev_names[wins[i].ev]);
+		c->win[i] = c->argc;
+		c->level[i] = wins[i].w.events;
 		pd_event_key(ctx, p, c, what, wins[i].key, wins[i].w.seconds);
 		if (wins[i].w.ratio) {
 			snprintf(what, sizeof(what), "wf:%s", osm_ev_names[wins[i].ev]);
@@ -186,8 +191,11 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 		c->argvlen[c->argc++] = member_len;
 	}
 	pd_event_argf(p, c, "%d", nfields);
-	for (int i = 0; i < nfields; i++)
+	c->nfield = nfields;
+	for (int i = 0; i < nfields; i++) {
+		c->field[i] = c->argc;
 		pd_event_args(p, c, fields[i]);
+	}
 	pd_event_args(p, c, tag);
 	pd_event_argf(p, c, "%d", nwin);
 	for (int i = 0; i < nwin; i++) {

@@ -21,9 +21,14 @@
  * reuse a plan with pd_plan_reset().  No I/O here.
  */
 #include <stddef.h>
+#include <stdint.h>
 
-#define PD_CMD_MAX_ARGS	96
+/* The most a call can take: 4 event types of OSM_MAX_WINDOWS windows,
+ * 2 or 3 keys and 13 arguments each, plus 16 others. */
+#define PD_EVENT_MAX_WIN 16
+#define PD_CMD_MAX_ARGS	256
 #define PD_PLAN_MAX_CMDS 2
+#define PD_EVENT_MAX_FIELDS 3
 
 struct osm_cfg;
 struct osm_acct;
@@ -34,9 +39,15 @@ struct pd_cmd {
 	int	argc;
 	int	nkeys;			/* argv[0..nkeys) are keys */
 	const char *argv[PD_CMD_MAX_ARGS];
-	size_t	argvlen[PD_CMD_MAX_ARGS];
-	size_t	off[PD_CMD_MAX_ARGS];
+	uint32_t argvlen[PD_CMD_MAX_ARGS];
+	uint32_t off[PD_CMD_MAX_ARGS];
 	char	tag[256];		/* the hash tag, for the report index */
+	/* What pd_shadow needs: argv[0] is the verdict hash. */
+	int	nfield;
+	int	field[PD_EVENT_MAX_FIELDS];	/* argv index of each verdict field */
+	int	nwin;
+	int	win[PD_EVENT_MAX_WIN];	/* argv index of each window's zset key */
+	unsigned level[PD_EVENT_MAX_WIN];
 };
 
 struct pd_plan {

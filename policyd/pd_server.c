@@ -10,7 +10,13 @@
  * and planned while Redis runs the last; replies go out when a batch's
  * answer arrives, batches in the order they were sent, so each client
  * gets its replies in request order.  The busier the server, the larger
- * the batch and the cheaper each request.  The ready clients share a
+ * the batch and the cheaper each request.  Most requests do not wait for
+ * Redis at all: when pd_shadow knows the answer is DUNNO (no verdict,
+ * every window well below its level as of Redis's last answer) the reply
+ * goes out at once and the event follows in the batch; only requests
+ * that may change a verdict, or whose sender has one, wait for the
+ * script.  A client's replies still keep their order: once one of its
+ * requests waits, the ones after it wait too.  The ready clients share a
  * batch evenly (at least PD_SERVER_PER_TURN requests each), so one fast
  * client cannot starve others, and one alone (osm-mainlog catching up)
  * fills whole batches; a client with requests in flight is closed
@@ -48,13 +54,16 @@
 #include "pd_action.h"
 #include "pd_event.h"
 #include "pd_server.h"
+#include "pd_shadow.h"
 #include "pd_store.h"
 
 #define PD_SERVER_PER_TURN	32
-#define PD_SERVER_MAX_BATCH	1024
+#define PD_SERVER_MAX_BATCH	256
 #define PD_SERVER_INFLIGHT	4
 #define PD_SERVER_MAX_OUT	(1 << 20)
 #define PD_SERVER_READ		16384
+#define PD_SERVER_SHADOW	200000	/* entries of pd_shadow */
+#define PD_SERVER_HOLD_MS	2	/* an answered batch waits for more */
 
 enum pd_server_kind { PD_KIND_LISTENER, PD_KIND_CLIENT, PD_KIND_SIGNAL, PD_KIND_REDIS, PD_KIND_ACTION };
 
@@ -75,7 +84,8 @@ struct pd_client {
 	int	eof;			/* peer closed; answer, then close */
 	int	ready;			/* in the ready list */
 	int	want_out;		/* EPOLLOUT armed */
-	unsigned inflight;		/* requests in batches not yet answered */
+	unsigned inflight;		/* requests in batches not yet finished */
+	unsigned waiting;		/* of those, requests not yet answered */
 	struct pd_client *prev, *next;	/* all clients */
 	struct pd_client *rnext;	/* ready list */
 	char	name[200];
@@ -84,13 +94,23 @@ struct pd_client {
 struct pd_pending {
 	struct pd_client *cl;
 	struct pd_plan *plan;
+	int	fast;			/* answered before Redis's reply */
 };
 
-/* One turn's requests and their Redis calls, until the replies go out. */
+/*
+ * Requests and their Redis calls, until the replies go out.  While
+ * Redis is busy, the batch after the ones in flight stays open across
+ * turns as long as every request in it is answered already, for up to
+ * PD_SERVER_HOLD_MS: Redis then runs one script for many events
+ * instead of one each.
+ */
 struct pd_batch {
 	struct pd_plan *plans[PD_SERVER_MAX_BATCH];
 	struct pd_pending pending[PD_SERVER_MAX_BATCH];
 	size_t	npend;
+	size_t	ncmd;
+	long long opened;		/* monotonic ms of its first request */
+	int	waits;			/* a request in it waits for Redis: send now */
 	struct pd_cmd *cmds[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
 	struct pd_store_result results[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
 	struct pd_store_batch sb;
@@ -99,6 +119,7 @@ struct pd_batch {
 
 struct pd_server_stats {
 	unsigned long requests;
+	unsigned long fast;		/* answered from pd_shadow */
 	unsigned long events;
 	unsigned long dunno, hold, discard, fail;
 	unsigned long reports;
@@ -113,6 +134,7 @@ struct pd_server {
 	struct osm_cfg *cfg;
 	struct osm_acct *acct;
 	struct pd_store *store;
+	struct pd_shadow *shadow;
 	struct pd_event_ctx ectx;
 	char	prefix[160];
 	int	epfd;
@@ -263,7 +285,7 @@ pd_server_new(struct osm_cfg *cfg)
 	s->cfg = cfg;
 	if ((s->acct = osm_acct_load(cfg->userdomains, cfg->min_uid)) == NULL)
 		osm_msg_fatal("cannot load account tables");
-	if ((s->store = pd_store_new(cfg)) == NULL)
+	if ((s->store = pd_store_new(cfg)) == NULL || (s->shadow = pd_shadow_new(PD_SERVER_SHADOW)) == NULL)
 		osm_msg_fatal("out of memory");
 	s->ectx.seq = (unsigned long) osm_wall_ms();
 	pd_server_prefix(s);
@@ -453,54 +475,60 @@ pd_server_flush(struct pd_server *s, struct pd_client *cl)
 	}
 }
 
-/* pd_server_reply - the answer for one planned request */
+/* pd_server_dunno - the answer when nothing stands against the sender */
 static void
-pd_server_reply(struct pd_server *s, struct pd_pending *pe, struct pd_store_result *res, int nres,
-		int store_ok)
+pd_server_dunno(struct pd_server *s, struct pd_client *cl)
 {
-	struct pd_client *cl = pe->cl;
-	const char *best = "";
-	char	text[400];
-	int	r;
-
-	s->st.requests++;
-	if (pe->plan->ncmd > 0 && pe->plan->count)
-		s->st.events++;
-	if (pe->plan->ncmd > 0 && !store_ok) {
-		s->st.fail++;
-		r = s->cfg->fail_closed
-		    ? osm_proto_reply(cl->out, "DEFER", "osm: policy service unavailable, try again later")
-		    : osm_proto_reply(cl->out, "DUNNO", NULL);
-		goto out;
+	s->st.dunno++;
+	if (osm_proto_reply(cl->out, "DUNNO", NULL) != 0) {
+		osm_msg_warn("client %s: not reading its replies; disconnecting", cl->name);
+		cl->dead = 1;
 	}
-	for (int i = 0; i < nres; i++) {
-		if (res[i].verdict[0] && (best[0] == 0 || strncmp(res[i].verdict, "DISCARD", 7) == 0))
-			best = res[i].verdict;
+}
+
+/* pd_server_fired - log the reports a request fired and queue their actions */
+static void
+pd_server_fired(struct pd_server *s, const struct pd_plan *plan, const struct pd_store_result *res)
+{
+	for (int i = 0; i < plan->ncmd; i++) {
 		for (int j = 0; j < res[i].nids; j++) {
 			s->st.reports++;
-			osm_msg_info("report %s: %s exceeded a trigger%s%s", res[i].ids[j], pe->plan->who,
+			osm_msg_info("report %s: %s exceeded a trigger%s%s", res[i].ids[j], plan->who,
 				     res[i].verdict[0] ? "; verdict " : "", res[i].verdict);
-			if (s->act && i < pe->plan->ncmd
-			    && pd_action_submit(s->act, res[i].ids[j], pe->plan->cmd[i].tag) != 0) {
+			if (s->act && pd_action_submit(s->act, res[i].ids[j], plan->cmd[i].tag) != 0) {
 				s->st.actions_dropped++;
 				osm_msg_warn("report %s: the action queue is full (actions.queue %u) or its worker is down; stored, its actions do not run",
 					     res[i].ids[j], s->cfg->action_queue);
 			}
 		}
 	}
-	if (best[0] == 0 || s->cfg->monitor) {
-		s->st.dunno++;
-		r = osm_proto_reply(cl->out, "DUNNO", NULL);
-	} else {
-		char	kind[16], field[320], id[40];
+}
 
-		if (sscanf(best, "%15s %319s %39s", kind, field, id) != 3) {
-			s->st.dunno++;
-			r = osm_proto_reply(cl->out, "DUNNO", NULL);
-			goto out;
+/* pd_server_reply - the answer for one request that waited for Redis */
+static void
+pd_server_reply(struct pd_server *s, struct pd_pending *pe, struct pd_store_result *res, int store_ok)
+{
+	struct pd_client *cl = pe->cl;
+	const char *best = "";
+	char	kind[16], field[320], id[40], text[400];
+	int	r, discard;
+
+	if (pe->plan->ncmd > 0 && !store_ok) {
+		s->st.fail++;
+		if (!s->cfg->fail_closed) {
+			pd_server_dunno(s, cl);
+			return;
 		}
-		int	discard = strcmp(kind, "DISCARD") == 0;
-
+		r = osm_proto_reply(cl->out, "DEFER", "osm: policy service unavailable, try again later");
+	} else {
+		for (int i = 0; i < pe->plan->ncmd; i++)
+			if (res[i].verdict[0] && (best[0] == 0 || strncmp(res[i].verdict, "DISCARD", 7) == 0))
+				best = res[i].verdict;
+		if (best[0] == 0 || s->cfg->monitor || sscanf(best, "%15s %319s %39s", kind, field, id) != 3) {
+			pd_server_dunno(s, cl);
+			return;
+		}
+		discard = strcmp(kind, "DISCARD") == 0;
 		snprintf(text, sizeof(text), "osm: %s %s by report %s", field,
 			 discard ? "discarded" : "held", id);
 		if (discard)
@@ -509,7 +537,6 @@ pd_server_reply(struct pd_server *s, struct pd_pending *pe, struct pd_store_resu
 			s->st.hold++;
 		r = osm_proto_reply(cl->out, discard ? "DISCARD" : "HOLD", text);
 	}
-out:
 	if (r != 0) {
 		osm_msg_warn("client %s: not reading its replies; disconnecting", cl->name);
 		cl->dead = 1;
@@ -560,16 +587,26 @@ pd_server_deliver(struct pd_server *s)
 
 		if (b->sb.state == PD_STORE_SENT)
 			break;
+		long long mono = osm_mono_ms();
+
 		for (size_t i = 0; i < b->npend; i++) {
-			struct pd_plan *plan = b->pending[i].plan;
+			struct pd_pending *pe = &b->pending[i];
+			struct pd_plan *plan = pe->plan;
+			struct pd_store_result *res = &b->results[ri];
 
 			for (int c = 0; store_ok && c < plan->ncmd; c++)
-				for (int j = 0; j < b->results[ri + (size_t) c].nids && nfired < 64; j++) {
-					ids[nfired] = b->results[ri + (size_t) c].ids[j];
+				for (int j = 0; j < res[c].nids && nfired < 64; j++) {
+					ids[nfired] = res[c].ids[j];
 					tags[nfired++] = plan->cmd[c].tag;
 				}
-			pd_server_reply(s, &b->pending[i], &b->results[ri], plan->ncmd, store_ok);
-			b->pending[i].cl->inflight--;
+			pd_shadow_done(s->shadow, plan, pe->fast, res, store_ok, mono);
+			if (store_ok)
+				pd_server_fired(s, plan, res);
+			if (!pe->fast) {
+				pd_server_reply(s, pe, res, store_ok);
+				pe->cl->waiting--;
+			}
+			pe->cl->inflight--;
 			ri += (size_t) plan->ncmd;
 		}
 		if (nfired)
@@ -580,6 +617,7 @@ pd_server_deliver(struct pd_server *s)
 			if (!cl->dead && osm_buf_len(cl->out) > 0)
 				pd_server_flush(s, cl);
 		}
+		b->npend = b->ncmd = 0;
 		s->bhead = (s->bhead + 1) % PD_SERVER_INFLIGHT;
 		s->nbatch--;
 		any = 1;
@@ -589,8 +627,37 @@ pd_server_deliver(struct pd_server *s)
 }
 
 /*
+ * pd_server_send - send the open batch to Redis if it is due (or force):
+ * a request in it waits, Redis is idle, it is full, or it has been open
+ * long enough.  Returns ms until it is due, or -1 when nothing is open.
+ */
+static int
+pd_server_send(struct pd_server *s, int force)
+{
+	struct pd_batch *b;
+	long long left;
+
+	if (s->nbatch == PD_SERVER_INFLIGHT)
+		return -1;
+	b = s->batches[(s->bhead + s->nbatch) % PD_SERVER_INFLIGHT];
+	if (b->npend == 0)
+		return -1;
+	left = b->opened + PD_SERVER_HOLD_MS - osm_mono_ms();
+	if (!force && !b->waits && s->nbatch > 0 && b->npend < PD_SERVER_MAX_BATCH && left > 0)
+		return (int) left;
+	b->sb.cmds = b->cmds;
+	b->sb.n = b->ncmd;
+	b->sb.results = b->results;
+	s->nbatch++;
+	pd_store_send(s->store, &b->sb);	/* may finish at once: no calls, or no Redis */
+	pd_server_deliver(s);
+	return -1;
+}
+
+/*
  * pd_server_turn - parse and plan everything the ready clients sent, and
- * send it as one batch.  Returns 1 if requests were left for another turn.
+ * answer what is known; the rest waits in the open batch.  Returns 1 if
+ * requests were left for another turn.
  */
 static int
 pd_server_turn(struct pd_server *s)
@@ -599,13 +666,16 @@ pd_server_turn(struct pd_server *s)
 	struct osm_proto_req *req = &s->req;
 	struct pd_client *cl, *next, *again = NULL;
 	struct pd_batch *b;
-	size_t	npend = 0, ncmd = 0;
 	long long mono = osm_mono_ms();
 	int	backlog = 0;
 
 	if (s->nbatch == PD_SERVER_INFLIGHT)
 		return 0;			/* Redis's answer wakes the loop */
 	b = s->batches[(s->bhead + s->nbatch) % PD_SERVER_INFLIGHT];
+	if (b->npend == 0) {
+		b->opened = mono;
+		b->waits = 0;
+	}
 	b->now = osm_wall_ms();
 	size_t	nready = 0, per_turn;
 
@@ -619,7 +689,7 @@ pd_server_turn(struct pd_server *s)
 
 		next = cl->rnext;
 		cl->ready = 0;
-		while (!cl->dead && osm_buf_len(cl->in) > 0 && npend < PD_SERVER_MAX_BATCH) {
+		while (!cl->dead && osm_buf_len(cl->in) > 0 && b->npend < PD_SERVER_MAX_BATCH) {
 			const char *why;
 			size_t	used;
 			int	r;
@@ -641,7 +711,7 @@ pd_server_turn(struct pd_server *s)
 				break;
 			}
 			cl->partial_ms = 0;
-			struct pd_plan *plan = b->plans[npend];
+			struct pd_plan *plan = b->plans[b->npend];
 
 			if (pd_event_plan(&s->ectx, req, b->now, plan, &why) != 0) {
 				osm_msg_warn("client %s: bad request (%s); disconnecting", cl->name, why);
@@ -650,15 +720,35 @@ pd_server_turn(struct pd_server *s)
 				break;
 			}
 			osm_buf_consume(cl->in, used);
-			b->pending[npend].cl = cl;
-			b->pending[npend].plan = plan;
-			cl->inflight++;
-			npend++;
 			handled++;
+			s->st.requests++;
+			if (plan->ncmd > 0 && plan->count)
+				s->st.events++;
+			/* Known to be DUNNO: answer now, count in Redis behind it. */
+			int	fast = cl->waiting == 0 && pd_store_up(s->store)
+				&& pd_shadow_clear(s->shadow, plan, mono);
+
+			if (fast) {
+				s->st.fast++;
+				pd_server_dunno(s, cl);
+				if (!plan->count)
+					continue;	/* nothing for Redis to do */
+			} else {
+				cl->waiting++;
+				b->waits = 1;
+			}
+			pd_shadow_sent(s->shadow, plan, fast);
+			b->pending[b->npend].cl = cl;
+			b->pending[b->npend].plan = plan;
+			b->pending[b->npend].fast = fast;
+			b->npend++;
+			cl->inflight++;
 			for (int i = 0; i < plan->ncmd; i++)
-				b->cmds[ncmd++] = &plan->cmd[i];
+				b->cmds[b->ncmd++] = &plan->cmd[i];
 		}
-		if (npend == PD_SERVER_MAX_BATCH && !cl->ready && osm_buf_len(cl->in) > 0 && !cl->dead)
+		if (!cl->dead && osm_buf_len(cl->out) > 0)
+			pd_server_flush(s, cl);
+		if (b->npend == PD_SERVER_MAX_BATCH && !cl->ready && osm_buf_len(cl->in) > 0 && !cl->dead)
 			cl->rnext = again, again = cl, cl->ready = 1, backlog = 1;
 	}
 	/* Clients left for the next turn go back on the ready list. */
@@ -667,15 +757,7 @@ pd_server_turn(struct pd_server *s)
 		cl->rnext = s->ready;
 		s->ready = cl;
 	}
-	if (npend > 0) {
-		b->npend = npend;
-		b->sb.cmds = b->cmds;
-		b->sb.n = ncmd;
-		b->sb.results = b->results;
-		s->nbatch++;
-		pd_store_send(s->store, &b->sb);	/* may finish at once: no calls, or no Redis */
-	}
-	pd_server_deliver(s);
+	pd_server_send(s, 0);
 	pd_server_reap(s);
 	return backlog;
 }
@@ -722,13 +804,13 @@ pd_server_status(struct pd_server *s)
 	pd_store_stats(s->store, &st);
 	fprintf(fp, "pid=%ld\nstarted=%lld\nupdated=%lld\nserver=%s\nmode=%s\nfail=%s\nconfig=%s\n"
 		"redis=%s\nredis_up=%d\nredis_outages=%lu\nredis_errors=%lu\nbatches=%lu\n"
-		"requests=%lu\nevents=%lu\ndunno=%lu\nhold=%lu\ndiscard=%lu\nfailed=%lu\n"
+		"requests=%lu\nanswered_from_memory=%lu\nevents=%lu\ndunno=%lu\nhold=%lu\ndiscard=%lu\nfailed=%lu\n"
 		"reports=%lu\nbad_requests=%lu\nclients=%lu\nclients_total=%lu\nrefused=%lu\n"
 		"actions_dropped=%lu\n",
 		s->ectx.pid, s->started / 1000, osm_wall_ms() / 1000, s->cfg->server_name,
 		s->cfg->monitor ? "monitor" : "enforce", s->cfg->fail_closed ? "closed" : "open",
 		s->cfg->file, s->cfg->redis, st.up, st.outages, st.errors, st.batches,
-		s->st.requests, s->st.events, s->st.dunno, s->st.hold, s->st.discard, s->st.fail,
+		s->st.requests, s->st.fast, s->st.events, s->st.dunno, s->st.hold, s->st.discard, s->st.fail,
 		s->st.reports, s->st.bad_requests, s->st.clients, s->st.clients_total, s->st.refused,
 		s->st.actions_dropped);
 	if (fclose(fp) != 0 || rename(tmp, s->cfg->status_file) != 0)
@@ -767,6 +849,7 @@ pd_server_tick(struct pd_server *s)
 			}
 		}
 	}
+	pd_shadow_expire(s->shadow, now);
 	/* Reconnect in the background so the first request after an outage is fast. */
 	pd_store_available(s->store);
 	pd_server_status(s);
@@ -841,12 +924,20 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 	pd_store_available(s->store);
 	pd_server_status(s);
 	s->last_tick = osm_mono_ms();
-	while (!s->quit) {
+	for (;;) {
+		if (s->quit) {
+			pd_server_send(s, 1);	/* answered events are still counted */
+			if (s->nbatch == 0)
+				break;
+		}
 		int	wait = backlog ? 0 : 1000;
 		int	left = pd_store_check(s->store);	/* fails overdue batches */
+		int	due = pd_server_send(s, 0);
 
 		if (left >= 0 && left < wait)
 			wait = left;
+		if (due >= 0 && due < wait)
+			wait = due;
 		pd_server_deliver(s);
 		pd_server_watch_redis(s);
 		pd_server_watch_action(s);
@@ -877,7 +968,7 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 			}
 		}
 		pd_server_deliver(s);
-		backlog = s->ready ? pd_server_turn(s) : 0;
+		backlog = s->ready && !s->quit ? pd_server_turn(s) : 0;
 		if (osm_mono_ms() - s->last_tick >= 1000)
 			pd_server_tick(s);
 	}
@@ -905,6 +996,7 @@ pd_server_free(struct pd_server *s)
 		close(s->sigfd);
 	close(s->epfd);
 	pd_store_free(s->store);
+	pd_shadow_free(s->shadow);
 	osm_acct_free(s->acct);
 	osm_cfg_free(s->cfg);
 	free(s);

@@ -13,6 +13,7 @@
  * hiredis only buffers and parses, the server's epoll loop drives it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -126,6 +127,12 @@ pd_store_load_script(struct pd_store *s)
  * Connecting and loading the script block (bounded by the timeout);
  * after that the socket is non-blocking and the loop drives it.
  */
+int
+pd_store_up(const struct pd_store *s)
+{
+	return s->rc != NULL;
+}
+
 int
 pd_store_available(struct pd_store *s)
 {
@@ -315,17 +322,32 @@ pd_store_send(struct pd_store *s, struct pd_store_batch *b)
 	return b->state == PD_STORE_FAILED ? -1 : 0;
 }
 
-/* pd_store_parse - one call's {verdict, ids...} from the script's reply */
+/* pd_store_parse - one call's {verdict, counts, ids...} from the script's reply */
 static void
 pd_store_parse(const redisReply *r, struct pd_store_result *res)
 {
 	memset(res, 0, sizeof(*res));
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1
-	    || r->element[0]->type != REDIS_REPLY_STRING)
+	res->ncount = -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 2
+	    || r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING)
 		return;
 	res->ok = 1;
 	snprintf(res->verdict, sizeof(res->verdict), "%s", r->element[0]->str);
-	for (size_t i = 1; i < r->elements && res->nids < PD_STORE_MAX_IDS; i++)
+	if (r->element[1]->len > 0) {
+		const char *p = r->element[1]->str;
+		char   *end;
+
+		res->ncount = 0;
+		while (*p && res->ncount < PD_STORE_MAX_WIN) {
+			unsigned long v = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			res->count[res->ncount++] = v > UINT_MAX ? UINT_MAX : (unsigned) v;
+			p = end;
+		}
+	}
+	for (size_t i = 2; i < r->elements && res->nids < PD_STORE_MAX_IDS; i++)
 		if (r->element[i]->type == REDIS_REPLY_STRING)
 			snprintf(res->ids[res->nids++], sizeof(res->ids[0]), "%s", r->element[i]->str);
 }
@@ -358,8 +380,10 @@ pd_store_reply(struct pd_store *s, redisReply *r)
 	for (size_t j = 0; j < w.n; j++) {
 		if (r->type == REDIS_REPLY_ARRAY && j < r->elements)
 			pd_store_parse(r->element[j], &b->results[w.first + j]);
-		else
+		else {
 			memset(&b->results[w.first + j], 0, sizeof(b->results[0]));
+			b->results[w.first + j].ncount = -1;
+		}
 	}
 	if (--b->due == 0 && b->state == PD_STORE_SENT)
 		b->state = PD_STORE_DONE;

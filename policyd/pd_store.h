@@ -29,12 +29,15 @@ struct osm_cfg;
 struct pd_cmd;
 
 #define PD_STORE_MAX_IDS 16
+#define PD_STORE_MAX_WIN 16		/* PD_EVENT_MAX_WIN */
 
 struct pd_store_result {
 	int	ok;			/* 0: Redis refused this call */
 	char	verdict[320];		/* "" or "HOLD|DISCARD FIELD ID" */
 	int	nids;
 	char	ids[PD_STORE_MAX_IDS][32];	/* reports that fired */
+	int	ncount;			/* -1: nothing was counted */
+	unsigned count[PD_STORE_MAX_WIN];	/* each window's count after the event */
 };
 
 enum pd_store_state { PD_STORE_SENT, PD_STORE_DONE, PD_STORE_FAILED };
@@ -61,6 +64,7 @@ struct pd_store *pd_store_new(const struct osm_cfg *);
 void	pd_store_free(struct pd_store *);
 void	pd_store_config(struct pd_store *, const struct osm_cfg *);
 int	pd_store_available(struct pd_store *);
+int	pd_store_up(const struct pd_store *);	/* connected now (no reconnect attempt) */
 
 int	pd_store_send(struct pd_store *, struct pd_store_batch *);
 /* The connection's socket, or -1; *gen changes with every new connection. */

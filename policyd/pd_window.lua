@@ -21,8 +21,11 @@
 -- level, every event in it goes into one report and the zset is deleted
 -- (those events are consumed for that trigger only); events older than
 -- the interval drop out.  A ratio window (delivery results) fires only
--- when, besides, at least ratio/1000 of its events failed.  Returns one {verdict, report ids...} per call,
--- where verdict is "" or "HOLD|DISCARD FIELD REPORT_ID".
+-- when, besides, at least ratio/1000 of its events failed.  Returns one
+-- {verdict, counts, report ids...} per call, where verdict is "" or
+-- "HOLD|DISCARD FIELD REPORT_ID" and counts is each window's count after
+-- the event, space-separated ("" when nothing was counted); osm-policyd
+-- keeps them to answer the next requests from memory (pd_shadow.c).
 --
 -- Within a batch, verdict lookups and window counts are remembered, so
 -- many events of one sender cost one ZADD each, and each zset gets one
@@ -76,7 +79,7 @@ for call = 1, ncalls do
   end
   ki = ki + nmark
   local tag, nwin = ARGV[ai], tonumber(ARGV[ai + 1])
-  local res = {verdict}
+  local res, cnt = {verdict, ''}, {}
   ai = ai + 2
   -- A held sender's mail does not leave, so it is not counted again.
   if verdict == '' and count == '1' then
@@ -128,10 +131,13 @@ for call = 1, ncalls do
         if f then redis.call('HSET', rkey, 'failures', f, 'ratio', ARGV[a + 11]) end
         redis.call('EXPIRE', rkey, retention)
         res[#res + 1] = id
+        cnt[i + 1] = 0
       else
         seen[zkey], counts[zkey], expire[zkey] = nows, c, ARGV[a + 10]
+        cnt[i + 1] = c
       end
     end
+    res[2] = table.concat(cnt, ' ')
   end
   for i = 0, nwin - 1 do
     ki = ki + (tonumber(ARGV[ai + i * 13 + 11]) > 0 and 3 or 2)

@@ -4,7 +4,9 @@
  * pd_store) against a real redis-server, with the clock under test
  * control: events exceeding the level fire one report and are consumed;
  * events older than the interval drop out; windows are independent;
- * verdicts expire; monitor mode decides but never holds.
+ * verdicts expire; monitor mode decides but never holds.  And pd_shadow:
+ * a request is answered from memory only when Redis's answers prove it
+ * DUNNO.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include "osm_proto.h"
 #include "osm_redis.h"
 #include "pd_event.h"
+#include "pd_shadow.h"
 #include "pd_store.h"
 #include "redis_fixture.h"
 
@@ -395,6 +398,111 @@ test_message_once(void **state)
 	env_close(&e);
 }
 
+/* sh_plan - plan an event of ACCOUNT at T into P (no Redis yet) */
+static void
+sh_plan(struct win_env *e, struct pd_plan *p, const char *account, long long t)
+{
+	static char text[256];
+	struct osm_proto_req *req = malloc(sizeof(*req));
+	struct osm_proto_limits lim = {2048, 100, 16384};
+	const char *why;
+	size_t	used;
+
+	snprintf(text, sizeof(text), "request=smtpd_access_policy\nsource=exim\naccount=%s\n\n", account);
+	assert_int_equal(osm_proto_parse(text, strlen(text), &lim, req, &used, &why), OSM_PROTO_OK);
+	assert_int_equal(pd_event_plan(&e->ctx, req, t, p, &why), 0);
+	free(req);
+}
+
+/* sh_run - Redis counts P; the shadow learns the result */
+static struct pd_store_result *
+sh_run(struct win_env *e, struct pd_shadow *sh, struct pd_plan *p, int fast, long long mono)
+{
+	static struct pd_store_result res[2];
+	struct pd_cmd *cmds[2];
+
+	for (int i = 0; i < p->ncmd; i++)
+		cmds[i] = &p->cmd[i];
+	assert_int_equal(pd_store_run(e->store, cmds, (size_t) p->ncmd, res), 0);
+	pd_shadow_done(sh, p, fast, res, 1, mono);
+	return res;
+}
+
+static void
+test_shadow(void **state)
+{
+	struct win_env e;
+	struct pd_shadow *sh = pd_shadow_new(1000);
+	struct pd_plan *a = pd_plan_new(), *b = pd_plan_new();
+	struct pd_store_result *res;
+	long long t = 3000000, mono = 500000;
+
+	(void) state;
+	env_open(&e, "triggers: {default: {logline: {events: 4, seconds: 60, actions: [store, hold]}, logline:subject: {enabled: false}}}\n");
+	/* unknown to the shadow: wait for Redis */
+	sh_plan(&e, a, "s1", t);
+	assert_int_equal(pd_shadow_clear(sh, a, mono), 0);
+	pd_shadow_sent(sh, a, 0);
+	/* while it waits, the sender's next request waits too */
+	sh_plan(&e, b, "s1", t + 1);
+	assert_int_equal(pd_shadow_clear(sh, b, mono), 0);
+	res = sh_run(&e, sh, a, 0, mono);
+	assert_int_equal(res[0].ncount, 1);
+	assert_int_equal(res[0].count[0], 1);
+	/* count 1: two more events fit under 4 even in flight together */
+	sh_plan(&e, a, "s1", t + 2);
+	assert_int_equal(pd_shadow_clear(sh, a, mono), 1);
+	pd_shadow_sent(sh, a, 1);
+	sh_plan(&e, b, "s1", t + 3);
+	assert_int_equal(pd_shadow_clear(sh, b, mono), 1);	/* 1 + 1 in flight + 1 = 3 */
+	pd_shadow_sent(sh, b, 1);
+	{
+		struct pd_plan *c = pd_plan_new();
+
+		sh_plan(&e, c, "s1", t + 4);
+		assert_int_equal(pd_shadow_clear(sh, c, mono), 1);	/* = 4: still no trigger */
+		pd_shadow_sent(sh, c, 1);
+		{
+			struct pd_plan *d = pd_plan_new();
+
+			sh_plan(&e, d, "s1", t + 4);
+			assert_int_equal(pd_shadow_clear(sh, d, mono), 0);	/* 1 + 3 + 1 > 4 */
+			pd_plan_free(d);
+		}
+		sh_run(&e, sh, a, 1, mono);
+		sh_run(&e, sh, b, 1, mono);
+		sh_run(&e, sh, c, 1, mono);
+		pd_plan_free(c);
+	}
+	/* count 4: the fifth may fire, so it waits; it holds the sender */
+	sh_plan(&e, a, "s1", t + 5);
+	assert_int_equal(pd_shadow_clear(sh, a, mono), 0);
+	pd_shadow_sent(sh, a, 0);
+	res = sh_run(&e, sh, a, 0, mono);
+	assert_int_equal(res[0].nids, 1);
+	assert_int_equal(strncmp(res[0].verdict, "HOLD account:s1 ", 16), 0);
+	sh_plan(&e, a, "s1", t + 6);
+	assert_int_equal(pd_shadow_clear(sh, a, mono), 0);	/* held: Redis answers */
+	/* osmctl release lifts it in Redis; the next answer teaches the shadow */
+	freeReplyObject(redisCommand(rc, "DEL osm:w:{s1}:verdict"));
+	pd_shadow_sent(sh, a, 0);
+	res = sh_run(&e, sh, a, 0, mono);
+	assert_string_equal(res[0].verdict, "");
+	sh_plan(&e, a, "s1", t + 7);
+	assert_int_equal(pd_shadow_clear(sh, a, mono), 1);
+	/* another sender is unknown; stale knowledge is not used */
+	sh_plan(&e, b, "s2", t + 7);
+	assert_int_equal(pd_shadow_clear(sh, b, mono), 0);
+	assert_int_equal(pd_shadow_clear(sh, a, mono + PD_SHADOW_FRESH_MS + 1), 0);
+	assert_true(pd_shadow_size(sh) > 0);
+	pd_shadow_expire(sh, mono + PD_SHADOW_FRESH_MS + 1);
+	assert_int_equal(pd_shadow_size(sh), 0);
+	pd_plan_free(a);
+	pd_plan_free(b);
+	pd_shadow_free(sh);
+	env_close(&e);
+}
+
 int
 main(void)
 {
@@ -408,6 +516,7 @@ main(void)
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_big_batch_noscript),
 		cmocka_unit_test(test_message_once),
+		cmocka_unit_test(test_shadow),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pd_shadow - the last known state of windows and verdicts; see
+ * pd_shadow.h.
+ *
+ * One chained hash table of entries named by Redis key: a window's zset
+ * key, or "VERDICT_HASH\nFIELD" for a verdict field.  An entry with
+ * requests in flight is never dropped, so the in-flight counts stay
+ * exact; idle ones go once they are stale, or all of them when the table
+ * reaches its size (losing them only means waiting for Redis).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pd_event.h"
+#include "pd_shadow.h"
+#include "pd_store.h"
+
+#define PD_SHADOW_KEY_MAX	1024
+
+struct pd_shadow_ent {
+	struct pd_shadow_ent *next;
+	uint64_t hash;
+	long long fresh;		/* monotonic ms of Redis's last answer, 0: none yet */
+	unsigned count;			/* window: its count then */
+	unsigned inflight;		/* window: events sent, not answered;
+					 * field: requests waiting for Redis */
+	int	verdict;		/* field: a verdict stood then */
+	size_t	len;
+	char	key[];
+};
+
+struct pd_shadow {
+	struct pd_shadow_ent **tab;
+	size_t	nbucket;		/* a power of two */
+	size_t	n;
+	size_t	max;
+};
+
+struct pd_shadow *
+pd_shadow_new(size_t max)
+{
+	struct pd_shadow *sh = calloc(1, sizeof(*sh));
+
+	if (sh == NULL)
+		return NULL;
+	sh->nbucket = 1024;
+	sh->max = max;
+	if ((sh->tab = calloc(sh->nbucket, sizeof(*sh->tab))) == NULL) {
+		free(sh);
+		return NULL;
+	}
+	return sh;
+}
+
+void
+pd_shadow_free(struct pd_shadow *sh)
+{
+	if (sh == NULL)
+		return;
+	for (size_t b = 0; b < sh->nbucket; b++)
+		for (struct pd_shadow_ent *e = sh->tab[b], *next; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	free(sh->tab);
+	free(sh);
+}
+
+size_t
+pd_shadow_size(const struct pd_shadow *sh)
+{
+	return sh->n;
+}
+
+/* pd_shadow_hash - FNV-1a, 64 bits */
+static uint64_t
+pd_shadow_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (n--) {
+		h ^= (unsigned char) *s++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void
+pd_shadow_grow(struct pd_shadow *sh)
+{
+	size_t	nb = sh->nbucket * 2;
+	struct pd_shadow_ent **tab = calloc(nb, sizeof(*tab));
+
+	if (tab == NULL)
+		return;				/* longer chains, still correct */
+	for (size_t b = 0; b < sh->nbucket; b++)
+		for (struct pd_shadow_ent *e = sh->tab[b], *next; e; e = next) {
+			next = e->next;
+			e->next = tab[e->hash & (nb - 1)];
+			tab[e->hash & (nb - 1)] = e;
+		}
+	free(sh->tab);
+	sh->tab = tab;
+	sh->nbucket = nb;
+}
+
+/* pd_shadow_drop - forget idle entries: stale ones, or all of them */
+static void
+pd_shadow_drop(struct pd_shadow *sh, long long now, int all)
+{
+	for (size_t b = 0; b < sh->nbucket; b++) {
+		struct pd_shadow_ent **pp = &sh->tab[b];
+
+		while (*pp) {
+			struct pd_shadow_ent *e = *pp;
+
+			if (e->inflight == 0 && (all || now - e->fresh > PD_SHADOW_FRESH_MS)) {
+				*pp = e->next;
+				free(e);
+				sh->n--;
+			} else
+				pp = &e->next;
+		}
+	}
+}
+
+void
+pd_shadow_expire(struct pd_shadow *sh, long long now)
+{
+	pd_shadow_drop(sh, now, 0);
+}
+
+/*
+ * pd_shadow_find - the entry for a key given as up to two parts joined
+ * by a newline; NULL if absent (or, creating, out of memory or the key
+ * is absurdly long).
+ */
+static struct pd_shadow_ent *
+pd_shadow_find(struct pd_shadow *sh, const char *a, size_t alen, const char *b, size_t blen,
+	       int create)
+{
+	char	key[PD_SHADOW_KEY_MAX];
+	size_t	len = alen + (b ? 1 + blen : 0);
+	struct pd_shadow_ent *e;
+	uint64_t h;
+
+	if (len > sizeof(key))
+		return NULL;
+	memcpy(key, a, alen);
+	if (b) {
+		key[alen] = '\n';
+		memcpy(key + alen + 1, b, blen);
+	}
+	h = pd_shadow_hash(key, len);
+	for (e = sh->tab[h & (sh->nbucket - 1)]; e; e = e->next)
+		if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0)
+			return e;
+	if (!create)
+		return NULL;
+	if (sh->n >= sh->max)
+		pd_shadow_drop(sh, 0, 1);
+	if ((e = calloc(1, sizeof(*e) + len)) == NULL)
+		return NULL;
+	e->hash = h;
+	e->len = len;
+	memcpy(e->key, key, len);
+	if (sh->n >= sh->nbucket)
+		pd_shadow_grow(sh);
+	e->next = sh->tab[h & (sh->nbucket - 1)];
+	sh->tab[h & (sh->nbucket - 1)] = e;
+	sh->n++;
+	return e;
+}
+
+static struct pd_shadow_ent *
+pd_shadow_field(struct pd_shadow *sh, const struct pd_cmd *c, int i, int create)
+{
+	return pd_shadow_find(sh, c->argv[0], c->argvlen[0], c->argv[c->field[i]],
+			      c->argvlen[c->field[i]], create);
+}
+
+static struct pd_shadow_ent *
+pd_shadow_window(struct pd_shadow *sh, const struct pd_cmd *c, int i, int create)
+{
+	return pd_shadow_find(sh, c->argv[c->win[i]], c->argvlen[c->win[i]], NULL, 0, create);
+}
+
+int
+pd_shadow_clear(struct pd_shadow *sh, const struct pd_plan *p, long long now)
+{
+	if (p->ncmd == 0)
+		return 0;
+	for (int i = 0; i < p->ncmd; i++) {
+		const struct pd_cmd *c = &p->cmd[i];
+
+		for (int f = 0; f < c->nfield; f++) {
+			struct pd_shadow_ent *e = pd_shadow_field(sh, c, f, 0);
+
+			if (e == NULL || e->fresh == 0 || now - e->fresh > PD_SHADOW_FRESH_MS
+			    || e->verdict || e->inflight)
+				return 0;
+		}
+		for (int w = 0; p->count && w < c->nwin; w++) {
+			struct pd_shadow_ent *e = pd_shadow_window(sh, c, w, 0);
+
+			if (e == NULL || e->fresh == 0 || now - e->fresh > PD_SHADOW_FRESH_MS
+			    || (unsigned long long) e->count + e->inflight + 1 > c->level[w])
+				return 0;
+		}
+	}
+	return 1;
+}
+
+void
+pd_shadow_sent(struct pd_shadow *sh, const struct pd_plan *p, int fast)
+{
+	for (int i = 0; i < p->ncmd; i++) {
+		const struct pd_cmd *c = &p->cmd[i];
+		struct pd_shadow_ent *e;
+
+		for (int f = 0; !fast && f < c->nfield; f++)
+			if ((e = pd_shadow_field(sh, c, f, 1)) != NULL)
+				e->inflight++;
+		for (int w = 0; p->count && w < c->nwin; w++)
+			if ((e = pd_shadow_window(sh, c, w, 1)) != NULL)
+				e->inflight++;
+	}
+}
+
+void
+pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
+	       const struct pd_store_result *res, int ok, long long now)
+{
+	for (int i = 0; i < p->ncmd; i++) {
+		const struct pd_cmd *c = &p->cmd[i];
+		const struct pd_store_result *r = &res[i];
+		int	known = ok && r->ok;
+		struct pd_shadow_ent *e;
+
+		for (int f = 0; f < c->nfield; f++) {
+			if ((e = pd_shadow_field(sh, c, f, known)) == NULL)
+				continue;
+			if (!fast && e->inflight)
+				e->inflight--;
+			if (known) {
+				/* The verdict names one field; assume it stands on all. */
+				e->verdict = r->verdict[0] != 0;
+				e->fresh = now;
+			}
+		}
+		for (int w = 0; p->count && w < c->nwin; w++) {
+			if ((e = pd_shadow_window(sh, c, w, 0)) == NULL)
+				continue;
+			if (e->inflight)
+				e->inflight--;
+			if (known && r->ncount == c->nwin) {
+				e->count = r->count[w];
+				e->fresh = now;
+			}
+		}
+	}
+}
