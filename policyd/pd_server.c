@@ -145,6 +145,7 @@ struct pd_server {
 	struct pd_client *ready;
 	struct pd_batch *batches[PD_SERVER_INFLIGHT];	/* a ring */
 	size_t	bhead, nbatch;
+	long long last_send;			/* monotonic ms of the last batch sent */
 	int	redis_fd;			/* as registered with epoll */
 	unsigned long redis_gen;
 	unsigned redis_events;
@@ -643,8 +644,10 @@ pd_server_send(struct pd_server *s, int force)
 	if (b->npend == 0)
 		return -1;
 	left = b->opened + PD_SERVER_HOLD_MS - osm_mono_ms();
-	if (!force && !b->waits && s->nbatch > 0 && b->npend < PD_SERVER_MAX_BATCH && left > 0)
+	if (!force && !b->waits && b->npend < PD_SERVER_MAX_BATCH && left > 0
+	    && (s->nbatch > 0 || osm_mono_ms() - s->last_send < PD_SERVER_HOLD_MS))
 		return (int) left;
+	s->last_send = osm_mono_ms();
 	b->sb.cmds = b->cmds;
 	b->sb.n = b->ncmd;
 	b->sb.results = b->results;
