@@ -19,7 +19,8 @@
  * X-PHP-Originating-Script header, else from the parent process (the
  * one that ran sendmail and is waiting for it): its command line, which
  * anyone may read, and its cwd and SCRIPT_FILENAME where this process
- * may read them.
+ * may read them.  Both pids go along, so osm-policyd's /proc reader
+ * (pd_proc) can read what exim's user may not.
  *
  * SECURITY: this runs inside exim.  It never exits, raises signals,
  * touches SIGALRM or blocks past its timeout; every failure is one
@@ -288,6 +289,11 @@ osm_check(uschar **yield, int argc, uschar *argv[])
 	if (m.local) {
 		oe_req_add(r, "cwd", oe_nonempty(m.f[F_CWD]));
 		oe_req_add(r, "script", oe_script(m.f[F_CWD]));
+		/* osm-policyd's /proc reader reads what exim's user may not */
+		snprintf(count, sizeof(count), "%ld", (long) getppid());
+		oe_req_add(r, "ppid", count);
+		snprintf(count, sizeof(count), "%ld", (long) getpid());
+		oe_req_add(r, "pid", count);
 	}
 	v = oe_query(&o, r, text, sizeof(text), err, sizeof(err));
 	if (v == OE_ERROR || (v == OE_DEFER && !o.fail_defer)) {

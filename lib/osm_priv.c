@@ -2,7 +2,10 @@
 /*
  * osm_priv - drop root for good; see osm_priv.h.
  */
+#include <errno.h>
 #include <grp.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
 #include <pwd.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -33,5 +36,38 @@ osm_priv_drop(const char *user)
 	if (setuid(pw->pw_uid) < 0)
 		osm_msg_fatal("setuid %lu: %m", (unsigned long) pw->pw_uid);
 	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid || setuid(0) == 0)
+		osm_msg_fatal("privileges were not dropped");
+}
+
+void
+osm_priv_drop_proc(const char *user)
+{
+	struct passwd *pw;
+	cap_t	caps;
+	cap_value_t keep[] = {CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH};
+
+	if (geteuid() != 0)
+		return;
+	if (user == NULL || *user == 0) {
+		osm_msg_warn("no user configured: running as root");
+		return;
+	}
+	if ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0)
+		osm_msg_fatal("user %s does not exist or is root", user);
+	for (int c = 0; c <= CAP_LAST_CAP; c++)
+		if (c != CAP_SYS_PTRACE && c != CAP_DAC_READ_SEARCH && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0
+		    && errno != EINVAL)
+			osm_msg_fatal("drop capability %d: %m", c);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups(0, NULL) < 0
+	    || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0
+	    || setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+		osm_msg_fatal("switching to %s: %m", user);
+	if ((caps = cap_init()) == NULL || cap_set_flag(caps, CAP_PERMITTED, 2, keep, CAP_SET) < 0
+	    || cap_set_flag(caps, CAP_EFFECTIVE, 2, keep, CAP_SET) < 0 || cap_set_proc(caps) < 0)
+		osm_msg_fatal("keeping CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH: %m");
+	cap_free(caps);
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (setuid(0) == 0)
 		osm_msg_fatal("privileges were not dropped");
 }

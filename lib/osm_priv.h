@@ -12,4 +12,12 @@
  */
 void	osm_priv_drop(const char *user);
 
+/*
+ * osm_priv_drop_proc(USER): the same for a process that reads other
+ * users' processes in /proc: it keeps CAP_SYS_PTRACE and
+ * CAP_DAC_READ_SEARCH (all else leaves the bounding set), no
+ * supplementary groups, and no_new_privs.
+ */
+void	osm_priv_drop_proc(const char *user);
+
 #endif

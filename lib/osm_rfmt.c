@@ -67,7 +67,7 @@ void
 osm_rfmt_text(FILE *fp, json_t *o)
 {
 	static const char *const f[] = {"account", "email", "ip", "uid", "cwd", "subject", "sender",
-		"message_id", "queue_id", "script", "source", "delivery", "recipient", "remote_host",
+		"message_id", "queue_id", "script", "parent_cwd", "source", "delivery", "recipient", "remote_host",
 		"remote_address", "reason", "src", "dst", "pid", "exe", "cmdline", "backend", "blocked"};
 	char	when[32];
 	size_t	i;

@@ -433,8 +433,10 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	osm_json_field(p->mem, &first, "message_id", pd_event_nonempty(req, "message_id"));
 	osm_json_field(p->mem, &first, "queue_id", pd_event_nonempty(req, "queue_id"));
 	osm_json_field(p->mem, &first, "script", pd_event_nonempty(req, "script"));
+	osm_json_field(p->mem, &first, "exe", pd_event_nonempty(req, "exe"));
+	osm_json_field(p->mem, &first, "parent_cwd", pd_event_nonempty(req, "parent_cwd"));
 	if (sniffer) {
-		static const char *const sf[] = {"src", "dst", "pid", "exe", "cmdline", "backend", "blocked"};
+		static const char *const sf[] = {"src", "dst", "pid", "cmdline", "backend", "blocked"};
 
 		for (size_t i = 0; i < sizeof(sf) / sizeof(sf[0]); i++)
 			osm_json_field(p->mem, &first, sf[i], pd_event_nonempty(req, sf[i]));

@@ -34,6 +34,7 @@
 #include "osm_priv.h"
 #include "pd_action.h"
 #include "pd_priv.h"
+#include "pd_proc.h"
 #include "pd_server.h"
 
 #ifndef OSM_SYSCONFDIR
@@ -195,6 +196,7 @@ main(int argc, char **argv)
 	int	helper_fd;
 
 	pd_priv_start(pd_main_file, &helper_fd);
+	pd_server_set_proc(srv, pd_proc_start(cfg->user));	/* after pd_priv: it keeps no copy */
 	osm_priv_drop(cfg->user);
 	struct pd_action *act = pd_action_new(pd_main_file, cfg, helper_fd);
 

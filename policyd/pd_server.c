@@ -50,9 +50,11 @@
 #include "osm_cfg.h"
 #include "osm_clock.h"
 #include "osm_msg.h"
+#include "osm_proc.h"
 #include "osm_proto.h"
 #include "pd_action.h"
 #include "pd_event.h"
+#include "pd_proc.h"
 #include "pd_server.h"
 #include "pd_shadow.h"
 #include "pd_store.h"
@@ -64,6 +66,7 @@
 #define PD_SERVER_READ		16384
 #define PD_SERVER_SHADOW	200000	/* entries of pd_shadow */
 #define PD_SERVER_HOLD_MS	2	/* an answered batch waits for more */
+#define PD_SERVER_PROC_MS	20	/* the /proc reader's answer */
 
 enum pd_server_kind { PD_KIND_LISTENER, PD_KIND_CLIENT, PD_KIND_SIGNAL, PD_KIND_REDIS, PD_KIND_ACTION };
 
@@ -157,6 +160,7 @@ struct pd_server {
 	long long last_refused_log;
 	struct pd_action *act;		/* NULL: actions do not run (tests of the engine) */
 	int	act_fd;			/* as registered with epoll */
+	int	proc_fd;		/* the /proc reader (pd_proc), or -1 */
 	int	quit;
 };
 
@@ -311,6 +315,7 @@ pd_server_new(struct osm_cfg *cfg)
 	s->sigfd = -1;
 	s->redis_fd = -1;
 	s->act_fd = -1;
+	s->proc_fd = -1;
 	for (int b = 0; b < PD_SERVER_INFLIGHT; b++) {
 		if ((s->batches[b] = calloc(1, sizeof(struct pd_batch))) == NULL)
 			osm_msg_fatal("out of memory");
@@ -627,6 +632,74 @@ pd_server_deliver(struct pd_server *s)
 		pd_server_reap(s);
 }
 
+void
+pd_server_set_proc(struct pd_server *s, int fd)
+{
+	s->proc_fd = fd;
+}
+
+static long
+pd_server_number(const struct osm_proto_req *req, const char *name)
+{
+	const char *v = osm_proto_get(req, name);
+	char   *end;
+	long	n;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return -1;
+	n = strtol(v, &end, 10);
+	return *end == 0 ? n : -1;
+}
+
+static void
+pd_server_attr(struct osm_proto_req *req, const char *name, const char *value)
+{
+	for (size_t i = 0; i < req->nattr; i++)
+		if (strcmp(req->attr[i].name, name) == 0) {
+			req->attr[i].value = value;
+			return;
+		}
+	if (req->nattr < OSM_PROTO_MAX_ATTRS) {
+		req->attr[req->nattr].name = name;
+		req->attr[req->nattr++].value = value;
+	}
+}
+
+/*
+ * pd_server_resolve - a local submission from the exim module names the
+ * process that ran sendmail (ppid) and exim's (pid): the /proc reader
+ * adds that process's executable, cwd and SCRIPT_FILENAME, which exim
+ * could not read.  A reader that does not answer in time is not asked
+ * again.
+ */
+static void
+pd_server_resolve(struct pd_server *s, struct osm_proto_req *req)
+{
+	static struct osm_proc p;
+	const char *src = osm_proto_get(req, "source");
+	long	ppid = pd_server_number(req, "ppid"), pid = pd_server_number(req, "pid");
+	long	uid = pd_server_number(req, "uid");
+	int	r;
+
+	if (src == NULL || strcmp(src, "exim") != 0 || ppid <= 1 || pid <= 1 || uid < 0)
+		return;
+	if ((r = pd_proc_query(s->proc_fd, ppid, pid, (unsigned long) uid, &p, PD_SERVER_PROC_MS)) < 0) {
+		osm_msg_warn("the /proc reader did not answer within %d ms; scripts of local submissions are no longer resolved",
+			     PD_SERVER_PROC_MS);
+		close(s->proc_fd);
+		s->proc_fd = -1;
+		return;
+	}
+	if (r > 0)
+		return;
+	if (p.script[0] == '/')
+		pd_server_attr(req, "script", p.script);
+	if (p.exe[0])
+		pd_server_attr(req, "exe", p.exe);
+	if (p.cwd[0])
+		pd_server_attr(req, "parent_cwd", p.cwd);
+}
+
 /*
  * pd_server_send - send the open batch to Redis if it is due (or force):
  * a request in it waits, Redis is idle, it is full, or it has been open
@@ -715,6 +788,9 @@ pd_server_turn(struct pd_server *s)
 			}
 			cl->partial_ms = 0;
 			struct pd_plan *plan = b->plans[b->npend];
+
+			if (s->proc_fd >= 0)
+				pd_server_resolve(s, req);
 
 			if (pd_event_plan(&s->ectx, req, b->now, plan, &why) != 0) {
 				osm_msg_warn("client %s: bad request (%s); disconnecting", cl->name, why);
@@ -997,6 +1073,8 @@ pd_server_free(struct pd_server *s)
 	}
 	if (s->sigfd >= 0)
 		close(s->sigfd);
+	if (s->proc_fd >= 0)
+		close(s->proc_fd);
 	close(s->epfd);
 	pd_store_free(s->store);
 	pd_shadow_free(s->shadow);

@@ -25,6 +25,8 @@ struct pd_server *pd_server_new(struct osm_cfg *);
 void	pd_server_run(struct pd_server *, pd_server_reload_fn *);
 /* Hand each new report to the action worker (pd_action). */
 void	pd_server_set_actions(struct pd_server *, struct pd_action *);
+/* The /proc reader's socket (pd_proc_start), or -1. */
+void	pd_server_set_proc(struct pd_server *, int fd);
 void	pd_server_free(struct pd_server *);
 
 #endif

@@ -76,45 +76,18 @@ sn_attr_sock(int nl, const struct osm_pkt_syn *s, uid_t *uid, unsigned long *ino
 	}
 }
 
-/* sn_attr_read - a small /proc file, NULs made spaces (or kept: raw) */
-static ssize_t
-sn_attr_read(const char *path, char *buf, size_t len, int raw)
-{
-	int	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t	n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	if (!raw) {
-		while (n > 0 && buf[n - 1] == 0)
-			n--;
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] == 0 || (unsigned char) buf[i] < 0x20)
-				buf[i] = ' ';
-		buf[n] = 0;
-	}
-	return n;
-}
-
 /* details read lately, by pid: a script that connects again is not read again
  * within SN_ATTR_FRESH_MS (its cwd and environment do not change that fast) */
 #define SN_ATTR_CACHE		256
 #define SN_ATTR_FRESH_MS	1000
 struct sn_attr_cached {
 	long long ms;
-	struct sn_proc p;
+	struct osm_proc p;
 };
 static struct sn_attr_cached sn_attr_cache[SN_ATTR_CACHE];
 
-static int sn_attr_read_pid(long pid, struct sn_proc *p);
-
 int
-sn_attr_pid(long pid, struct sn_proc *p)
+sn_attr_pid(long pid, struct osm_proc *p)
 {
 	long long now = osm_mono_ms();
 	struct sn_attr_cached *c = &sn_attr_cache[(unsigned long) pid % SN_ATTR_CACHE];
@@ -123,39 +96,11 @@ sn_attr_pid(long pid, struct sn_proc *p)
 		*p = c->p;
 		return 0;
 	}
-	if (sn_attr_read_pid(pid, p) != 0)
+	if (osm_proc_read(pid, p) != 0)
 		return -1;
 	c->p = *p;
 	c->ms = now;
 	return 0;
-}
-
-static int
-sn_attr_read_pid(long pid, struct sn_proc *p)
-{
-	char	path[64];
-	static char env[65536];
-	ssize_t	n;
-
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
-	if ((n = readlink(path, p->exe, sizeof(p->exe) - 1)) > 0)
-		p->exe[n] = 0;
-	snprintf(path, sizeof(path), "/proc/%ld/cwd", pid);
-	if ((n = readlink(path, p->cwd, sizeof(p->cwd) - 1)) > 0)
-		p->cwd[n] = 0;
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-	sn_attr_read(path, p->cmdline, sizeof(p->cmdline), 0);
-	snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
-	if ((n = sn_attr_read(path, env, sizeof(env), 1)) > 0) {
-		for (char *e = env; e < env + n; e += strlen(e) + 1)
-			if (!strncmp(e, "SCRIPT_FILENAME=", 16)) {
-				snprintf(p->script, sizeof(p->script), "%s", e + 16);
-				break;
-			}
-	}
-	return p->cmdline[0] || p->exe[0] ? 0 : -1;	/* gone, or not ours to read */
 }
 
 /* sn_attr_holds - does process PID hold socket WANT ("socket:[N]")? */
@@ -216,7 +161,7 @@ sn_attr_remember(uid_t uid, long pid)
 }
 
 int
-sn_attr_proc(uid_t uid, unsigned long inode, struct sn_proc *p)
+sn_attr_proc(uid_t uid, unsigned long inode, struct osm_proc *p)
 {
 	struct sn_attr_recent *r = &sn_attr_recent[uid % 64];
 	char	want[40];

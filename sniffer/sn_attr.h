@@ -27,20 +27,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-struct osm_pkt_syn;
+#include "osm_proc.h"
 
-struct sn_proc {
-	long	pid;
-	char	exe[1024];
-	char	cwd[1024];
-	char	cmdline[1024];		/* arguments joined by spaces */
-	char	script[1024];		/* SCRIPT_FILENAME, or "" */
-};
+struct osm_pkt_syn;
 
 int	sn_attr_open(void);
 int	sn_attr_sock(int nl, const struct osm_pkt_syn *, uid_t *uid, unsigned long *inode);
-int	sn_attr_proc(uid_t uid, unsigned long inode, struct sn_proc *);
+int	sn_attr_proc(uid_t uid, unsigned long inode, struct osm_proc *);
 /* The same details of a known pid (the eBPF backend's); 0 if readable. */
-int	sn_attr_pid(long pid, struct sn_proc *);
+int	sn_attr_pid(long pid, struct osm_proc *);
 
 #endif

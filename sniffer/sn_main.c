@@ -52,6 +52,7 @@
 #include "osm_msg.h"
 #include "osm_pclient.h"
 #include "osm_pkt.h"
+#include "osm_priv.h"
 #include "sn_attr.h"
 #ifdef HAVE_EBPF
 #include "sn_ebpf.h"
@@ -77,7 +78,7 @@ struct sn_attempt {
 	unsigned long inode;
 	int	have_uid;
 	int	have_proc;		/* proc filled already (eBPF: read at connect) */
-	struct sn_proc proc;
+	struct osm_proc proc;
 	const char *backend;
 	int	blocked;		/* -1 unknown, 0 left the host, 1 stopped here */
 	long long due;			/* eBPF: when it may be judged and sent */
@@ -388,7 +389,7 @@ sn_flush(struct sn *s)
 	s->last_flush = now;
 	for (int i = 0; i < s->npending; i++) {
 		struct sn_attempt *a = &s->pending[i];
-		struct sn_proc p;
+		struct osm_proc p;
 		char	text[200], src[80], dst[80], uid[16], pid[24];
 
 		if (a->due > now) {
@@ -478,40 +479,6 @@ sn_filter(const struct osm_cfg *cfg, char *buf, size_t len)
 		 "(ip and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and (%s))"
 		 " or (ip6 and ip6[6] == 6 and ip6[53] & 0x12 == 0x02 and (%s))"
 		 " or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 60)))", v4, v6);
-}
-
-/* sn_drop - become the user, keeping only what reading /proc needs */
-static void
-sn_drop(const char *user)
-{
-	struct passwd *pw;
-	cap_t	caps;
-	cap_value_t keep[] = {CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH};
-
-	if (geteuid() != 0)
-		return;
-	if (user == NULL || *user == 0) {
-		osm_msg_warn("no user configured: running as root");
-		return;
-	}
-	if ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0)
-		osm_msg_fatal("user %s does not exist or is root", user);
-	for (int c = 0; c <= CAP_LAST_CAP; c++)
-		if (c != CAP_SYS_PTRACE && c != CAP_DAC_READ_SEARCH && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0
-		    && errno != EINVAL)
-			osm_msg_fatal("drop capability %d: %m", c);
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups(0, NULL) < 0
-	    || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0
-	    || setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
-		osm_msg_fatal("switching to %s: %m", user);
-	if ((caps = cap_init()) == NULL || cap_set_flag(caps, CAP_PERMITTED, 2, keep, CAP_SET) < 0
-	    || cap_set_flag(caps, CAP_EFFECTIVE, 2, keep, CAP_SET) < 0 || cap_set_proc(caps) < 0)
-		osm_msg_fatal("keeping CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH: %m");
-	cap_free(caps);
-	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	if (setuid(0) == 0)
-		osm_msg_fatal("privileges were not dropped");
 }
 
 /* sn_offline - -r: print the attempts in a capture file */
@@ -665,7 +632,7 @@ main(int argc, char **argv)
 	if ((s.nl = sn_attr_open()) < 0)
 		osm_msg_fatal("sock_diag: %m");
 	s.pd = -1;
-	sn_drop(s.cfg->user);
+	osm_priv_drop_proc(s.cfg->user);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

@@ -26,7 +26,18 @@ cleanup() {
 	[ -f "$T/redis.pid" ] && kill -CONT "$(cat "$T/redis.pid")" 2>/dev/null
 	[ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null
 	sleep 0.1
+	# A sanitizer report from any daemon fails the test, though the
+	# daemon's answers were right (under --enable-sanitizers).
+	san=$(grep -r -a -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T" 2>/dev/null)
+	if [ -n "$san" ]; then
+		for f in $san; do
+			echo "FAIL: ${tid:-?}: sanitizer report in $f:" >&2
+			grep -a -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | head -40 >&2
+		done
+		OSM_TEST_KEEP=1
+	fi
 	if [ -n "${OSM_TEST_KEEP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
+	[ -z "$san" ] || exit 1
 }
 trap cleanup EXIT INT TERM
 

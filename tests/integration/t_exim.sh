@@ -130,7 +130,10 @@ D=mx.test.example
 tid="exim burst"
 as_user "$u2" "sh ./send.sh 5 friend@remote.example Hello" &
 bystander=$!
-as_user "$u1" "sh ./send.sh 30 victim@remote.example 'Cheap pills'" || fail "sendmail failed for $u1"
+# SCRIPT_FILENAME in the script's environment, as PHP's CGI runs it: exim
+# (Debian-exim) may not read it; osm-policyd's /proc reader does.
+as_user "$u1" "SCRIPT_FILENAME=$T/home/$u1/public_html/wp/index.php sh ./send.sh 30 victim@remote.example 'Cheap pills'" ||
+	fail "sendmail failed for $u1"
 wait $bystander || fail "sendmail failed for $u2"
 wait_sink "$u2@$D" 5 || fail "the other account's 5 messages did not all arrive ($(sink_count "$u2@$D"))"
 wait_sink "$u1@$D" 10 || fail "the first 10 did not arrive ($(sink_count "$u1@$D"))"
@@ -149,7 +152,9 @@ expect_grep "trigger   11 events in 60 s exceeded 10" "$T/report.txt" "trigger l
 expect_grep "account=\"$u1\"" "$T/report.txt" "report names the account"
 expect_grep "cwd=\"$T/home/$u1/public_html/wp\"" "$T/report.txt" "report names the cwd"
 expect_grep 'subject="Cheap pills 11"' "$T/report.txt" "report names the subject"
-expect_grep "script=\"$T/home/$u1/public_html/wp/send.sh\"" "$T/report.txt" "report names the script"
+expect_grep "script=\"$T/home/$u1/public_html/wp/index.php\"" "$T/report.txt" "report names the script (SCRIPT_FILENAME)"
+expect_grep "exe=\"$(readlink -f /bin/sh)\"" "$T/report.txt" "report names the sending executable"
+expect_grep "parent_cwd=\"$T/home/$u1/public_html/wp\"" "$T/report.txt" "report names the sending process's cwd"
 expect_grep 'message_id="' "$T/report.txt" "report carries exim message ids"
 pass
 
