@@ -37,14 +37,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <syslog.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
-#include <sys/capability.h>
 
 #include "osm_buf.h"
 #include "osm_cfg.h"
