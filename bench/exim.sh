@@ -13,6 +13,7 @@
 # 127.0.0.1 (a relay host, so every message is osm's business).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 secs=${1:-5}
 B="$top/build-bench"
 # The spool on tmpfs: disk flushes would drown what osm costs.
@@ -21,19 +22,13 @@ chmod 755 "$W"
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for f in "$W"/exim-*.pid "$W/redis.pid"; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+	bench_kill "$W"/exim-*.pid "$W/redis.pid"
 	sleep 0.5
 	rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
 
-sh "$top/tools/install-deps.sh" >/dev/null
-cd "$top"
-[ -x configure ] || autoreconf -fi >/dev/null 2>&1
-mkdir -p "$B"
-cd "$B"
-[ -f Makefile ] || "$top/configure" -q CFLAGS="-O2 -g"
-make -s -j2 policyd/osm-policyd exim-dlfunc/osm_exim.so >/dev/null
+bench_build policyd/osm-policyd exim-dlfunc/osm_exim.so
 cc -O2 -Wall -pthread -o "$W/smtp-loadgen" "$top/bench/smtp-loadgen.c"
 install -m 644 exim-dlfunc/osm_exim.so "$W/osm_exim.so"
 

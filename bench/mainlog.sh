@@ -13,6 +13,7 @@
 #    a real redis-server; the time until every line is handled.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 n=${1:-1000000}
 B="$top/build-bench"
 W=$(mktemp -d /tmp/osm-mainlog-bench.XXXXXX)
@@ -20,19 +21,13 @@ chmod 755 "$W"
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	[ -f "$W/redis.pid" ] && kill "$(cat "$W/redis.pid")" 2>/dev/null
+	bench_kill "$W/redis.pid"
 	sleep 0.3
 	rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
 
-sh "$top/tools/install-deps.sh" >/dev/null
-cd "$top"
-[ -x configure ] || autoreconf -fi >/dev/null 2>&1
-mkdir -p "$B"
-cd "$B"
-[ -f Makefile ] || "$top/configure" -q CFLAGS="-O2 -g"
-make -s -j2 policyd/osm-policyd mainlog/osm-mainlog bench/exlog-bench >/dev/null
+bench_build policyd/osm-policyd mainlog/osm-mainlog bench/exlog-bench
 
 python3 "$top/bench/mainlog-gen.py" "$n" "$W/mainlog"
 echo "mainlog bench, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ): $(wc -l < "$W/mainlog") lines, $(du -m "$W/mainlog" | cut -f1) MB"

@@ -13,6 +13,7 @@
 # connections over the same keys, for every server alike.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 secs=${1:-3}
 B="$top/build-bench"
 W=$(mktemp -d /tmp/osm-bench.XXXXXX)
@@ -20,23 +21,15 @@ chmod 755 "$W"
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for f in "$W/postfwd1.pid" "$W/postfwd2.pid" "$W/prl.pid"; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
+	bench_kill "$W/postfwd1.pid" "$W/postfwd2.pid" "$W/prl.pid"
 	pkill -f "postfwd.*$W" 2>/dev/null || true
-	[ -f "$W/redis.pid" ] && kill "$(cat "$W/redis.pid")" 2>/dev/null
+	bench_kill "$W/redis.pid"
 	sleep 0.5
 	rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
 
-sh "$top/tools/install-deps.sh" --bench >/dev/null
-cd "$top"
-[ -x configure ] || autoreconf -fi >/dev/null 2>&1
-mkdir -p "$B"
-cd "$B"
-[ -f Makefile ] || "$top/configure" -q CFLAGS="-O2 -g"
-make -s -j2 policyd/osm-policyd bench/osm-loadgen >/dev/null
+bench_build --bench policyd/osm-policyd bench/osm-loadgen
 LG="$B/bench/osm-loadgen"
 
 redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \

@@ -16,6 +16,7 @@
 # banner and sending QUIT.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 rate=${1:-1000}
 secs=${2:-60}
 B="$top/build-bench"
@@ -25,7 +26,7 @@ NSH=osmbh$$ NSR=osmbr$$ U=osmbench$$
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	[ -f "$W/redis.pid" ] && kill "$(cat "$W/redis.pid")" 2>/dev/null
+	bench_kill "$W/redis.pid"
 	sleep 0.3
 	ip netns del "$NSH" 2>/dev/null || true
 	ip netns del "$NSR" 2>/dev/null || true
@@ -34,13 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-sh "$top/tools/install-deps.sh" --bench >/dev/null
-cd "$top"
-[ -x configure ] || autoreconf -fi >/dev/null 2>&1
-mkdir -p "$B"
-cd "$B"
-[ -f Makefile ] || "$top/configure" -q CFLAGS="-O2 -g"
-make -s -j2 policyd/osm-policyd sniffer/osm-sniffer >/dev/null
+bench_build --bench policyd/osm-policyd sniffer/osm-sniffer
 
 for ns in "$NSH" "$NSR"; do
 	ip netns add "$ns"
