@@ -101,11 +101,10 @@ struct pd_pending {
 };
 
 /*
- * Requests and their Redis calls, until the replies go out.  While
- * Redis is busy, the batch after the ones in flight stays open across
- * turns as long as every request in it is answered already, for up to
- * PD_SERVER_HOLD_MS: Redis then runs one script for many events
- * instead of one each.
+ * Requests and their Redis calls, until the replies go out.  The batch
+ * after the ones in flight stays open across turns as long as every
+ * request in it is answered already, for up to PD_SERVER_HOLD_MS:
+ * Redis then runs one script for many events instead of one each.
  */
 struct pd_batch {
 	struct pd_plan *plans[PD_SERVER_MAX_BATCH];
@@ -702,25 +701,27 @@ pd_server_resolve(struct pd_server *s, struct osm_proto_req *req)
 
 /*
  * pd_server_send - send the open batch to Redis if it is due (or force):
- * a request in it waits, Redis is idle, it is full, or it has been open
- * long enough.  Returns ms until it is due, or -1 when nothing is open.
+ * a request in it waits, it is full, it has been open long enough, or
+ * Redis has had nothing to do for that long (a lone event goes at once).
+ * Returns ms until it is due, or -1 when nothing is open.
  */
 static int
 pd_server_send(struct pd_server *s, int force)
 {
 	struct pd_batch *b;
-	long long left;
+	long long now, left;
 
 	if (s->nbatch == PD_SERVER_INFLIGHT)
 		return -1;
 	b = s->batches[(s->bhead + s->nbatch) % PD_SERVER_INFLIGHT];
 	if (b->npend == 0)
 		return -1;
-	left = b->opened + PD_SERVER_HOLD_MS - osm_mono_ms();
+	now = osm_mono_ms();
+	left = b->opened + PD_SERVER_HOLD_MS - now;
 	if (!force && !b->waits && b->npend < PD_SERVER_MAX_BATCH && left > 0
-	    && (s->nbatch > 0 || osm_mono_ms() - s->last_send < PD_SERVER_HOLD_MS))
+	    && (s->nbatch > 0 || now - s->last_send < PD_SERVER_HOLD_MS))
 		return (int) left;
-	s->last_send = osm_mono_ms();
+	s->last_send = now;
 	b->sb.cmds = b->cmds;
 	b->sb.n = b->ncmd;
 	b->sb.results = b->results;

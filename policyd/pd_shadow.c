@@ -187,6 +187,13 @@ pd_shadow_window(struct pd_shadow *sh, const struct pd_cmd *c, int i, int create
 	return pd_shadow_find(sh, c->argv[c->win[i]], c->argvlen[c->win[i]], NULL, 0, create);
 }
 
+/* pd_shadow_known - Redis answered for this entry, lately */
+static int
+pd_shadow_known(const struct pd_shadow_ent *e, long long now)
+{
+	return e != NULL && e->fresh != 0 && now - e->fresh <= PD_SHADOW_FRESH_MS;
+}
+
 int
 pd_shadow_clear(struct pd_shadow *sh, const struct pd_plan *p, long long now)
 {
@@ -198,14 +205,13 @@ pd_shadow_clear(struct pd_shadow *sh, const struct pd_plan *p, long long now)
 		for (int f = 0; f < c->nfield; f++) {
 			struct pd_shadow_ent *e = pd_shadow_field(sh, c, f, 0);
 
-			if (e == NULL || e->fresh == 0 || now - e->fresh > PD_SHADOW_FRESH_MS
-			    || e->verdict || e->inflight)
+			if (!pd_shadow_known(e, now) || e->verdict || e->inflight)
 				return 0;
 		}
 		for (int w = 0; p->count && w < c->nwin; w++) {
 			struct pd_shadow_ent *e = pd_shadow_window(sh, c, w, 0);
 
-			if (e == NULL || e->fresh == 0 || now - e->fresh > PD_SHADOW_FRESH_MS
+			if (!pd_shadow_known(e, now)
 			    || (unsigned long long) e->count + e->inflight + 1 > c->level[w])
 				return 0;
 		}
