@@ -108,6 +108,7 @@ osm_proto_parse(char *buf, size_t len, const struct osm_proto_limits *lim,
 		*eq = 0;
 		req->attr[req->nattr].name = line;
 		req->attr[req->nattr].value = eq + 1;
+		req->attr[req->nattr].namelen = (size_t) (eq - line);
 		req->nattr++;
 	}
 	*used = end;
@@ -118,10 +119,33 @@ osm_proto_parse(char *buf, size_t len, const struct osm_proto_limits *lim,
 const char *
 osm_proto_get(const struct osm_proto_req *req, const char *name)
 {
-	for (size_t i = 0; i < req->nattr; i++)
-		if (strcmp(req->attr[i].name, name) == 0)
-			return req->attr[i].value;
+	size_t	n = strlen(name);
+
+	for (size_t i = 0; i < req->nattr; i++) {
+		const struct osm_proto_attr *a = &req->attr[i];
+
+		if (a->namelen == n && a->name[0] == name[0] && memcmp(a->name, name, n) == 0)
+			return a->value;
+	}
 	return NULL;
+}
+
+/* osm_proto_set - replace an attribute's value, or add it if there is room */
+void
+osm_proto_set(struct osm_proto_req *req, const char *name, const char *value)
+{
+	size_t	n = strlen(name);
+
+	for (size_t i = 0; i < req->nattr; i++) {
+		struct osm_proto_attr *a = &req->attr[i];
+
+		if (a->namelen == n && memcmp(a->name, name, n) == 0) {
+			a->value = value;
+			return;
+		}
+	}
+	if (req->nattr < OSM_PROTO_MAX_ATTRS)
+		req->attr[req->nattr++] = (struct osm_proto_attr) {name, value, n};
 }
 
 /* osm_proto_printable - replace control and non-ASCII bytes, cap length */

@@ -18,7 +18,8 @@
  * too, so a client cannot make the caller buffer more than max_request.
  *
  * osm_proto_get() returns an attribute's value (the first one if a
- * name repeats) or NULL.  osm_proto_reply() formats a reply line with
+ * name repeats) or NULL; osm_proto_set() replaces one or adds it (the
+ * strings must outlive req).  osm_proto_reply() formats a reply line with
  * the text made printable and capped, since it may hold peer data.
  */
 #include <stddef.h>
@@ -39,6 +40,7 @@ struct osm_proto_limits {
 struct osm_proto_attr {
 	const char *name;
 	const char *value;
+	size_t	namelen;		/* so a lookup rarely compares strings */
 };
 
 struct osm_proto_req {
@@ -51,6 +53,7 @@ struct osm_buf;
 int	osm_proto_parse(char *buf, size_t len, const struct osm_proto_limits *,
 			struct osm_proto_req *, size_t *used, const char **why);
 const char *osm_proto_get(const struct osm_proto_req *, const char *name);
+void	osm_proto_set(struct osm_proto_req *, const char *name, const char *value);
 int	osm_proto_reply(struct osm_buf *out, const char *action, const char *text);
 void	osm_proto_printable(char *s, size_t max);
 

@@ -28,6 +28,7 @@
 #include "ctl_scan.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_clock.h"
 #include "osm_msg.h"
 #include "osm_queue.h"
 #include "osm_redis.h"
@@ -235,16 +236,20 @@ ctl_counters(const char *name)
 		for (size_t i = 0; i < r->element[1]->elements; i++) {
 			const char *k = r->element[1]->element[i]->str;
 			const char *rest = strstr(k, "}:w:"), *key;
-			const char *zargv[] = {"ZCARD", k};
 			const char *targv[] = {"PTTL", k};
 			int	e;
 
 			if (rest == NULL || (e = ctl_window_type(rest + 4, &key)) < 0)
 				continue;
-			redisReply *zc = ctl_cmd(rc, 2, zargv);
-			redisReply *tt = ctl_cmd(rc, 2, targv);
 			char   *kcopy = strdup(key), *colon = strrchr(kcopy, ':');
 			unsigned secs = colon ? (unsigned) strtoul(colon + 1, NULL, 10) : 0;
+			/* a zset may still hold events older than its window (pd_window.lua) */
+			char	since[32];
+
+			snprintf(since, sizeof(since), "(%lld", osm_wall_ms() - secs * 1000LL);
+			const char *zargv[] = {"ZCOUNT", k, since, "+inf"};
+			redisReply *zc = ctl_cmd(rc, 4, zargv);
+			redisReply *tt = ctl_cmd(rc, 2, targv);
 			struct osm_trig t;
 			unsigned level = 0, ratio = 0;
 			char	failed[64] = "";
@@ -262,8 +267,8 @@ ctl_counters(const char *name)
 				osm_buf_reset(b);
 				osm_buf_append(b, k, (size_t) (rest - k));
 				osm_buf_printf(b, "}:wf:%s", rest + 4);
-				const char *fargv[] = {"ZCARD", osm_buf_data(b)};
-				redisReply *fc = ctl_cmd(rc, 2, fargv);
+				const char *fargv[] = {"ZCOUNT", osm_buf_data(b), since, "+inf"};
+				redisReply *fc = ctl_cmd(rc, 4, fargv);
 
 				snprintf(failed, sizeof(failed), ", %lld failed, trigger at %u%%",
 					 fc->integer, (ratio + 5) / 10);

@@ -15,7 +15,6 @@
  * client IP.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,15 +72,22 @@ pd_plan_reset(struct pd_plan *p)
 	osm_buf_reset(p->mem);
 }
 
-/* pd_event_arg - append one argument; its pointer is fixed up at the end */
+/* pd_event_arg_at - the argument at mem[off..off+n); pointers are fixed up at the end */
 static void
-pd_event_arg(struct pd_plan *p, struct pd_cmd *c, const char *s, size_t n)
+pd_event_arg_at(struct pd_cmd *c, size_t off, size_t n)
 {
 	if (c->argc >= PD_CMD_MAX_ARGS)
 		return;
-	c->off[c->argc] = osm_buf_len(p->mem);
-	c->argvlen[c->argc] = n;
+	c->off[c->argc] = (uint32_t) off;
+	c->argvlen[c->argc] = (uint32_t) n;
 	c->argc++;
+}
+
+/* pd_event_arg - append one argument */
+static void
+pd_event_arg(struct pd_plan *p, struct pd_cmd *c, const char *s, size_t n)
+{
+	pd_event_arg_at(c, osm_buf_len(p->mem), n);
 	osm_buf_append(p->mem, s, n);
 	osm_buf_append(p->mem, "", 1);
 }
@@ -92,22 +98,21 @@ pd_event_args(struct pd_plan *p, struct pd_cmd *c, const char *s)
 	pd_event_arg(p, c, s, strlen(s));
 }
 
-static void __attribute__((format(printf, 3, 4)))
-pd_event_argf(struct pd_plan *p, struct pd_cmd *c, const char *fmt, ...)
+/* pd_event_argn - a number; every event has several, so no printf */
+static void
+pd_event_argn(struct pd_plan *p, struct pd_cmd *c, unsigned long long v)
 {
-	char	tmp[64];
-	va_list ap;
+	size_t	start = osm_buf_len(p->mem);
 
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	pd_event_args(p, c, tmp);
+	osm_buf_putu(p->mem, v, 0, 0);
+	pd_event_arg_at(c, start, osm_buf_len(p->mem) - start);
+	osm_buf_append(p->mem, "", 1);
 }
 
-/* pd_event_key - "P{TAG}:SUFFIX..." with tag and parts escaped */
+/* pd_event_key - "P{TAG}:WHAT[WHAT2][:KEY][:SECONDS]" with tag and key escaped */
 static void
 pd_event_key(struct pd_event_ctx *ctx, struct pd_plan *p, struct pd_cmd *c,
-	     const char *what, const char *key, unsigned seconds)
+	     const char *what, const char *what2, const char *key, unsigned seconds)
 {
 	size_t	start = osm_buf_len(p->mem);
 
@@ -116,40 +121,40 @@ pd_event_key(struct pd_event_ctx *ctx, struct pd_plan *p, struct pd_cmd *c,
 	osm_redis_escape(p->mem, c->tag);
 	osm_buf_puts(p->mem, "}:");
 	osm_buf_puts(p->mem, what);
+	if (what2)
+		osm_buf_puts(p->mem, what2);
 	if (key) {
 		osm_buf_puts(p->mem, ":");
 		osm_redis_escape(p->mem, key);
 	}
-	if (seconds)
-		osm_buf_printf(p->mem, ":%u", seconds);
-	if (c->argc < PD_CMD_MAX_ARGS) {
-		c->off[c->argc] = start;
-		c->argvlen[c->argc] = osm_buf_len(p->mem) - start;
-		c->argc++;
+	if (seconds) {
+		osm_buf_puts(p->mem, ":");
+		osm_buf_putu(p->mem, seconds, 0, 0);
 	}
+	pd_event_arg_at(c, start, osm_buf_len(p->mem) - start);
 	osm_buf_append(p->mem, "", 1);
 }
 
 static void
-pd_event_actions(struct pd_plan *p, struct pd_cmd *c, unsigned actions)
+pd_event_actions(struct osm_buf *b, unsigned actions)
 {
-	char	s[256] = "";
+	const char *sep = "";
 
 	for (int i = 0; i < OSM_ACT_COUNT; i++) {
 		if (actions & (1u << i)) {
-			if (*s)
-				strncat(s, ",", sizeof(s) - strlen(s) - 1);
-			strncat(s, osm_act_names[i], sizeof(s) - strlen(s) - 1);
+			osm_buf_puts(b, sep);
+			osm_buf_puts(b, osm_act_names[i]);
+			sep = ",";
 		}
 	}
-	pd_event_args(p, c, s);
 }
 
 /*
  * pd_event_call - one call of the window script (see pd_window.lua):
  * keys = verdict hash, message markers, then a window zset and a report
  * key per window (and a ratio window's zset of failures); arguments =
- * now, count, nmark, event, verdict fields, tag, nwin, then 13 per window.  Keys come first, so a key is never added after an argument.
+ * now, count, nmark, event, verdict fields, tag, nwin, then 6 per
+ * window.  Keys come first, so a key is never added after an argument.
  */
 static void
 pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long long now,
@@ -163,62 +168,63 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 
 	c->argc = 0;
 	snprintf(c->tag, sizeof(c->tag), "%s", tag);
-	pd_event_key(ctx, p, c, "verdict", NULL, 0);
+	pd_event_key(ctx, p, c, "verdict", NULL, NULL, 0);
 	for (int i = 0; i < nmark; i++)
-		pd_event_key(ctx, p, c, "msg", marks[i], 0);
+		pd_event_key(ctx, p, c, "msg", NULL, marks[i], 0);
 	c->nwin = nwin;
 	for (int i = 0; i < nwin; i++) {
-		snprintf(ids[i], sizeof(ids[i]), "%llx%04lx", now, ctx->seq++ & 0xffff);
-		char	what[80];
+		const char *ev = osm_ev_names[wins[i].ev];
 
-		snprintf(what, sizeof(what), "w:%s", osm_ev_names[wins[i].ev]);
+		snprintf(ids[i], sizeof(ids[i]), "%llx%04lx", now, ctx->seq++ & 0xffff);
 		c->win[i] = c->argc;
 		c->level[i] = wins[i].w.events;
-		pd_event_key(ctx, p, c, what, wins[i].key, wins[i].w.seconds);
-		if (wins[i].w.ratio) {
-			snprintf(what, sizeof(what), "wf:%s", osm_ev_names[wins[i].ev]);
-			pd_event_key(ctx, p, c, what, wins[i].key, wins[i].w.seconds);
-		}
-		snprintf(what, sizeof(what), "report:%.31s", ids[i]);
-		pd_event_key(ctx, p, c, what, NULL, 0);
+		pd_event_key(ctx, p, c, "w:", ev, wins[i].key, wins[i].w.seconds);
+		if (wins[i].w.ratio)
+			pd_event_key(ctx, p, c, "wf:", ev, wins[i].key, wins[i].w.seconds);
+		pd_event_key(ctx, p, c, "report:", ids[i], NULL, 0);
 	}
 	c->nkeys = c->argc;
-	pd_event_argf(p, c, "%lld", now);
+	pd_event_argn(p, c, now);
 	pd_event_args(p, c, p->count ? "1" : "0");
-	pd_event_argf(p, c, "%d", nmark);
-	if (c->argc < PD_CMD_MAX_ARGS) {
-		c->off[c->argc] = member_off;
-		c->argvlen[c->argc++] = member_len;
-	}
-	pd_event_argf(p, c, "%d", nfields);
+	pd_event_argn(p, c, nmark);
+	pd_event_arg_at(c, member_off, member_len);
+	pd_event_argn(p, c, nfields);
 	c->nfield = nfields;
 	for (int i = 0; i < nfields; i++) {
 		c->field[i] = c->argc;
 		pd_event_args(p, c, fields[i]);
 	}
 	pd_event_args(p, c, tag);
-	pd_event_argf(p, c, "%d", nwin);
+	pd_event_argn(p, c, nwin);
 	for (int i = 0; i < nwin; i++) {
 		const struct pd_event_win *w = &wins[i];
 		const char *kind = "-";
+		size_t	start;
 
 		if (!cfg->monitor && (w->actions & OSM_ACT_DISCARD))
 			kind = "DISCARD";
 		else if (!cfg->monitor && (w->actions & OSM_ACT_HOLD))
 			kind = "HOLD";
-		pd_event_args(p, c, osm_ev_names[w->ev]);
-		pd_event_args(p, c, w->key);
-		pd_event_argf(p, c, "%u", w->w.events);
-		pd_event_argf(p, c, "%u", w->w.seconds);
-		pd_event_actions(p, c, w->actions);
-		pd_event_args(p, c, w->target);
-		pd_event_args(p, c, kind);
-		pd_event_argf(p, c, "%lld", cfg->verdict_expiry ? now + cfg->verdict_expiry * 1000LL : 0LL);
-		pd_event_args(p, c, ids[i]);
-		pd_event_argf(p, c, "%lld", now - w->w.seconds * 1000LL);
-		pd_event_argf(p, c, "%lld", w->w.seconds * 1000LL);
-		pd_event_argf(p, c, "%u", w->w.ratio);
+		pd_event_argn(p, c, w->w.events);
+		pd_event_argn(p, c, w->w.seconds * 1000LL);
+		pd_event_argn(p, c, w->w.ratio);
 		pd_event_args(p, c, failed ? "1" : "0");
+		pd_event_args(p, c, ids[i]);
+		/* what only a report needs, in one argument */
+		start = osm_buf_len(p->mem);
+		osm_buf_puts(p->mem, osm_ev_names[w->ev]);
+		osm_buf_puts(p->mem, "\n");
+		osm_buf_putu(p->mem, w->w.seconds, 0, 0);
+		osm_buf_puts(p->mem, "\n");
+		pd_event_actions(p->mem, w->actions);
+		osm_buf_puts(p->mem, "\n");
+		osm_buf_puts(p->mem, kind);
+		osm_buf_puts(p->mem, "\n");
+		osm_buf_puts(p->mem, w->target);
+		osm_buf_puts(p->mem, "\n");
+		osm_buf_puts(p->mem, w->key);
+		pd_event_arg_at(c, start, osm_buf_len(p->mem) - start);
+		osm_buf_append(p->mem, "", 1);
 	}
 }
 
@@ -420,7 +426,12 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	size_t	moff = osm_buf_len(p->mem);
 	int	first = 0;			/* "id" and "t" come first */
 
-	osm_buf_printf(p->mem, "{\"id\":\"%lx.%lx\",\"t\":%lld", ctx->pid, ctx->seq++, now);
+	osm_buf_puts(p->mem, "{\"id\":\"");
+	osm_buf_putu(p->mem, (unsigned long) ctx->pid, 1, 0);
+	osm_buf_puts(p->mem, ".");
+	osm_buf_putu(p->mem, ctx->seq++, 1, 0);
+	osm_buf_puts(p->mem, "\",\"t\":");
+	osm_buf_putu(p->mem, (unsigned long long) now, 0, 0);
 	osm_json_field(p->mem, &first, "source", source);
 	osm_json_field(p->mem, &first, "account", account);
 	osm_json_field(p->mem, &first, "email", *email ? email : NULL);

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 /* The most a call can take: 4 event types of OSM_MAX_WINDOWS windows,
- * 2 or 3 keys and 13 arguments each, plus 16 others. */
+ * 2 or 3 keys and 6 arguments each, plus 16 others. */
 #define PD_EVENT_MAX_WIN 16
 #define PD_CMD_MAX_ARGS	256
 #define PD_PLAN_MAX_CMDS 2

@@ -650,20 +650,6 @@ pd_server_number(const struct osm_proto_req *req, const char *name)
 	return *end == 0 ? n : -1;
 }
 
-static void
-pd_server_attr(struct osm_proto_req *req, const char *name, const char *value)
-{
-	for (size_t i = 0; i < req->nattr; i++)
-		if (strcmp(req->attr[i].name, name) == 0) {
-			req->attr[i].value = value;
-			return;
-		}
-	if (req->nattr < OSM_PROTO_MAX_ATTRS) {
-		req->attr[req->nattr].name = name;
-		req->attr[req->nattr++].value = value;
-	}
-}
-
 /*
  * pd_server_resolve - a local submission from the exim module names the
  * process that ran sendmail (ppid) and exim's (pid): the /proc reader
@@ -692,11 +678,11 @@ pd_server_resolve(struct pd_server *s, struct osm_proto_req *req)
 	if (r > 0)
 		return;
 	if (p.script[0] == '/')
-		pd_server_attr(req, "script", p.script);
+		osm_proto_set(req, "script", p.script);
 	if (p.exe[0])
-		pd_server_attr(req, "exe", p.exe);
+		osm_proto_set(req, "exe", p.exe);
 	if (p.cwd[0])
-		pd_server_attr(req, "parent_cwd", p.cwd);
+		osm_proto_set(req, "parent_cwd", p.cwd);
 }
 
 /*

@@ -63,7 +63,7 @@ struct pd_store {
 	size_t	whead, nwait;
 	const char *argv[PD_STORE_MAX_ARGV];
 	size_t	argvlen[PD_STORE_MAX_ARGV];
-	char	hdr[3][32];			/* numkeys, retention, ncalls */
+	char	hdr[4][32];			/* numkeys, retention, verdict expiry, ncalls */
 };
 
 /* pd_store_drop - close the connection; every batch in flight fails */
@@ -251,7 +251,8 @@ pd_store_append(struct pd_store *s, struct pd_cmd **cmds, size_t n, int body)
 		nkeys += (size_t) cmds[i]->nkeys;
 	snprintf(s->hdr[0], sizeof(s->hdr[0]), "%zu", nkeys);
 	snprintf(s->hdr[1], sizeof(s->hdr[1]), "%u", s->cfg->report_retention);
-	snprintf(s->hdr[2], sizeof(s->hdr[2]), "%zu", n);
+	snprintf(s->hdr[2], sizeof(s->hdr[2]), "%llu", s->cfg->verdict_expiry * 1000ULL);
+	snprintf(s->hdr[3], sizeof(s->hdr[3]), "%zu", n);
 	if (body) {
 		pd_store_push(s, &argc, "EVAL", 4);
 		pd_store_push(s, &argc, pd_store_script, sizeof(pd_store_script) - 1);
@@ -267,6 +268,7 @@ pd_store_append(struct pd_store *s, struct pd_cmd **cmds, size_t n, int body)
 	pd_store_push(s, &argc, s->cfg->server_name, strlen(s->cfg->server_name));
 	pd_store_push(s, &argc, s->cfg->monitor ? "monitor" : "enforce", 7);
 	pd_store_push(s, &argc, s->hdr[2], strlen(s->hdr[2]));
+	pd_store_push(s, &argc, s->hdr[3], strlen(s->hdr[3]));
 	for (size_t i = 0; i < n; i++)
 		for (int a = cmds[i]->nkeys; a < cmds[i]->argc; a++)
 			pd_store_push(s, &argc, cmds[i]->argv[a], cmds[i]->argvlen[a]);

@@ -2,12 +2,14 @@
 -- atomically.  Compiled into osm-policyd (pd_store.c); pd_event.c builds
 -- the calls.
 --
--- ARGV[1..4]: retention_s, server, mode, ncalls.  Then per call, in order:
---   ARGV: now_ms, count(0|1), nmark, event, nfields, fields..., tag, nwin, then
---         per window: type, key, level, seconds, actions, target, kind,
---         expiry_ms, id, cutoff_ms (now - interval), interval_ms, ratio
---         (permille, 0 = plain count), failed (0|1)
---   (times come as decimal strings, so Redis never formats a Lua number)
+-- ARGV[1..5]: retention_s, server, mode, verdict_expiry_ms (0 = until
+-- released), ncalls.  Then per call, in order:
+--   ARGV: now_ms, count(0|1), nmark, event, nfields, fields..., tag, nwin,
+--         then per window: level, interval_ms, ratio (permille, 0 = plain
+--         count), failed (0|1), report id, and what only a report needs,
+--         "type\nseconds\nactions\nkind\ntarget\nkey"
+--   (times come as decimal strings, so Redis never formats a Lua number
+--   on the common path)
 --   KEYS: the tag's verdict hash, nmark message markers, then per window
 --         its zset (score = event time in ms, member = event JSON), for a
 --         ratio window the zset of its failed events, and the report hash
@@ -27,51 +29,72 @@
 -- the event, space-separated ("" when nothing was counted); osm-policyd
 -- keeps them to answer the next requests from memory (pd_shadow.c).
 --
--- Within a batch, verdict lookups and window counts are remembered, so
--- many events of one sender cost one ZADD each, and each zset gets one
--- PEXPIRE at the end.
-local retention, server, mode = ARGV[1], ARGV[2], ARGV[3]
-local ncalls = tonumber(ARGV[4])
-local verdicts = {}	-- vkey .. '\n' .. field -> value or false
-local seen, counts = {}, {}	-- zkey -> now, count after this batch's last add
-local expire = {}		-- zkey -> interval ms, for zsets that still exist
+-- Old events are trimmed only when they could matter: while a zset's
+-- whole size is within the level nothing can fire, so the count returned
+-- is then the zset's size, an upper bound of the window's count (the
+-- zset holds at most level + 1 events, and its idle expiry removes it).
+-- Within a batch, verdict lookups and zset sizes are remembered, the
+-- events of one zset are added with one ZADD when a count must be exact
+-- or at the end, and each zset gets one PEXPIRE.
+-- Globals are slow to reach from a Redis script; these are used per event.
+local KEYS, ARGV, tonumber, unpack, concat = KEYS, ARGV, tonumber, unpack, table.concat
+local rcall = redis.call
+local retention, server, mode, vexp = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local ncalls = tonumber(ARGV[5])
+local verdicts = {}	-- vkey -> field -> value or false
+local counts = {}	-- zkey -> size, counting its pending events
+local pending = {}	-- zkey -> {score, member, ...} not yet added
+local expire = {}	-- zkey -> interval ms, for zsets that still exist
 local out = {}
-local ki, ai = 1, 5
+local ki, ai = 1, 6
+
+local function vtable(vkey)
+  local t = verdicts[vkey]
+  if not t then t = {}; verdicts[vkey] = t end
+  return t
+end
 
 local function verdict_get(vkey, f)
-  local ck = vkey .. '\n' .. f
-  local v = verdicts[ck]
+  local t = vtable(vkey)
+  local v = t[f]
   if v == nil then
-    v = redis.call('HGET', vkey, f) or false
-    verdicts[ck] = v
+    v = rcall('HGET', vkey, f) or false
+    t[f] = v
   end
-  return v, ck
+  return v, t
+end
+
+local function flush(zkey)
+  local p = pending[zkey]
+  if p then
+    rcall('ZADD', zkey, unpack(p))
+    pending[zkey] = nil
+  end
 end
 
 for call = 1, ncalls do
   local vkey = KEYS[ki]
   local nows, count, nmark = ARGV[ai], ARGV[ai + 1], tonumber(ARGV[ai + 2])
   local now = tonumber(nows)
-  ai = ai + 1
-  local event, nf = ARGV[ai + 2], tonumber(ARGV[ai + 3])
+  local event, nf = ARGV[ai + 3], tonumber(ARGV[ai + 4])
   local verdict = ''
   for j = 1, nf do
-    local f = ARGV[ai + 3 + j]
-    local v, ck = verdict_get(vkey, f)
+    local f = ARGV[ai + 4 + j]
+    local v, t = verdict_get(vkey, f)
     if v then
       local kind, rid, exp = string.match(v, '^(%u+) (%S+) (%d+)$')
       if kind and tonumber(exp) > 0 and tonumber(exp) <= now then
-        redis.call('HDEL', vkey, f)
-        verdicts[ck] = false
+        rcall('HDEL', vkey, f)
+        t[f] = false
       elseif kind and (verdict == '' or kind == 'DISCARD') then
         verdict = kind .. ' ' .. f .. ' ' .. rid
       end
     end
   end
-  ai = ai + 4 + nf
+  ai = ai + 5 + nf
   if verdict == '' and count == '1' then
     for m = 1, nmark do
-      if not redis.call('SET', KEYS[ki + m], '1', 'NX', 'EX', 3600) then
+      if not rcall('SET', KEYS[ki + m], '1', 'NX', 'EX', 3600) then
         count = '0'
         break
       end
@@ -85,68 +108,74 @@ for call = 1, ncalls do
   if verdict == '' and count == '1' then
     local k = ki + 1
     for i = 0, nwin - 1 do
-      local a = ai + i * 13
-      local ratio = tonumber(ARGV[a + 11])
+      local a = ai + i * 6
+      local level, ms, ratio = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
       local zkey, fkey = KEYS[k], false
       if ratio > 0 then fkey = KEYS[k + 1]; k = k + 1 end
       local rkey = KEYS[k + 1]
       k = k + 2
-      local level = tonumber(ARGV[a + 2])
-      local c, f
-      redis.call('ZADD', zkey, nows, event)
-      if seen[zkey] == nows then
-        c = counts[zkey] + 1
-      else
-        redis.call('ZREMRANGEBYSCORE', zkey, '-inf', ARGV[a + 9])
-        c = redis.call('ZCARD', zkey)
+      local c = counts[zkey] or rcall('ZCARD', zkey)
+      local p = pending[zkey]
+      if not p then p = {}; pending[zkey] = p end
+      p[#p + 1] = nows
+      p[#p + 1] = event
+      c = c + 1
+      if c > level then
+        flush(zkey)
+        c = c - rcall('ZREMRANGEBYSCORE', zkey, '-inf', now - tonumber(ms))
       end
-      local fire = c > level
+      local fire, f = c > level, nil
       if fkey then
-        if ARGV[a + 12] == '1' then redis.call('ZADD', fkey, nows, event) end
-        expire[fkey] = ARGV[a + 10]
+        if ARGV[a + 3] == '1' then rcall('ZADD', fkey, nows, event) end
+        expire[fkey] = ms
         if fire then
-          redis.call('ZREMRANGEBYSCORE', fkey, '-inf', ARGV[a + 9])
-          f = redis.call('ZCARD', fkey)
+          rcall('ZREMRANGEBYSCORE', fkey, '-inf', now - tonumber(ms))
+          f = rcall('ZCARD', fkey)
           fire = f * 1000 >= ratio * c
         end
       end
       if fire then
-        local evs = redis.call('ZRANGE', zkey, 0, -1)
-        redis.call('DEL', zkey)
-        if fkey then redis.call('DEL', fkey); expire[fkey] = nil end
-        seen[zkey], counts[zkey], expire[zkey] = nows, 0, nil
-        local kind, target, id = ARGV[a + 6], ARGV[a + 5], ARGV[a + 8]
+        local evs = rcall('ZRANGE', zkey, 0, -1)
+        rcall('DEL', zkey)
+        if fkey then rcall('DEL', fkey); expire[fkey] = nil end
+        counts[zkey], expire[zkey] = 0, nil
+        local id = ARGV[a + 4]
+        local typ, secs, actions, kind, target, key =
+          string.match(ARGV[a + 5], '^([^\n]*)\n([^\n]*)\n([^\n]*)\n([^\n]*)\n([^\n]*)\n(.*)$')
         local applied = ''
         if kind ~= '-' then
-          local v = kind .. ' ' .. id .. ' ' .. ARGV[a + 7]
-          redis.call('HSET', vkey, target, v)
-          verdicts[vkey .. '\n' .. target] = v
+          local v = kind .. ' ' .. id .. ' ' .. (vexp > 0 and string.format('%d', now + vexp) or '0')
+          rcall('HSET', vkey, target, v)
+          vtable(vkey)[target] = v
           applied = kind .. ' ' .. target
           if res[1] == '' or kind == 'DISCARD' then res[1] = kind .. ' ' .. target .. ' ' .. id end
         end
-        redis.call('HSET', rkey, 'id', id, 'time', nows, 'server', server, 'tag', tag,
-          'mode', mode, 'type', ARGV[a], 'key', ARGV[a + 1], 'level', ARGV[a + 2],
-          'seconds', ARGV[a + 3], 'count', c, 'actions', ARGV[a + 4], 'target', target,
+        rcall('HSET', rkey, 'id', id, 'time', nows, 'server', server, 'tag', tag,
+          'mode', mode, 'type', typ, 'key', key, 'level', ARGV[a],
+          'seconds', secs, 'count', c, 'actions', actions, 'target', target,
           'verdict', applied, 'events', '[' .. table.concat(evs, ',') .. ']')
-        if f then redis.call('HSET', rkey, 'failures', f, 'ratio', ARGV[a + 11]) end
-        redis.call('EXPIRE', rkey, retention)
+        if f then rcall('HSET', rkey, 'failures', f, 'ratio', ARGV[a + 2]) end
+        rcall('EXPIRE', rkey, retention)
         res[#res + 1] = id
         cnt[i + 1] = 0
       else
-        seen[zkey], counts[zkey], expire[zkey] = nows, c, ARGV[a + 10]
+        counts[zkey], expire[zkey] = c, ms
         cnt[i + 1] = c
       end
     end
-    res[2] = table.concat(cnt, ' ')
+    res[2] = concat(cnt, ' ')
   end
   for i = 0, nwin - 1 do
-    ki = ki + (tonumber(ARGV[ai + i * 13 + 11]) > 0 and 3 or 2)
+    ki = ki + (tonumber(ARGV[ai + i * 6 + 2]) > 0 and 3 or 2)
   end
   ki = ki + 1
-  ai = ai + nwin * 13
+  ai = ai + nwin * 6
   out[call] = res
 end
+for zkey in pairs(pending) do
+  flush(zkey)
+end
 for zkey, ms in pairs(expire) do
-  redis.call('PEXPIRE', zkey, ms)
+  rcall('PEXPIRE', zkey, ms)
 end
 return out

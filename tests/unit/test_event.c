@@ -105,8 +105,9 @@ test_local(void **state)
 	assert_true(has_arg(c, "osm:s:{carol}:w:logline:carol:60"));
 	assert_true(has_arg(c, "osm:s:{carol}:w:cwdcheck:cwd:/srv/x%20y:60"));
 	assert_true(has_arg(c, "account:carol"));
-	assert_true(has_arg(c, "store,hold"));
-	assert_true(has_arg(c, "HOLD"));
+	/* what a report needs: type, seconds, actions, verdict kind, target, key */
+	assert_true(has_arg(c, "logline\n60\nstore,hold\nHOLD\naccount:carol\ncarol"));
+	assert_true(has_arg(c, "cwdcheck:cwd\n60\nstore\n-\naccount:carol\n/srv/x y"));
 	/* keys: verdict + (window, report) per window: logline, subject, cwd = 7 */
 	assert_int_equal(c->nkeys, 7);
 	assert_string_equal(plan->who, "account:carol");
