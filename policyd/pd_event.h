@@ -32,6 +32,7 @@
 
 struct osm_cfg;
 struct osm_acct;
+struct pd_shadow_ent;
 struct osm_buf;
 struct osm_proto_req;
 
@@ -48,6 +49,8 @@ struct pd_cmd {
 	int	nwin;
 	int	win[PD_EVENT_MAX_WIN];	/* argv index of each window's zset key */
 	unsigned level[PD_EVENT_MAX_WIN];
+	/* pd_shadow's entries for the fields, then the windows, while in flight */
+	struct pd_shadow_ent *shadow[PD_EVENT_MAX_FIELDS + PD_EVENT_MAX_WIN];
 };
 
 struct pd_plan {

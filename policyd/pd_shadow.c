@@ -4,10 +4,12 @@
  * pd_shadow.h.
  *
  * One chained hash table of entries named by Redis key: a window's zset
- * key, or "VERDICT_HASH\nFIELD" for a verdict field.  An entry with
- * requests in flight is never dropped, so the in-flight counts stay
- * exact; idle ones go once they are stale, or all of them when the table
- * reaches its size (losing them only means waiting for Redis).
+ * key, or "VERDICT_HASH\nFIELD" for a verdict field.  An entry that a
+ * call in flight refers to is never dropped, so the in-flight counts
+ * stay exact and the call keeps its entries from pd_shadow_sent() to
+ * pd_shadow_done() without looking them up again; idle ones go once they
+ * are stale, or all of them when the table reaches its size (losing them
+ * only means waiting for Redis).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@ struct pd_shadow_ent {
 	unsigned count;			/* window: its count then */
 	unsigned inflight;		/* window: events sent, not answered;
 					 * field: requests waiting for Redis */
+	unsigned refs;			/* calls in flight that hold it */
 	int	verdict;		/* field: a verdict stood then */
 	size_t	len;
 	char	key[];
@@ -74,17 +77,21 @@ pd_shadow_size(const struct pd_shadow *sh)
 	return sh->n;
 }
 
-/* pd_shadow_hash - FNV-1a, 64 bits */
+/* pd_shadow_hash - eight bytes a step: keys are long and share prefixes */
 static uint64_t
 pd_shadow_hash(const char *s, size_t n)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	while (n--) {
-		h ^= (unsigned char) *s++;
-		h *= 1099511628211ULL;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 29;
 	}
-	return h;
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 32);
 }
 
 static void
@@ -116,7 +123,7 @@ pd_shadow_drop(struct pd_shadow *sh, long long now, int all)
 		while (*pp) {
 			struct pd_shadow_ent *e = *pp;
 
-			if (e->inflight == 0 && (all || now - e->fresh > PD_SHADOW_FRESH_MS)) {
+			if (e->refs == 0 && (all || now - e->fresh > PD_SHADOW_FRESH_MS)) {
 				*pp = e->next;
 				free(e);
 				sh->n--;
@@ -220,18 +227,26 @@ pd_shadow_clear(struct pd_shadow *sh, const struct pd_plan *p, long long now)
 }
 
 void
-pd_shadow_sent(struct pd_shadow *sh, const struct pd_plan *p, int fast)
+pd_shadow_sent(struct pd_shadow *sh, struct pd_plan *p, int fast)
 {
 	for (int i = 0; i < p->ncmd; i++) {
-		const struct pd_cmd *c = &p->cmd[i];
+		struct pd_cmd *c = &p->cmd[i];
 		struct pd_shadow_ent *e;
 
-		for (int f = 0; !fast && f < c->nfield; f++)
-			if ((e = pd_shadow_field(sh, c, f, 1)) != NULL)
+		for (int f = 0; f < c->nfield; f++) {
+			if ((c->shadow[f] = e = pd_shadow_field(sh, c, f, 1)) == NULL)
+				continue;
+			e->refs++;
+			if (!fast)
 				e->inflight++;
-		for (int w = 0; p->count && w < c->nwin; w++)
-			if ((e = pd_shadow_window(sh, c, w, 1)) != NULL)
+		}
+		for (int w = 0; w < c->nwin; w++) {
+			c->shadow[PD_EVENT_MAX_FIELDS + w] = e = p->count ? pd_shadow_window(sh, c, w, 1) : NULL;
+			if (e != NULL) {
+				e->refs++;
 				e->inflight++;
+			}
+		}
 	}
 }
 
@@ -239,6 +254,7 @@ void
 pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 	       const struct pd_store_result *res, int ok, long long now)
 {
+	(void) sh;
 	for (int i = 0; i < p->ncmd; i++) {
 		const struct pd_cmd *c = &p->cmd[i];
 		const struct pd_store_result *r = &res[i];
@@ -246,8 +262,9 @@ pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 		struct pd_shadow_ent *e;
 
 		for (int f = 0; f < c->nfield; f++) {
-			if ((e = pd_shadow_field(sh, c, f, known)) == NULL)
+			if ((e = c->shadow[f]) == NULL)
 				continue;
+			e->refs--;
 			if (!fast && e->inflight)
 				e->inflight--;
 			if (known) {
@@ -256,9 +273,10 @@ pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 				e->fresh = now;
 			}
 		}
-		for (int w = 0; p->count && w < c->nwin; w++) {
-			if ((e = pd_shadow_window(sh, c, w, 0)) == NULL)
+		for (int w = 0; w < c->nwin; w++) {
+			if ((e = c->shadow[PD_EVENT_MAX_FIELDS + w]) == NULL)
 				continue;
+			e->refs--;
 			if (e->inflight)
 				e->inflight--;
 			if (known && r->ncount == c->nwin) {

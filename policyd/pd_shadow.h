@@ -22,8 +22,9 @@
  * release only lifts verdicts, which the shadow never assumes.
  *
  * pd_shadow_sent() records a request's calls as in flight (fast says
- * whether it was answered already); pd_shadow_done() takes Redis's
- * results for them (ok 0: Redis failed, nothing learned).  Calls
+ * whether it was answered already) and keeps their entries in the
+ * calls; pd_shadow_done() takes Redis's results for them (ok 0: Redis
+ * failed, nothing learned) and lets the entries go.  Calls
  * finish in the order they were sent.  pd_shadow_expire() forgets idle
  * entries; at most max entries are kept, past that requests simply
  * wait for Redis.
@@ -39,7 +40,7 @@ struct pd_shadow;
 struct pd_shadow *pd_shadow_new(size_t max);
 void	pd_shadow_free(struct pd_shadow *);
 int	pd_shadow_clear(struct pd_shadow *, const struct pd_plan *, long long mono_ms);
-void	pd_shadow_sent(struct pd_shadow *, const struct pd_plan *, int fast);
+void	pd_shadow_sent(struct pd_shadow *, struct pd_plan *, int fast);
 void	pd_shadow_done(struct pd_shadow *, const struct pd_plan *, int fast,
 		       const struct pd_store_result *, int ok, long long mono_ms);
 void	pd_shadow_expire(struct pd_shadow *, long long mono_ms);
