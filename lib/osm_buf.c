@@ -103,9 +103,9 @@ osm_buf_puts(struct osm_buf *b, const char *s)
 	return osm_buf_append(b, s, strlen(s));
 }
 
-/* osm_buf_putu - a number in decimal, or in hex zero-padded to width: hot paths avoid printf */
+/* osm_buf_putu - a number in decimal or hex: hot paths avoid printf */
 int
-osm_buf_putu(struct osm_buf *b, unsigned long long v, int hex, int width)
+osm_buf_putu(struct osm_buf *b, unsigned long long v, int hex)
 {
 	static const char digits[] = "0123456789abcdef";
 	char	tmp[24], *e = tmp + sizeof(tmp), *p = e;
@@ -114,8 +114,6 @@ osm_buf_putu(struct osm_buf *b, unsigned long long v, int hex, int width)
 	do
 		*--p = digits[v % base];
 	while ((v /= base) != 0);
-	while (e - p < width && p > tmp)
-		*--p = '0';
 	return osm_buf_append(b, p, (size_t) (e - p));
 }
 

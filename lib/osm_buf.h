@@ -24,7 +24,7 @@ struct osm_buf *osm_buf_new(size_t max);
 void	osm_buf_free(struct osm_buf *);
 int	osm_buf_append(struct osm_buf *, const void *, size_t);
 int	osm_buf_puts(struct osm_buf *, const char *);
-int	osm_buf_putu(struct osm_buf *, unsigned long long, int hex, int width);
+int	osm_buf_putu(struct osm_buf *, unsigned long long, int hex);
 int	osm_buf_printf(struct osm_buf *, const char *, ...) __attribute__((format(printf, 2, 3)));
 void	osm_buf_consume(struct osm_buf *, size_t);
 void	osm_buf_reset(struct osm_buf *);

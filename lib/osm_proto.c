@@ -115,37 +115,37 @@ osm_proto_parse(char *buf, size_t len, const struct osm_proto_limits *lim,
 	return OSM_PROTO_OK;
 }
 
+/* osm_proto_find - the index of an attribute, or nattr; lengths first, strings rarely */
+static size_t
+osm_proto_find(const struct osm_proto_req *req, const char *name)
+{
+	size_t	n = strlen(name), i;
+
+	for (i = 0; i < req->nattr; i++)
+		if (req->attr[i].namelen == n && memcmp(req->attr[i].name, name, n) == 0)
+			break;
+	return i;
+}
+
 /* osm_proto_get - first value of an attribute, or NULL */
 const char *
 osm_proto_get(const struct osm_proto_req *req, const char *name)
 {
-	size_t	n = strlen(name);
+	size_t	i = osm_proto_find(req, name);
 
-	for (size_t i = 0; i < req->nattr; i++) {
-		const struct osm_proto_attr *a = &req->attr[i];
-
-		if (a->namelen == n && a->name[0] == name[0] && memcmp(a->name, name, n) == 0)
-			return a->value;
-	}
-	return NULL;
+	return i < req->nattr ? req->attr[i].value : NULL;
 }
 
 /* osm_proto_set - replace an attribute's value, or add it if there is room */
 void
 osm_proto_set(struct osm_proto_req *req, const char *name, const char *value)
 {
-	size_t	n = strlen(name);
+	size_t	i = osm_proto_find(req, name);
 
-	for (size_t i = 0; i < req->nattr; i++) {
-		struct osm_proto_attr *a = &req->attr[i];
-
-		if (a->namelen == n && memcmp(a->name, name, n) == 0) {
-			a->value = value;
-			return;
-		}
-	}
-	if (req->nattr < OSM_PROTO_MAX_ATTRS)
-		req->attr[req->nattr++] = (struct osm_proto_attr) {name, value, n};
+	if (i < req->nattr)
+		req->attr[i].value = value;
+	else if (req->nattr < OSM_PROTO_MAX_ATTRS)
+		req->attr[req->nattr++] = (struct osm_proto_attr) {name, value, strlen(name)};
 }
 
 /* osm_proto_printable - replace control and non-ASCII bytes, cap length */

@@ -104,7 +104,7 @@ pd_event_argn(struct pd_plan *p, struct pd_cmd *c, unsigned long long v)
 {
 	size_t	start = osm_buf_len(p->mem);
 
-	osm_buf_putu(p->mem, v, 0, 0);
+	osm_buf_putu(p->mem, v, 0);
 	pd_event_arg_at(c, start, osm_buf_len(p->mem) - start);
 	osm_buf_append(p->mem, "", 1);
 }
@@ -129,7 +129,7 @@ pd_event_key(struct pd_event_ctx *ctx, struct pd_plan *p, struct pd_cmd *c,
 	}
 	if (seconds) {
 		osm_buf_puts(p->mem, ":");
-		osm_buf_putu(p->mem, seconds, 0, 0);
+		osm_buf_putu(p->mem, seconds, 0);
 	}
 	pd_event_arg_at(c, start, osm_buf_len(p->mem) - start);
 	osm_buf_append(p->mem, "", 1);
@@ -214,7 +214,7 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 		start = osm_buf_len(p->mem);
 		osm_buf_puts(p->mem, osm_ev_names[w->ev]);
 		osm_buf_puts(p->mem, "\n");
-		osm_buf_putu(p->mem, w->w.seconds, 0, 0);
+		osm_buf_putu(p->mem, w->w.seconds, 0);
 		osm_buf_puts(p->mem, "\n");
 		pd_event_actions(p->mem, w->actions);
 		osm_buf_puts(p->mem, "\n");
@@ -427,11 +427,11 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	int	first = 0;			/* "id" and "t" come first */
 
 	osm_buf_puts(p->mem, "{\"id\":\"");
-	osm_buf_putu(p->mem, (unsigned long) ctx->pid, 1, 0);
+	osm_buf_putu(p->mem, (unsigned long) ctx->pid, 1);
 	osm_buf_puts(p->mem, ".");
-	osm_buf_putu(p->mem, ctx->seq++, 1, 0);
+	osm_buf_putu(p->mem, ctx->seq++, 1);
 	osm_buf_puts(p->mem, "\",\"t\":");
-	osm_buf_putu(p->mem, (unsigned long long) now, 0, 0);
+	osm_buf_putu(p->mem, (unsigned long long) now, 0);
 	osm_json_field(p->mem, &first, "source", source);
 	osm_json_field(p->mem, &first, "account", account);
 	osm_json_field(p->mem, &first, "email", *email ? email : NULL);
