@@ -243,16 +243,43 @@ ml_tail_name(const struct ml_tail *t)
 	return t->name;
 }
 
+/*
+ * ml_tail_truncated - was the file being read truncated (copytruncate)?
+ * It is shorter than the offset, or has grown again with new first
+ * bytes.  Checked before every read, not only at the end: the truncated
+ * file may already be longer than the offset, or renamed away, by the
+ * time we look.
+ */
+static int
+ml_tail_truncated(struct ml_tail *t)
+{
+	struct stat st;
+
+	if (t->off == 0 || fstat(t->fd, &st) != 0)
+		return 0;
+	return st.st_size < t->off || (t->headlen > 0 && ml_tail_head(t->fd, t->headlen) != t->head);
+}
+
 ssize_t
 ml_tail_read(struct ml_tail *t, char *buf, size_t len, int *final)
 {
 	*final = 0;
-	for (int round = 0; round < 3; round++) {
+	for (int round = 0; round < 4; round++) {
 		struct stat st;
 		ssize_t	n;
 
 		if (t->fd < 0 && ml_tail_reopen(t, t->path, 0) < 0)
 			return -1;
+		if (ml_tail_truncated(t)) {
+			/* finish the copy, then the truncated file from 0 */
+			if (ml_tail_copy(t, t->fd, t->off) != 0) {
+				osm_msg_info("%s was truncated: reading it from the start", t->name);
+				t->off = 0;
+				t->headlen = 0;
+			}
+			ml_tail_save(t);
+			continue;
+		}
 		if ((n = pread(t->fd, buf, len, t->off)) < 0) {
 			osm_msg_warn("%s: read: %m", t->name);
 			return -1;
@@ -284,19 +311,6 @@ ml_tail_read(struct ml_tail *t, char *buf, size_t len, int *final)
 			}
 			if (ml_tail_reopen(t, t->path, 0) < 0)
 				return -1;
-			ml_tail_save(t);
-			continue;
-		}
-		if (st.st_size < t->off || (t->headlen > 0 && t->off > 0 && ml_tail_head(t->fd, t->headlen) != t->head)) {
-			/* copytruncate (shorter, or grown again with new first
-			 * bytes): finish the copy, then the file from 0 */
-			int	fd = t->fd;
-
-			if (ml_tail_copy(t, fd, t->off) != 0) {
-				osm_msg_info("%s was truncated: reading it from the start", t->name);
-				t->off = 0;
-				t->headlen = 0;
-			}
 			ml_tail_save(t);
 			continue;
 		}

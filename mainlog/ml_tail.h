@@ -6,14 +6,15 @@
  * ml_tail - follow a log file across rotations, and remember the place.
  *
  * ml_tail_read() returns the bytes after the committed offset (pread, so
- * nothing is consumed until ml_tail_commit()).  At the end of the file
- * it checks the path: another file there (rename + create rotation)
- * means the old one is finished: its last bytes are returned with
- * *final set even without a newline, then reading moves to the new file
- * from its start.  A file shorter than the offset was truncated
- * (copytruncate): the rest of it is read from the copy next to it (the
- * rotated file that starts with the same bytes), then the file from 0.  It returns 0 when there is nothing new, -1 when the
- * file cannot be read (logged once until it can).
+ * nothing is consumed until ml_tail_commit()).  Before each read it checks
+ * that the file was not truncated (copytruncate: shorter than the offset,
+ * or different first bytes); then the rest is read from the copy next to
+ * it (the rotated file that starts with the same bytes), then the file
+ * from 0.  At the end of the file it checks the path: another file there
+ * (rename + create rotation) means the old one is finished: its last
+ * bytes are returned with *final set even without a newline, then reading
+ * moves to the new file from its start.  It returns 0 when there is
+ * nothing new, -1 when the file cannot be read (logged once until it can).
  *
  * ml_tail_commit() advances the offset and saves "DEV INO OFFSET" to the
  * state file (written to a temporary file and renamed, so it is never

@@ -1,9 +1,10 @@
 #!/bin/sh
 # t_mainlog_rotate: osm-mainlog follows a log that gets 100,000 arrival
 # lines, written as fast as python can, while it is rotated three times
-# (copytruncate, rename + create, rename + create) and osm-mainlog is
-# restarted once: every arrival is counted exactly once in Redis, and
-# osm-mainlog sent each exactly once.
+# (copytruncate, rename + create, rename + create; the first two while
+# osm-mainlog is stopped) and osm-mainlog is restarted once: every
+# arrival is counted exactly once in Redis, and osm-mainlog sent each
+# exactly once.
 tid="mainlog rotation"
 . "$top_srcdir/tests/lib.sh"
 ML_PID=""
@@ -61,10 +62,15 @@ write 1 25000
 # copytruncate: osm-mainlog must have seen the start of the file to know
 # its copy (osm-mainlog(8), LIMITS), so let it read some first
 caught_up
+# ... then it is stopped while the log is copied and truncated, written,
+# and renamed away: when it wakes up, the file it had open is shorter or
+# starts differently, and is no longer at the path
+kill -STOP "$ML_PID"
 write 25001 25100
 cp "$LOG" "$LOG.1"; : > "$LOG"					# copytruncate
 write 25101 50000
 mv "$LOG" "$LOG.2"; : > "$LOG"; chmod 644 "$LOG"		# rename + create
+kill -CONT "$ML_PID"
 write 50001 60000
 stop_mainlog							# restart once
 start_mainlog
