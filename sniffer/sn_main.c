@@ -282,7 +282,7 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 		c->a.due = c->ms + SN_PHASE1_MS;
 		c->a.since = c->ms;
 		c->a.seen_us = osm_wall_us();
-		/* the caller is still in connect(): read it now */
+		/* read it now: the caller usually still holds the socket */
 		c->a.have_proc = sn_attr_pid((long) e->pid, &c->a.proc) == 0;
 		if (!c->a.have_proc)
 			c->a.proc.pid = e->pid;
