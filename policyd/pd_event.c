@@ -68,6 +68,7 @@ pd_plan_reset(struct pd_plan *p)
 {
 	p->ncmd = 0;
 	p->count = 0;
+	p->plain = 0;
 	p->who[0] = 0;
 	osm_buf_reset(p->mem);
 }
@@ -184,9 +185,11 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 		pd_event_key(ctx, p, c, "report:", ids[i], NULL, 0);
 	}
 	c->nkeys = c->argc;
+	c->now_arg = c->argc;
 	pd_event_argn(p, c, now);
 	pd_event_args(p, c, p->count ? "1" : "0");
 	pd_event_argn(p, c, nmark);
+	c->event_arg = c->argc;
 	pd_event_arg_at(c, member_off, member_len);
 	pd_event_argn(p, c, nfields);
 	c->nfield = nfields;
@@ -196,6 +199,9 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 	}
 	pd_event_args(p, c, tag);
 	pd_event_argn(p, c, nwin);
+	c->win_args = c->argc;
+	if (nmark > 0)
+		p->plain = 0;
 	for (int i = 0; i < nwin; i++) {
 		const struct pd_event_win *w = &wins[i];
 		const char *kind = "-";
@@ -205,6 +211,8 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 			kind = "DISCARD";
 		else if (!cfg->monitor && (w->actions & OSM_ACT_HOLD))
 			kind = "HOLD";
+		if (w->w.ratio)
+			p->plain = 0;
 		pd_event_argn(p, c, w->w.events);
 		pd_event_argn(p, c, w->w.seconds * 1000LL);
 		pd_event_argn(p, c, w->w.ratio);
@@ -364,6 +372,7 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	 * osm source counts unless it names another stage (exim's router
 	 * asks with protocol_state=DELIVERY: look, don't count). */
 	p->count = state ? !strcmp(state, "END-OF-MESSAGE") : strcmp(source, "postfix") != 0;
+	p->plain = p->count;
 
 	email[0] = 0;
 	if (sasl) {

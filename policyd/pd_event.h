@@ -17,7 +17,10 @@
  *
  * A call is the script's keys (argv[0..nkeys)) followed by its
  * arguments (argv[nkeys..argc)); pd_store joins the calls of a batch
- * into EVALSHA commands.  The plan's strings live in its own buffer;
+ * into EVALSHA commands.  A plain event (plan->plain) that pd_shadow
+ * knows fires nothing may instead be added to its windows' zsets with
+ * plain ZADDs; the call says where the zset keys, the time and the
+ * event are.  The plan's strings live in its own buffer;
  * reuse a plan with pd_plan_reset().  No I/O here.
  */
 #include <stddef.h>
@@ -49,6 +52,9 @@ struct pd_cmd {
 	int	nwin;
 	int	win[PD_EVENT_MAX_WIN];	/* argv index of each window's zset key */
 	unsigned level[PD_EVENT_MAX_WIN];
+	/* For counting without the script (pd_store): the argv index of
+	 * the time, of the event, and of the first window's 6 arguments. */
+	int	now_arg, event_arg, win_args;
 	/* pd_shadow's entries for the fields, then the windows, while in flight */
 	struct pd_shadow_ent *shadow[PD_EVENT_MAX_FIELDS + PD_EVENT_MAX_WIN];
 };
@@ -56,6 +62,8 @@ struct pd_cmd {
 struct pd_plan {
 	int	ncmd;
 	int	count;			/* 1 if this request is an event */
+	int	plain;			/* an event that a ZADD per window can
+					 * count: no message markers, no ratio */
 	struct pd_cmd cmd[PD_PLAN_MAX_CMDS];
 	char	who[300];		/* "email:x@example.com" etc., for logs */
 	struct osm_buf *mem;

@@ -98,6 +98,7 @@ struct pd_pending {
 	struct pd_client *cl;
 	struct pd_plan *plan;
 	int	fast;			/* answered before Redis's reply */
+	int	plain;			/* counted with ZADDs, not the script */
 };
 
 /*
@@ -110,10 +111,11 @@ struct pd_batch {
 	struct pd_plan *plans[PD_SERVER_MAX_BATCH];
 	struct pd_pending pending[PD_SERVER_MAX_BATCH];
 	size_t	npend;
-	size_t	ncmd;
+	size_t	ncmd, nadds;
 	long long opened;		/* monotonic ms of its first request */
 	int	waits;			/* a request in it waits for Redis: send now */
 	struct pd_cmd *cmds[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
+	struct pd_cmd *adds[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
 	struct pd_store_result results[PD_SERVER_MAX_BATCH * PD_PLAN_MAX_CMDS];
 	struct pd_store_batch sb;
 	long long now;
@@ -599,6 +601,11 @@ pd_server_deliver(struct pd_server *s)
 			struct pd_plan *plan = pe->plan;
 			struct pd_store_result *res = &b->results[ri];
 
+			pe->cl->inflight--;
+			if (pe->plain) {
+				pd_shadow_done(s->shadow, plan, 1, NULL, store_ok && !b->sb.adds_failed, mono);
+				continue;
+			}
 			for (int c = 0; store_ok && c < plan->ncmd; c++)
 				for (int j = 0; j < res[c].nids && nfired < 64; j++) {
 					ids[nfired] = res[c].ids[j];
@@ -611,7 +618,6 @@ pd_server_deliver(struct pd_server *s)
 				pd_server_reply(s, pe, res, store_ok);
 				pe->cl->waiting--;
 			}
-			pe->cl->inflight--;
 			ri += (size_t) plan->ncmd;
 		}
 		if (nfired)
@@ -622,7 +628,7 @@ pd_server_deliver(struct pd_server *s)
 			if (!cl->dead && osm_buf_len(cl->out) > 0)
 				pd_server_flush(s, cl);
 		}
-		b->npend = b->ncmd = 0;
+		b->npend = b->ncmd = b->nadds = 0;
 		s->bhead = (s->bhead + 1) % PD_SERVER_INFLIGHT;
 		s->nbatch--;
 		any = 1;
@@ -711,6 +717,8 @@ pd_server_send(struct pd_server *s, int force)
 	b->sb.cmds = b->cmds;
 	b->sb.n = b->ncmd;
 	b->sb.results = b->results;
+	b->sb.adds = b->adds;
+	b->sb.nadds = b->nadds;
 	s->nbatch++;
 	pd_store_send(s->store, &b->sb);	/* may finish at once: no calls, or no Redis */
 	pd_server_deliver(s);
@@ -807,10 +815,15 @@ pd_server_turn(struct pd_server *s)
 			b->pending[b->npend].cl = cl;
 			b->pending[b->npend].plan = plan;
 			b->pending[b->npend].fast = fast;
+			/* It fires nothing: a plain ZADD counts it, no script. */
+			b->pending[b->npend].plain = fast && plan->plain;
 			b->npend++;
 			cl->inflight++;
 			for (int i = 0; i < plan->ncmd; i++)
-				b->cmds[b->ncmd++] = &plan->cmd[i];
+				if (fast && plan->plain)
+					b->adds[b->nadds++] = &plan->cmd[i];
+				else
+					b->cmds[b->ncmd++] = &plan->cmd[i];
 		}
 		if (!cl->dead && osm_buf_len(cl->out) > 0)
 			pd_server_flush(s, cl);

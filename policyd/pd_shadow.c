@@ -11,10 +11,12 @@
  * are stale, or all of them when the table reaches its size (losing them
  * only means waiting for Redis).
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "osm_hash.h"
 #include "pd_event.h"
 #include "pd_shadow.h"
 #include "pd_store.h"
@@ -75,23 +77,6 @@ size_t
 pd_shadow_size(const struct pd_shadow *sh)
 {
 	return sh->n;
-}
-
-/* pd_shadow_hash - eight bytes a step: keys are long and share prefixes */
-static uint64_t
-pd_shadow_hash(const char *s, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
-
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 29;
-	}
-	w = 0;
-	memcpy(&w, s, n);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 32);
 }
 
 static void
@@ -160,7 +145,7 @@ pd_shadow_find(struct pd_shadow *sh, const char *a, size_t alen, const char *b, 
 		key[alen] = '\n';
 		memcpy(key + alen + 1, b, blen);
 	}
-	h = pd_shadow_hash(key, len);
+	h = osm_hash(key, len);
 	for (e = sh->tab[h & (sh->nbucket - 1)]; e; e = e->next)
 		if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0)
 			return e;
@@ -257,8 +242,8 @@ pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 	(void) sh;
 	for (int i = 0; i < p->ncmd; i++) {
 		const struct pd_cmd *c = &p->cmd[i];
-		const struct pd_store_result *r = &res[i];
-		int	known = ok && r->ok;
+		const struct pd_store_result *r = res ? &res[i] : NULL;
+		int	known = ok && (r == NULL || r->ok);
 		struct pd_shadow_ent *e;
 
 		for (int f = 0; f < c->nfield; f++) {
@@ -267,7 +252,9 @@ pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 			e->refs--;
 			if (!fast && e->inflight)
 				e->inflight--;
-			if (known) {
+			if (!known)
+				e->fresh = 0;	/* Redis may or may not have run it */
+			else if (r) {
 				/* The verdict names one field; assume it stands on all. */
 				e->verdict = r->verdict[0] != 0;
 				e->fresh = now;
@@ -279,7 +266,15 @@ pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 			e->refs--;
 			if (e->inflight)
 				e->inflight--;
-			if (known && r->ncount == c->nwin) {
+			if (!known)
+				e->fresh = 0;
+			else if (r == NULL) {
+				/* Added by a plain ZADD: one more, nothing trimmed,
+				 * so still an upper bound; only the script's
+				 * answers make the entry fresh again. */
+				if (e->count < UINT_MAX)
+					e->count++;
+			} else if (r->ncount == c->nwin) {
 				e->count = r->count[w];
 				e->fresh = now;
 			}

@@ -7,24 +7,28 @@
  * and verdict, so most requests are answered without waiting for it.
  *
  * Redis stays the one source of truth: every event is still counted
- * there, by the same script, in order.  The shadow only decides when
- * the answer is already known.  pd_shadow_clear() says a request is
- * DUNNO for certain when, for every key it touches, Redis answered less
- * than PD_SHADOW_FRESH_MS ago, and
+ * there, in order.  The shadow only decides when the answer is already
+ * known.  pd_shadow_clear() says a request is DUNNO for certain when,
+ * for every key it touches, the window script answered less than
+ * PD_SHADOW_FRESH_MS ago, and
  *  - no verdict stood on any of its verdict fields, and no earlier
  *    request of that sender is still waiting for Redis (it may be the
  *    one that fires a trigger, and its verdict must come first);
  *  - each window's count then, plus the events in flight, plus this
  *    one, does not exceed the window's level (so this event fires
  *    nothing: counts only fall as events age out).
- * Then the server answers DUNNO at once and sends the event on.  Only
+ * Then the server answers DUNNO at once and sends the event on; a plain
+ * event (pd_event.h) then goes without the script, as a ZADD, since it
+ * can fire nothing.  Only
  * this daemon writes its keys (the prefix names the server); osmctl
  * release only lifts verdicts, which the shadow never assumes.
  *
  * pd_shadow_sent() records a request's calls as in flight (fast says
  * whether it was answered already) and keeps their entries in the
  * calls; pd_shadow_done() takes Redis's results for them (ok 0: Redis
- * failed, nothing learned) and lets the entries go.  Calls
+ * failed, and the entries are no longer known; results NULL: a plain
+ * event was added, each window's count grows by one and stays an upper
+ * bound) and lets the entries go.  Calls
  * finish in the order they were sent.  pd_shadow_expire() forgets idle
  * entries; at most max entries are kept, past that requests simply
  * wait for Redis.

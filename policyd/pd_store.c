@@ -16,12 +16,14 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "osm_cfg.h"
 #include "osm_clock.h"
+#include "osm_hash.h"
 #include "osm_msg.h"
 #include "osm_redis.h"
 #include "pd_event.h"
@@ -43,11 +45,25 @@ static const char pd_store_script[] =
 #define PD_STORE_BACKOFF_MIN	100
 #define PD_STORE_BACKOFF_MAX	5000
 
-/* One reply on its way: the calls it answers, or none (b == NULL). */
+/* One reply on its way: the calls it answers, a plain events' command
+ * of batch b (n == 0), or nothing anyone waits for (b == NULL). */
 struct pd_store_wait {
 	struct pd_store_batch *b;
 	size_t	first, n;
 	long long sent;			/* ms, monotonic */
+};
+
+/* A window of a plain event, chained to the others for the same zset. */
+struct pd_store_item {
+	const struct pd_cmd *c;
+	int	w;
+	int	next;
+};
+
+struct pd_store_zset {
+	const char *key;
+	uint32_t keylen;
+	int	first, last;		/* its items */
 };
 
 struct pd_store {
@@ -64,6 +80,10 @@ struct pd_store {
 	const char *argv[PD_STORE_MAX_ARGV];
 	size_t	argvlen[PD_STORE_MAX_ARGV];
 	char	hdr[4][32];			/* numkeys, retention, verdict expiry, ncalls */
+	struct pd_store_item *items;	/* grouping plain events by zset */
+	struct pd_store_zset *zsets;
+	int    *slots;
+	size_t	cap;			/* items and zsets; slots: twice that */
 };
 
 /* pd_store_drop - close the connection; every batch in flight fails */
@@ -179,6 +199,9 @@ pd_store_free(struct pd_store *s)
 	if (s == NULL)
 		return;
 	pd_store_drop(s);
+	free(s->items);
+	free(s->zsets);
+	free(s->slots);
 	free(s);
 }
 
@@ -275,6 +298,112 @@ pd_store_append(struct pd_store *s, struct pd_cmd **cmds, size_t n, int body)
 	return redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen);
 }
 
+/* pd_store_room - items for N windows of plain events */
+static int
+pd_store_room(struct pd_store *s, size_t n)
+{
+	size_t	cap = s->cap ? s->cap : 256;
+
+	while (cap < n)
+		cap *= 2;
+	if (cap == s->cap)
+		return 0;
+	free(s->items);
+	free(s->zsets);
+	free(s->slots);
+	s->items = malloc(cap * sizeof(*s->items));
+	s->zsets = malloc(cap * sizeof(*s->zsets));
+	s->slots = malloc(2 * cap * sizeof(*s->slots));
+	s->cap = cap;
+	if (s->items && s->zsets && s->slots)
+		return 0;
+	free(s->items);
+	free(s->zsets);
+	free(s->slots);
+	s->items = NULL, s->zsets = NULL, s->slots = NULL, s->cap = 0;
+	return -1;
+}
+
+/*
+ * pd_store_adds - queue the plain events of a batch: per zset, in the
+ * order the zsets first appear, one ZADD with every event for it (score
+ * = the event's time, member = the event) and one PEXPIRE, as the
+ * script does.  pd_shadow has made sure none of them can pass a level.
+ */
+static int
+pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
+{
+	size_t	nitems = 0, nz = 0, mask;
+	int	ni = 0;
+
+	for (size_t i = 0; i < b->nadds; i++)
+		nitems += (size_t) b->adds[i]->nwin;
+	if (nitems == 0)
+		return REDIS_OK;
+	if (pd_store_room(s, nitems) != 0)
+		return REDIS_ERR;
+	mask = 2 * s->cap - 1;
+	memset(s->slots, 0xff, 2 * s->cap * sizeof(*s->slots));
+	for (size_t i = 0; i < b->nadds; i++) {
+		const struct pd_cmd *c = b->adds[i];
+
+		for (int w = 0; w < c->nwin; w++, ni++) {
+			const char *key = c->argv[c->win[w]];
+			uint32_t len = c->argvlen[c->win[w]];
+			size_t	j = osm_hash(key, len) & mask;
+			struct pd_store_zset *z;
+
+			for (; s->slots[j] >= 0; j = (j + 1) & mask) {
+				z = &s->zsets[s->slots[j]];
+				if (z->keylen == len && memcmp(z->key, key, len) == 0)
+					break;
+			}
+			s->items[ni] = (struct pd_store_item) {c, w, -1};
+			if (s->slots[j] < 0) {
+				s->slots[j] = (int) nz;
+				s->zsets[nz++] = (struct pd_store_zset) {key, len, ni, ni};
+			} else {
+				z = &s->zsets[s->slots[j]];
+				s->items[z->last].next = ni;
+				z->last = ni;
+			}
+		}
+	}
+	for (size_t i = 0; i < nz; i++) {
+		const struct pd_store_zset *z = &s->zsets[i];
+		const struct pd_store_item *it = &s->items[z->first];
+		const struct pd_cmd *c = it->c;
+		int	ms = c->win_args + 6 * it->w + 1;
+		size_t	argc = 0;
+
+		pd_store_push(s, &argc, "ZADD", 4);
+		pd_store_push(s, &argc, z->key, z->keylen);
+		for (int k = z->first; k >= 0; k = s->items[k].next) {
+			const struct pd_cmd *e = s->items[k].c;
+
+			if (argc + 2 > PD_STORE_MAX_ARGV) {
+				if (redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen) != REDIS_OK)
+					return REDIS_ERR;
+				pd_store_expect(s, b, 0, 0);
+				argc = 2;		/* ZADD key */
+			}
+			pd_store_push(s, &argc, e->argv[e->now_arg], e->argvlen[e->now_arg]);
+			pd_store_push(s, &argc, e->argv[e->event_arg], e->argvlen[e->event_arg]);
+		}
+		if (redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen) != REDIS_OK)
+			return REDIS_ERR;
+		pd_store_expect(s, b, 0, 0);
+		argc = 0;
+		pd_store_push(s, &argc, "PEXPIRE", 7);
+		pd_store_push(s, &argc, z->key, z->keylen);
+		pd_store_push(s, &argc, c->argv[ms], c->argvlen[ms]);
+		if (redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen) != REDIS_OK)
+			return REDIS_ERR;
+		pd_store_expect(s, b, 0, 0);
+	}
+	return REDIS_OK;
+}
+
 /* pd_store_flush - write what the socket takes now */
 static int
 pd_store_flush(struct pd_store *s)
@@ -298,18 +427,27 @@ int
 pd_store_send(struct pd_store *s, struct pd_store_batch *b)
 {
 	size_t	chunks = (b->n + PD_STORE_CALLS_PER_EVAL - 1) / PD_STORE_CALLS_PER_EVAL;
+	size_t	items = 0;
 
+	for (size_t i = 0; i < b->nadds; i++)
+		items += (size_t) b->adds[i]->nwin;
 	b->due = 0;
+	b->adds_failed = 0;
 	b->state = PD_STORE_SENT;
-	if (b->n == 0) {
+	if (b->n == 0 && items == 0) {
 		b->state = PD_STORE_DONE;
 		return 0;
 	}
-	if (!pd_store_available(s) || s->nwait + chunks > PD_STORE_MAX_WAIT) {
+	if (!pd_store_available(s) || s->nwait + chunks + 2 * items > PD_STORE_MAX_WAIT) {
 		b->state = PD_STORE_FAILED;
 		return -1;
 	}
 	s->st.batches++;
+	if (pd_store_adds(s, b) != REDIS_OK) {
+		pd_store_down(s, "out of memory");
+		b->state = PD_STORE_FAILED;
+		return -1;
+	}
 	for (size_t i = 0; i < b->n; i += PD_STORE_CALLS_PER_EVAL) {
 		size_t	k = b->n - i < PD_STORE_CALLS_PER_EVAL ? b->n - i : PD_STORE_CALLS_PER_EVAL;
 
@@ -376,6 +514,8 @@ pd_store_reply(struct pd_store *s, redisReply *r)
 	if (r->type == REDIS_REPLY_ERROR) {
 		s->st.errors++;
 		osm_msg_warn("redis error: %.200s", r->str);
+		if (b && w.n == 0)
+			b->adds_failed = 1;
 	}
 	if (b == NULL)
 		return;
@@ -436,14 +576,13 @@ pd_store_check(struct pd_store *s)
 }
 
 int
-pd_store_run(struct pd_store *s, struct pd_cmd **cmds, size_t n, struct pd_store_result *results)
+pd_store_run(struct pd_store *s, struct pd_store_batch *b)
 {
-	struct pd_store_batch b = {cmds, n, results, PD_STORE_SENT, 0};
 	unsigned long gen;
 
-	if (pd_store_send(s, &b) != 0)
+	if (pd_store_send(s, b) != 0)
 		return -1;
-	while (b.state == PD_STORE_SENT) {
+	while (b->state == PD_STORE_SENT) {
 		int	left = pd_store_check(s);
 		struct pollfd pfd = {pd_store_fd(s, &gen), POLLIN, 0};
 
@@ -454,7 +593,7 @@ pd_store_run(struct pd_store *s, struct pd_cmd **cmds, size_t n, struct pd_store
 		if (poll(&pfd, 1, left) > 0)
 			pd_store_io(s);
 	}
-	return b.state == PD_STORE_DONE ? 0 : -1;
+	return b->state == PD_STORE_DONE ? 0 : -1;
 }
 
 void

@@ -8,7 +8,9 @@
  *
  * pd_store_send() joins the calls of a batch into EVALSHA commands of
  * up to 128 calls each and queues them on the connection without
- * waiting.  The server's loop watches pd_store_fd() and calls
+ * waiting.  Plain events that cannot fire anything (adds[], see
+ * pd_event.h) go first, without the script: one ZADD and one PEXPIRE per
+ * zset for all of them.  The server's loop watches pd_store_fd() and calls
  * pd_store_io() when it is readable (or writable, if
  * pd_store_want_write()); replies land in the batch's results[] and its
  * state turns PD_STORE_DONE.  Batches finish in the order they were
@@ -47,6 +49,9 @@ struct pd_store_batch {
 	struct pd_cmd **cmds;
 	size_t	n;
 	struct pd_store_result *results;	/* n of them */
+	struct pd_cmd **adds;		/* plain events, counted with ZADD */
+	size_t	nadds;
+	int	adds_failed;		/* Redis refused a ZADD or PEXPIRE */
 	enum pd_store_state state;
 	size_t	due;			/* replies still to come (pd_store's) */
 };
@@ -75,8 +80,7 @@ void	pd_store_io(struct pd_store *);
 int	pd_store_check(struct pd_store *);
 int	pd_store_busy(const struct pd_store *);
 
-int	pd_store_run(struct pd_store *, struct pd_cmd **cmds, size_t n,
-		     struct pd_store_result *results);
+int	pd_store_run(struct pd_store *, struct pd_store_batch *);
 /* Add fired reports to the index: "ID TAG" members of Preports (no reply awaited). */
 void	pd_store_index(struct pd_store *, const char *prefix, long long now_ms,
 		       const char *const *ids, const char *const *tags, size_t n);

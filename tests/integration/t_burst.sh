@@ -64,6 +64,30 @@ expect_grep "daemon: running" "$T/status.txt" "status daemon"
 if [ -n "$RUN_USER" ]; then
 	expect_eq "$(ps -o user= -p "$PD_PID")" "$RUN_USER" "daemon dropped privileges"
 fi
+
+# Postfix's requests carry no message id: once the shadow knows the
+# sender, its events go to Redis as plain ZADDs without the script.  They
+# are still counted one by one, the zset keeps its idle expiry, and the
+# request that passes the level still fires with every event in it.
+pf="protocol_state=END-OF-MESSAGE sasl_username=carol@shop.example client_address=192.0.2.7"
+zk='osm:test:{carol@shop.example}:w:logline:carol@shop.example:60'
+burst 10 $pf "instance=pf{i}" > "$T/carol.out"
+expect_eq "$(grep -c '^action=DUNNO$' "$T/carol.out")" 10 "carol's first 10 answered DUNNO"
+wait_until [ "$(rcli ZCARD "$zk")" = 10 ]
+expect_eq "$(rcli ZCARD "$zk")" 10 "10 events counted"
+ttl=$(rcli PTTL "$zk")
+[ "$ttl" -gt 50000 ] && [ "$ttl" -le 60000 ] || fail "the window's zset expires when idle: PTTL $ttl"
+sleep 1.2
+osmctl status > "$T/status.txt"
+expect_grep "answered_from_memory 22" "$T/status.txt" "carol's 2nd-10th answered from memory (and counted plainly)"
+burst 3 $pf "instance=pf1{i}" > "$T/carol2.out"
+expect_eq "$(grep -c '^action=HOLD osm: email:carol@shop.example held by report ' "$T/carol2.out")" 3 \
+	"the 11th fires (through the script) and is held, and so are the ones after it"
+id=$(osmctl reports | awk '$4 == "logline" && $5 ~ /carol/ {print $1}')
+[ -n "$id" ] || fail "no report for carol: $(osmctl reports)"
+osmctl report "$id" > "$T/carol.txt"
+expect_eq "$(grep -c 'email="carol@shop.example"' "$T/carol.txt")" 11 "the report holds all 11 events"
+expect_eq "$(rcli EXISTS "$zk")" 0 "the window was consumed"
 stop_policyd || fail "SIGTERM exit status"
 [ -S "$PD_SOCK" ] && fail "socket left behind after SIGTERM"
 

@@ -83,6 +83,15 @@ env_close(struct win_env *e)
 	osm_cfg_free(e->cfg);
 }
 
+/* store_run - the window script for CMDS[0..N), synchronously */
+static int
+store_run(struct win_env *e, struct pd_cmd **cmds, size_t n, struct pd_store_result *res)
+{
+	struct pd_store_batch b = {.cmds = cmds, .n = n, .results = res};
+
+	return pd_store_run(e->store, &b);
+}
+
 /* send_req - one raw request at T; returns the first call's result */
 static struct pd_store_result *
 send_req(struct win_env *e, const char *request, long long t)
@@ -101,7 +110,7 @@ send_req(struct win_env *e, const char *request, long long t)
 	free(req);
 	for (int i = 0; i < e->plan->ncmd; i++)
 		cmds[i] = &e->plan->cmd[i];
-	assert_int_equal(pd_store_run(e->store, cmds, (size_t) e->plan->ncmd, res), 0);
+	assert_int_equal(store_run(e, cmds, (size_t) e->plan->ncmd, res), 0);
 	return res;
 }
 
@@ -313,7 +322,7 @@ run_batch(struct win_env *e, const char *const *accounts, int n, long long t)
 		cmds[i] = &plans[i]->cmd[0];
 	}
 	free(req);
-	assert_int_equal(pd_store_run(e->store, cmds, (size_t) n, bres), 0);
+	assert_int_equal(store_run(e, cmds, (size_t) n, bres), 0);
 }
 
 static void
@@ -437,7 +446,7 @@ sh_run(struct win_env *e, struct pd_shadow *sh, struct pd_plan *p, int fast, lon
 
 	for (int i = 0; i < p->ncmd; i++)
 		cmds[i] = &p->cmd[i];
-	assert_int_equal(pd_store_run(e->store, cmds, (size_t) p->ncmd, res), 0);
+	assert_int_equal(store_run(e, cmds, (size_t) p->ncmd, res), 0);
 	pd_shadow_done(sh, p, fast, res, 1, mono);
 	return res;
 }
@@ -517,6 +526,114 @@ test_shadow(void **state)
 	env_close(&e);
 }
 
+/* zset_has - does the zset KEY hold MEMBER (with score SCORE)? */
+static int
+zset_has(const char *key, const char *member, const char *score)
+{
+	redisReply *r = redisCommand(rc, "ZSCORE %s %s", key, member);
+	int	ok = r && r->type == REDIS_REPLY_STRING && strcmp(r->str, score) == 0;
+
+	freeReplyObject(r);
+	return ok;
+}
+
+static long long
+pttl(const char *key)
+{
+	redisReply *r = redisCommand(rc, "PTTL %s", key);
+	long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -3;
+
+	freeReplyObject(r);
+	return v;
+}
+
+/*
+ * Plain events: what pd_shadow knows fires nothing goes to Redis as a
+ * ZADD per zset and a PEXPIRE, not through the script, in the same
+ * pipeline as script calls; the shadow counts each one as one more.
+ */
+static void
+test_plain(void **state)
+{
+	struct win_env e;
+	struct pd_shadow *sh = pd_shadow_new(1000);
+	struct pd_plan *p[6];
+	struct pd_cmd *adds[4], *cmds[1];
+	struct pd_store_result res[1];
+	const char *who[6] = {"q1", "q2", "q1", "q1", "q3", "q1"};
+	long long t = 4000000, mono = 600000;
+
+	(void) state;
+	env_open(&e, "triggers: {default: {logline: {events: 10, seconds: 60}, logline:subject: {enabled: false}},"
+		 " accounts: {q3: {logline: {windows: [{events: 10, seconds: 60}, {events: 20, seconds: 3600}]}}}}\n");
+	for (int i = 0; i < 6; i++) {
+		p[i] = pd_plan_new();
+		sh_plan(&e, p[i], who[i], t + i);
+		assert_int_equal(p[i]->plain, 1);
+		assert_int_equal(p[i]->ncmd, 1);
+	}
+	/* the script counts q1's first event; the shadow learns count 1 */
+	pd_shadow_sent(sh, p[0], 0);
+	sh_run(&e, sh, p[0], 0, mono);
+	/* then q2, q1, q1, q3 (two windows) as plain events, and another of
+	 * q1's through the script, in one batch */
+	for (int i = 1; i < 5; i++) {
+		pd_shadow_sent(sh, p[i], 1);
+		adds[i - 1] = &p[i]->cmd[0];
+	}
+	pd_shadow_sent(sh, p[5], 0);
+	cmds[0] = &p[5]->cmd[0];
+	struct pd_store_batch b = {.cmds = cmds, .n = 1, .results = res, .adds = adds, .nadds = 4};
+
+	assert_int_equal(pd_store_run(e.store, &b), 0);
+	assert_int_equal(b.adds_failed, 0);
+	assert_int_equal(zcard("osm:w:{q1}:w:logline:q1:60"), 4);
+	assert_int_equal(zcard("osm:w:{q2}:w:logline:q2:60"), 1);
+	assert_int_equal(zcard("osm:w:{q3}:w:logline:q3:60"), 1);
+	assert_int_equal(zcard("osm:w:{q3}:w:logline:q3:3600"), 1);
+	/* the plain ZADDs went first: the script saw q1's two plain events */
+	assert_int_equal(res[0].ncount, 1);
+	assert_int_equal(res[0].count[0], 4);
+	/* the same member and score the script would have stored, and an expiry */
+	for (int i = 1; i < 5; i++) {
+		const struct pd_cmd *c = &p[i]->cmd[0];
+
+		for (int w = 0; w < c->nwin; w++)
+			assert_true(zset_has(c->argv[c->win[w]], c->argv[c->event_arg], c->argv[c->now_arg]));
+	}
+	assert_true(pttl("osm:w:{q2}:w:logline:q2:60") > 59000);
+	assert_true(pttl("osm:w:{q3}:w:logline:q3:3600") > 3599000);
+	/* the shadow: each plain event is one more, and stays an upper bound */
+	pd_shadow_done(sh, p[5], 0, res, 1, mono);
+	for (int i = 1; i < 5; i++)
+		pd_shadow_done(sh, p[i], 1, NULL, 1, mono + 5);
+	struct pd_plan *n = pd_plan_new();
+
+	sh_plan(&e, n, "q1", t + 10);		/* 6 (4 counted, 2 twice) + 1 <= 10 */
+	assert_int_equal(pd_shadow_clear(sh, n, mono + 5), 1);
+	for (int i = 0; i < 4; i++) {		/* four more: 10, and the next may fire */
+		pd_shadow_sent(sh, n, 1);
+		pd_shadow_done(sh, n, 1, NULL, 1, mono + 5);
+	}
+	assert_int_equal(pd_shadow_clear(sh, n, mono + 5), 0);
+	/* q2 was known only through its plain event: never from the script */
+	sh_plan(&e, n, "q2", t + 11);
+	assert_int_equal(pd_shadow_clear(sh, n, mono + 5), 0);
+	/* a failed batch: the shadow no longer knows q1 */
+	sh_plan(&e, n, "q1", t + 12);
+	pd_shadow_sent(sh, n, 0);
+	pd_shadow_done(sh, n, 1, NULL, 0, mono + 6);
+	assert_int_equal(pd_shadow_clear(sh, n, mono + 6), 0);
+	/* not plain: a message marker, or a ratio window */
+	send_req(&e, "request=smtpd_access_policy\nsource=exim\naccount=q4\nmessage_id=1xVNaa-0009aa-AA\n\n", t);
+	assert_int_equal(e.plan->plain, 0);
+	pd_plan_free(n);
+	for (int i = 0; i < 6; i++)
+		pd_plan_free(p[i]);
+	pd_shadow_free(sh);
+	env_close(&e);
+}
+
 int
 main(void)
 {
@@ -531,6 +648,7 @@ main(void)
 		cmocka_unit_test(test_big_batch_noscript),
 		cmocka_unit_test(test_message_once),
 		cmocka_unit_test(test_shadow),
+		cmocka_unit_test(test_plain),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
