@@ -2,12 +2,12 @@
 /*
  * osm-loadgen - policy protocol load generator.
  *
- *   osm-loadgen [-c CONNS] [-k KEYS] [-d SECONDS] [-s exim|postfix] ADDRESS
+ *   osm-loadgen [-c CONNS] [-k KEYS] [-d SECONDS] [-s exim|postfix] [-u PREFIX] ADDRESS
  *
  * Opens CONNS persistent connections to ADDRESS (unix:/path or
  * inet:HOST:PORT) and keeps one request outstanding on each, as Postfix's
  * policy client does, for SECONDS.  Requests rotate over KEYS distinct
- * senders (user0@example.com ...).  "-s postfix" sends what Postfix sends
+ * senders (user0@example.com ..., or PREFIX0@example.com ... with -u).  "-s postfix" sends what Postfix sends
  * at END-OF-MESSAGE (sasl_username as the sender key), "-s exim" what the
  * osm exim module sends.  Prints decisions/s and p50/p99 latency, and the
  * count of each action returned.  One thread, epoll.
@@ -78,6 +78,7 @@ lg_cmp(const void *a, const void *b)
 }
 
 static unsigned long lg_seq;
+static const char *lg_user = "user";
 
 static int
 lg_send(struct lg_conn *c, const char *style, int keys)
@@ -89,16 +90,16 @@ lg_send(struct lg_conn *c, const char *style, int keys)
 	lg_seq++;
 	if (strcmp(style, "exim") == 0)
 		n = snprintf(req, sizeof(req), "request=smtpd_access_policy\nsource=exim\n"
-			     "sasl_username=user%lu@example.com\nclient_address=192.0.2.%lu\n"
-			     "sender=user%lu@example.com\nsubject=Newsletter %lu\nmessage_id=1tX%06lu-000000-AB\n"
-			     "recipient_count=1\n\n", k, k % 250 + 1, k, k, lg_seq % 1000000);
+			     "sasl_username=%s%lu@example.com\nclient_address=192.0.2.%lu\n"
+			     "sender=%s%lu@example.com\nsubject=Newsletter %lu\nmessage_id=1tX%06lu-000000-AB\n"
+			     "recipient_count=1\n\n", lg_user, k, k % 250 + 1, lg_user, k, k, lg_seq % 1000000);
 	else
 		n = snprintf(req, sizeof(req), "request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\n"
 			     "protocol_name=ESMTP\nclient_address=192.0.2.%lu\nclient_name=client.example\n"
-			     "helo_name=client.example\nsender=user%lu@example.com\nrecipient=someone@remote.example\n"
+			     "helo_name=client.example\nsender=%s%lu@example.com\nrecipient=someone@remote.example\n"
 			     "recipient_count=1\nqueue_id=8045F2AB23\ninstance=123.456.%lu\nsize=1234\n"
-			     "sasl_method=plain\nsasl_username=user%lu@example.com\nsasl_sender=\n\n",
-			     k % 250 + 1, k, lg_seq, k);
+			     "sasl_method=plain\nsasl_username=%s%lu@example.com\nsasl_sender=\n\n",
+			     k % 250 + 1, lg_user, k, lg_seq, lg_user, k);
 	c->sent = lg_now();
 	c->inlen = 0;
 	return write(c->fd, req, (size_t) n) == n ? 0 : -1;
@@ -116,17 +117,18 @@ main(int argc, char **argv)
 	unsigned long dunno = 0, other = 0, errors = 0;
 	char	first_other[128] = "";
 
-	while ((ch = getopt(argc, argv, "c:k:d:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:k:d:s:u:")) != -1) {
 		switch (ch) {
 		case 'c': conns = atoi(optarg); break;
 		case 'k': keys = atoi(optarg); break;
 		case 'd': secs = atof(optarg); break;
 		case 's': style = optarg; break;
+		case 'u': lg_user = optarg; break;
 		default: return 2;
 		}
 	}
-	if (optind >= argc || conns < 1 || keys < 1) {
-		fprintf(stderr, "usage: osm-loadgen [-c CONNS] [-k KEYS] [-d SECONDS] [-s exim|postfix] ADDRESS\n");
+	if (optind >= argc || conns < 1 || keys < 1 || strlen(lg_user) > 64) {
+		fprintf(stderr, "usage: osm-loadgen [-c CONNS] [-k KEYS] [-d SECONDS] [-s exim|postfix] [-u PREFIX] ADDRESS\n");
 		return 2;
 	}
 	struct lg_conn *cs = calloc((size_t) conns, sizeof(*cs));
