@@ -45,11 +45,13 @@ static const char pd_store_script[] =
 #define PD_STORE_BACKOFF_MIN	100
 #define PD_STORE_BACKOFF_MAX	5000
 
-/* One reply on its way: the calls it answers, a plain events' command
- * of batch b (n == 0), or nothing anyone waits for (b == NULL). */
+/* A reply on its way: the calls it answers; or the plain events' ZADDs
+ * and PEXPIREs of batch b (n == 0: replies of them all, counted down in
+ * left); or nothing anyone waits for (b == NULL). */
 struct pd_store_wait {
 	struct pd_store_batch *b;
 	size_t	first, n;
+	size_t	left;			/* replies still to come */
 	long long sent;			/* ms, monotonic */
 };
 
@@ -247,6 +249,7 @@ pd_store_expect(struct pd_store *s, struct pd_store_batch *b, size_t first, size
 	w->b = b;
 	w->first = first;
 	w->n = n;
+	w->left = 1;
 	w->sent = osm_mono_ms();
 	if (b)
 		b->due++;
@@ -328,12 +331,13 @@ pd_store_room(struct pd_store *s, size_t n)
  * pd_store_adds - queue the plain events of a batch: per zset, in the
  * order the zsets first appear, one ZADD with every event for it (score
  * = the event's time, member = the event) and one PEXPIRE, as the
- * script does.  pd_shadow has made sure none of them can pass a level.
+ * script does; one wait for all their replies.  pd_shadow has made sure
+ * none of them can pass a level.
  */
 static int
 pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
 {
-	size_t	nitems = 0, nz = 0, mask;
+	size_t	nitems = 0, nz = 0, mask, ncmd = 0;
 	int	ni = 0;
 
 	for (size_t i = 0; i < b->nadds; i++)
@@ -384,7 +388,7 @@ pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
 			if (argc + 2 > PD_STORE_MAX_ARGV) {
 				if (redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen) != REDIS_OK)
 					return REDIS_ERR;
-				pd_store_expect(s, b, 0, 0);
+				ncmd++;
 				argc = 2;		/* ZADD key */
 			}
 			pd_store_push(s, &argc, e->argv[e->now_arg], e->argvlen[e->now_arg]);
@@ -392,15 +396,16 @@ pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
 		}
 		if (redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen) != REDIS_OK)
 			return REDIS_ERR;
-		pd_store_expect(s, b, 0, 0);
 		argc = 0;
 		pd_store_push(s, &argc, "PEXPIRE", 7);
 		pd_store_push(s, &argc, z->key, z->keylen);
 		pd_store_push(s, &argc, c->argv[ms], c->argvlen[ms]);
 		if (redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen) != REDIS_OK)
 			return REDIS_ERR;
-		pd_store_expect(s, b, 0, 0);
+		ncmd += 2;
 	}
+	pd_store_expect(s, b, 0, 0);
+	s->wait[(s->whead + s->nwait - 1) % PD_STORE_MAX_WAIT].left = ncmd;
 	return REDIS_OK;
 }
 
@@ -431,6 +436,8 @@ pd_store_send(struct pd_store *s, struct pd_store_batch *b)
 
 	for (size_t i = 0; i < b->nadds; i++)
 		items += (size_t) b->adds[i]->nwin;
+	if (items > 0)
+		chunks++;			/* the plain events' wait */
 	b->due = 0;
 	b->adds_failed = 0;
 	b->state = PD_STORE_SENT;
@@ -438,7 +445,7 @@ pd_store_send(struct pd_store *s, struct pd_store_batch *b)
 		b->state = PD_STORE_DONE;
 		return 0;
 	}
-	if (!pd_store_available(s) || s->nwait + chunks + 2 * items > PD_STORE_MAX_WAIT) {
+	if (!pd_store_available(s) || s->nwait + chunks > PD_STORE_MAX_WAIT) {
 		b->state = PD_STORE_FAILED;
 		return -1;
 	}
@@ -499,6 +506,15 @@ pd_store_reply(struct pd_store *s, redisReply *r)
 	struct pd_store_wait w = s->wait[s->whead];
 	struct pd_store_batch *b = w.b;
 
+	if (w.left > 1) {			/* one of several plain events' replies */
+		s->wait[s->whead].left--;
+		if (r->type == REDIS_REPLY_ERROR) {
+			s->st.errors++;
+			osm_msg_warn("redis error: %.200s", r->str);
+			b->adds_failed = 1;
+		}
+		return;
+	}
 	s->whead = (s->whead + 1) % PD_STORE_MAX_WAIT;
 	s->nwait--;
 	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 && b) {
