@@ -3,10 +3,9 @@
 #define OSM_HASH_H
 
 /*
- * osm_hash - a fast 64-bit hash for osm-policyd's own in-memory tables
- * (not for anything an attacker can aim collisions at across a network
- * boundary without a bound on chain length).  Eight bytes a step: the
- * keys it hashes are long Redis key names that share prefixes.
+ * osm_hash - a fast, unkeyed 64-bit hash for osm-policyd's in-memory
+ * tables, whose sizes are bounded.  Eight bytes a step: the keys it
+ * hashes are long Redis key names that share prefixes.
  */
 #include <stdint.h>
 #include <string.h>

@@ -814,13 +814,15 @@ pd_server_turn(struct pd_server *s)
 			pd_shadow_sent(s->shadow, plan, fast);
 			b->pending[b->npend].cl = cl;
 			b->pending[b->npend].plan = plan;
-			b->pending[b->npend].fast = fast;
 			/* It fires nothing: a plain ZADD counts it, no script. */
-			b->pending[b->npend].plain = fast && plan->plain;
+			int	plain = fast && plan->plain;
+
+			b->pending[b->npend].fast = fast;
+			b->pending[b->npend].plain = plain;
 			b->npend++;
 			cl->inflight++;
 			for (int i = 0; i < plan->ncmd; i++)
-				if (fast && plan->plain)
+				if (plain)
 					b->adds[b->nadds++] = &plan->cmd[i];
 				else
 					b->cmds[b->ncmd++] = &plan->cmd[i];

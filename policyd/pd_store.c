@@ -240,8 +240,8 @@ pd_store_busy(const struct pd_store *s)
 	return s->nwait > 0;
 }
 
-/* pd_store_expect - one more reply on its way */
-static void
+/* pd_store_expect - one more reply on its way (the caller may make it more: left) */
+static struct pd_store_wait *
 pd_store_expect(struct pd_store *s, struct pd_store_batch *b, size_t first, size_t n)
 {
 	struct pd_store_wait *w = &s->wait[(s->whead + s->nwait++) % PD_STORE_MAX_WAIT];
@@ -253,6 +253,7 @@ pd_store_expect(struct pd_store *s, struct pd_store_batch *b, size_t first, size
 	w->sent = osm_mono_ms();
 	if (b)
 		b->due++;
+	return w;
 }
 
 static void
@@ -404,8 +405,7 @@ pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
 			return REDIS_ERR;
 		ncmd += 2;
 	}
-	pd_store_expect(s, b, 0, 0);
-	s->wait[(s->whead + s->nwait - 1) % PD_STORE_MAX_WAIT].left = ncmd;
+	pd_store_expect(s, b, 0, 0)->left = ncmd;
 	return REDIS_OK;
 }
 
@@ -505,19 +505,21 @@ pd_store_reply(struct pd_store *s, redisReply *r)
 {
 	struct pd_store_wait w = s->wait[s->whead];
 	struct pd_store_batch *b = w.b;
+	int	noscript = r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 && b && w.n > 0;
 
-	if (w.left > 1) {			/* one of several plain events' replies */
-		s->wait[s->whead].left--;
-		if (r->type == REDIS_REPLY_ERROR) {
-			s->st.errors++;
-			osm_msg_warn("redis error: %.200s", r->str);
+	if (r->type == REDIS_REPLY_ERROR && !noscript) {
+		s->st.errors++;
+		osm_msg_warn("redis error: %.200s", r->str);
+		if (b && w.n == 0)
 			b->adds_failed = 1;
-		}
+	}
+	if (w.left > 1) {			/* more of the plain events' replies to come */
+		s->wait[s->whead].left--;
 		return;
 	}
 	s->whead = (s->whead + 1) % PD_STORE_MAX_WAIT;
 	s->nwait--;
-	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 && b) {
+	if (noscript) {
 		/* Redis restarted or SCRIPT FLUSH: nothing ran; send the script itself. */
 		b->due--;
 		if (pd_store_append(s, b->cmds + w.first, w.n, 1) != REDIS_OK) {
@@ -526,12 +528,6 @@ pd_store_reply(struct pd_store *s, redisReply *r)
 		}
 		pd_store_expect(s, b, w.first, w.n);
 		return;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		s->st.errors++;
-		osm_msg_warn("redis error: %.200s", r->str);
-		if (b && w.n == 0)
-			b->adds_failed = 1;
 	}
 	if (b == NULL)
 		return;
