@@ -304,7 +304,23 @@ if command -v valgrind >/dev/null 2>&1; then
 	start_policyd
 	# valgrind will not run a setuid binary; root needs no setuid bit
 	install -m 755 $E "$T/exim4"
-	VG="valgrind -q --vgdb=no --error-exitcode=99 --errors-for-leak-kinds=none --log-file=$T/vg.%p $T/exim4"
+	# exim 4.96 itself branches on an uninitialised value in its string
+	# expansion under valgrind, with or without osm (seen from 2026-12);
+	# errors whose innermost frame is exim's own code are exim's.  One
+	# in the module, or in what it calls from libc, still fails.
+	cat > "$T/exim.supp" <<'EOS'
+{
+   exim-own-cond
+   Memcheck:Cond
+   obj:*/exim4
+}
+{
+   exim-own-value
+   Memcheck:Value8
+   obj:*/exim4
+}
+EOS
+	VG="valgrind -q --vgdb=no --error-exitcode=99 --errors-for-leak-kinds=none --suppressions=$T/exim.supp --log-file=$T/vg.%p $T/exim4"
 	out=$($VG -be "\${dlfunc{$T/lib/osm_exim.so}{osm_check}{socket=$PD_SOCK}}") ||
 		fail "exim -be under valgrind: $out $(cat "$T"/vg.* 2>/dev/null)"
 	expect_eq "$out" accept "-be answer"
