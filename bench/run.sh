@@ -7,11 +7,17 @@
 # Every server gets the same rate limit per SASL user (1,000,000 per 60 s)
 # and the same Postfix END-OF-MESSAGE request.  Each measurement has
 # senders of its own, so nothing triggers (one measurement would need
-# 333,000/s for 3 s) and every request takes the counting path.  osm-policyd keeps every counter in
-# a real redis-server (unix socket); policyd-rate-limit uses its fastest
-# mode, sqlite in memory.  Concurrency 1, 8, 64; 1 and 10,000 keys.
-# With 10,000 keys each measurement follows a 1 s warm-up at 64
-# connections over the same keys, for every server alike.
+# 333,000/s for 3 s) and every request takes the counting path.
+# osm-policyd keeps every counter in a real redis-server (unix socket);
+# policyd-rate-limit uses its fastest mode, sqlite in memory.  Each
+# server is measured on every transport it has: osm-policyd and
+# policyd-rate-limit on a unix socket and on TCP, postfwd on TCP only;
+# osm-policyd is compared with the fastest peer on the same transport.
+# dunno-server, which answers DUNNO and does nothing else, shows the
+# ceiling of this machine and load generator on each transport.
+# Concurrency 1, 8, 64; 1 and 10,000 keys.  With 10,000 keys each
+# measurement follows a 1 s warm-up at 64 connections over the same
+# keys, for every server alike.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
@@ -22,7 +28,7 @@ chmod 755 "$W"
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	bench_kill "$W/postfwd1.pid" "$W/postfwd2.pid" "$W/prl.pid"
+	bench_kill "$W/postfwd1.pid" "$W/postfwd2.pid" "$W/prl.pid" "$W/prlu.pid"
 	pkill -f "postfwd.*$W" 2>/dev/null || true
 	bench_kill "$W/redis.pid"
 	sleep 0.5
@@ -30,7 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-bench_build --bench policyd/osm-policyd bench/osm-loadgen
+bench_build --bench policyd/osm-policyd bench/osm-loadgen bench/dunno-server
 LG="$B/bench/osm-loadgen"
 
 redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
@@ -86,6 +92,13 @@ delay_to_close: 300
 EOC
 (cd "$W" && policyd-rate-limit --file "$W/prl.yaml" >"$W/prl.log" 2>&1) &
 pids="$pids $!"
+# The same on a unix socket (its default transport), with a database of its own.
+sed -e "s|^pidfile: .*|pidfile: \"$W/prlu.pid\"|" -e 's|/osmbench?|/osmbenchu?|' \
+	-e "s|^SOCKET: .*|SOCKET: \"$W/prl.sock\"\nsocket_permission: 0666|" "$W/prl.yaml" > "$W/prlu.yaml"
+(cd "$W" && policyd-rate-limit --file "$W/prlu.yaml" >"$W/prlu.log" 2>&1) &
+pids="$pids $!"
+"$B/bench/dunno-server" 10049 "$W/dunno.sock" &
+pids="$pids $!"
 sleep 3
 
 nrun=0
@@ -99,9 +112,14 @@ run() {	# run NAME ADDRESS CONNS KEYS -> prints the loadgen line, returns rate
 	p50=$(sed -n 's/.* p50=\([0-9.]*ms\).*/\1/p' "$W/lg.out")
 	p99=$(sed -n 's/.* p99=\([0-9.]*ms\).*/\1/p' "$W/lg.out")
 	other=$(sed -n 's/.* other=\([0-9]*\).*/\1/p' "$W/lg.out")
-	printf '%-22s c=%-3s k=%-6s %8s/s  p50 %9s  p99 %9s  non-DUNNO %s\n' "$1" "$3" "$4" \
+	printf '%-24s c=%-3s k=%-6s %8s/s  p50 %9s  p99 %9s  non-DUNNO %s\n' "$1" "$3" "$4" \
 		"${rate:-FAIL}" "${p50:--}" "${p99:--}" "${other:--}"
 	echo "$1 $3 $4 ${rate:-0}" >> "$W/results"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1f", a / b; else print "-" }'; }
+rate_of() {	# rate_of SERVER TRANSPORT C K
+	awk -v s="$1" -v t="$2" -v c="$3" -v k="$4" '$1==s && $2==t && $3==c && $4==k {print $5}' "$W/results"
 }
 
 echo "osm-policyd bench, $(nproc) cores, ${secs}s per run, $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -111,20 +129,24 @@ for k in 1 10000; do
 		run "osm-policyd tcp" "inet:127.0.0.1:10031" $c $k
 		run "postfwd1 tcp" "inet:127.0.0.1:10041" $c $k
 		run "postfwd2 tcp" "inet:127.0.0.1:10042" $c $k
+		run "policyd-rate-limit unix" "unix:$W/prl.sock" $c $k
 		run "policyd-rate-limit tcp" "inet:127.0.0.1:10043" $c $k
+		run "dunno-server unix" "unix:$W/dunno.sock" $c $k
+		run "dunno-server tcp" "inet:127.0.0.1:10049" $c $k
 	done
 done
 echo
-echo "ratios: osm-policyd (unix / tcp) against the fastest peer in the same configuration"
-for k in 1 10000; do
-	for c in 1 8 64; do
-		ou=$(awk -v c=$c -v k=$k '$1=="osm-policyd" && $2=="unix" && $3==c && $4==k {print $5}' "$W/results")
-		ot=$(awk -v c=$c -v k=$k '$1=="osm-policyd" && $2=="tcp" && $3==c && $4==k {print $5}' "$W/results")
-		best=$(awk -v c=$c -v k=$k '$1!="osm-policyd" && $(NF-2)==c && $(NF-1)==k {print $NF, $1}' "$W/results" | sort -n | tail -1)
-		br=${best%% *}; bn=${best#* }
-		printf 'c=%-3s k=%-6s fastest peer %-20s %8s/s  osm unix %6s x  osm tcp %6s x\n' $c $k "$bn" "$br" \
-			"$(awk -v a="$ou" -v b="$br" 'BEGIN{ if (b>0) printf "%.1f", a/b; else print "-" }')" \
-			"$(awk -v a="$ot" -v b="$br" 'BEGIN{ if (b>0) printf "%.1f", a/b; else print "-" }')"
+echo "ratios: osm-policyd against the fastest peer on the same transport (ceiling: dunno-server against it)"
+for t in unix tcp; do
+	for k in 1 10000; do
+		for c in 1 8 64; do
+			best=$(awk -v t=$t -v c=$c -v k=$k '$1!="osm-policyd" && $1!="dunno-server" && $2==t && $3==c && $4==k {print $5, $1}' \
+				"$W/results" | sort -n | tail -1)
+			br=${best%% *}; bn=${best#* }
+			printf '%-4s c=%-3s k=%-6s fastest peer %-18s %8s/s  osm %8s/s %5s x  ceiling %8s/s %5s x\n' \
+				$t $c $k "$bn" "$br" "$(rate_of osm-policyd $t $c $k)" "$(ratio "$(rate_of osm-policyd $t $c $k)" "$br")" \
+				"$(rate_of dunno-server $t $c $k)" "$(ratio "$(rate_of dunno-server $t $c $k)" "$br")"
+		done
 	done
 done
 echo "redis keys after the run: $(redis-cli -s "$W/redis.sock" DBSIZE)"

@@ -1208,6 +1208,7 @@ osm_cfg_defaults(struct osm_cfg *c)
 	c->max_request = 16384;
 	c->request_timeout = 10;
 	c->idle_timeout = 600;
+	c->busy_poll_us = 50;
 	c->max_clients = 4096;
 	c->report_retention = 30 * 86400;
 	c->verdict_expiry = 0;
@@ -1290,6 +1291,8 @@ osm_cfg_root(struct osm_cfg_ld *ld, const yaml_node_t *root)
 			osm_cfg_str(ld, v, key, &c->userdomains);
 		else if (!strcmp(key, "min_uid"))
 			osm_cfg_uint(ld, v, key, 0, 4000000000UL, &c->min_uid);
+		else if (!strcmp(key, "busy_poll_us"))
+			osm_cfg_uint(ld, v, key, 0, 1000, &c->busy_poll_us);
 		else if (!strcmp(key, "report_retention"))
 			osm_cfg_duration(ld, v, key, 60, 3650 * 86400U, &c->report_retention);
 		else if (!strcmp(key, "verdict_expiry"))

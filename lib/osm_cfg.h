@@ -132,6 +132,7 @@ struct osm_cfg {
 	unsigned request_timeout;	/* s a half-sent request may stall */
 	unsigned idle_timeout;		/* s an idle connection is kept */
 	unsigned max_clients;
+	unsigned busy_poll_us;		/* poll this long before sleeping, 0 = never */
 	unsigned report_retention;	/* s */
 	unsigned verdict_expiry;	/* s, 0 = until released */
 	char   *userdomains;

@@ -3,9 +3,10 @@
 #define OSM_CLOCK_H
 
 /*
- * osm_clock - the two clocks osm reads: osm_mono_ms() for timeouts and
- * intervals (never jumps), osm_wall_ms() and osm_wall_us() for times
- * that are shown or compared with a packet's timestamp.
+ * osm_clock - the two clocks osm reads: osm_mono_ms() and osm_mono_us()
+ * for timeouts and intervals (never jumps), osm_wall_ms() and
+ * osm_wall_us() for times that are shown or compared with a packet's
+ * timestamp.
  */
 #include <time.h>
 
@@ -19,6 +20,7 @@ osm_clock_read(clockid_t id, long long div)
 }
 
 static inline long long osm_mono_ms(void) { return osm_clock_read(CLOCK_MONOTONIC, 1000000); }
+static inline long long osm_mono_us(void) { return osm_clock_read(CLOCK_MONOTONIC, 1000); }
 static inline long long osm_wall_ms(void) { return osm_clock_read(CLOCK_REALTIME, 1000000); }
 static inline long long osm_wall_us(void) { return osm_clock_read(CLOCK_REALTIME, 1000); }
 

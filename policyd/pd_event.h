@@ -33,6 +33,10 @@
 #define PD_PLAN_MAX_CMDS 2
 #define PD_EVENT_MAX_FIELDS 3
 
+/* A window's zset lives this long past its interval after each PEXPIRE,
+ * so plain events (pd_shadow.h) need to send one only every half of it. */
+#define PD_EVENT_TTL_SLACK_MS 10000
+
 struct osm_cfg;
 struct osm_acct;
 struct pd_shadow_ent;
@@ -55,6 +59,8 @@ struct pd_cmd {
 	/* For counting without the script (pd_store): the argv index of
 	 * the time, of the event, and of the first window's 6 arguments. */
 	int	now_arg, event_arg, win_args;
+	unsigned expire;		/* plain: bit w set = PEXPIRE window w's zset */
+	long long sent_ms;		/* monotonic, when it went to Redis */
 	/* pd_shadow's entries for the fields, then the windows, while in flight */
 	struct pd_shadow_ent *shadow[PD_EVENT_MAX_FIELDS + PD_EVENT_MAX_WIN];
 };

@@ -32,6 +32,9 @@ struct pd_shadow_ent {
 					 * field: requests waiting for Redis */
 	unsigned refs;			/* calls in flight that hold it */
 	int	verdict;		/* field: a verdict stood then */
+	long long expired;		/* window: monotonic ms of the last PEXPIRE
+					 * sent, 0: none known */
+	unsigned long epoch;		/* the connection that PEXPIRE went on */
 	size_t	len;
 	char	key[];
 };
@@ -41,6 +44,7 @@ struct pd_shadow {
 	size_t	nbucket;		/* a power of two */
 	size_t	n;
 	size_t	max;
+	unsigned long epoch;		/* one per Redis connection */
 };
 
 struct pd_shadow *
@@ -212,11 +216,27 @@ pd_shadow_clear(struct pd_shadow *sh, const struct pd_plan *p, long long now)
 }
 
 void
-pd_shadow_sent(struct pd_shadow *sh, struct pd_plan *p, int fast)
+pd_shadow_reconnected(struct pd_shadow *sh)
+{
+	sh->epoch++;
+}
+
+/* pd_shadow_expired - the window's zset has had a PEXPIRE after 'since' on this connection */
+static int
+pd_shadow_expired(const struct pd_shadow *sh, const struct pd_shadow_ent *e, long long since)
+{
+	return e != NULL && e->expired != 0 && e->epoch == sh->epoch && e->expired > since;
+}
+
+void
+pd_shadow_sent(struct pd_shadow *sh, struct pd_plan *p, int fast, int plain, long long now)
 {
 	for (int i = 0; i < p->ncmd; i++) {
 		struct pd_cmd *c = &p->cmd[i];
 		struct pd_shadow_ent *e;
+
+		c->sent_ms = now;
+		c->expire = 0;
 
 		for (int f = 0; f < c->nfield; f++) {
 			if ((c->shadow[f] = e = pd_shadow_field(sh, c, f, 1)) == NULL)
@@ -231,6 +251,13 @@ pd_shadow_sent(struct pd_shadow *sh, struct pd_plan *p, int fast)
 				e->refs++;
 				e->inflight++;
 			}
+			if (plain && !pd_shadow_expired(sh, e, now - PD_EVENT_TTL_SLACK_MS / 2)) {
+				c->expire |= 1u << w;
+				if (e != NULL) {
+					e->expired = now;
+					e->epoch = sh->epoch;
+				}
+			}
 		}
 	}
 }
@@ -239,7 +266,6 @@ void
 pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 	       const struct pd_store_result *res, int ok, long long now)
 {
-	(void) sh;
 	for (int i = 0; i < p->ncmd; i++) {
 		const struct pd_cmd *c = &p->cmd[i];
 		const struct pd_store_result *r = res ? &res[i] : NULL;
@@ -266,9 +292,10 @@ pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 			e->refs--;
 			if (e->inflight)
 				e->inflight--;
-			if (!known)
+			if (!known) {
 				e->fresh = 0;
-			else if (r == NULL) {
+				e->expired = 0;	/* nor whether its PEXPIRE ran */
+			} else if (r == NULL) {
 				/* Added by a plain ZADD: one more, nothing trimmed,
 				 * so still an upper bound; only the script's
 				 * answers make the entry fresh again. */
@@ -277,6 +304,14 @@ pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 			} else if (r->ncount == c->nwin) {
 				e->count = r->count[w];
 				e->fresh = now;
+				/* The script gives every zset it leaves a PEXPIRE,
+				 * after the call was sent; one that fired is gone. */
+				if (e->count == 0)
+					e->expired = 0;
+				else if (!pd_shadow_expired(sh, e, c->sent_ms)) {
+					e->expired = c->sent_ms;
+					e->epoch = sh->epoch;
+				}
 			}
 		}
 	}

@@ -24,8 +24,14 @@
  * release only lifts verdicts, which the shadow never assumes.
  *
  * pd_shadow_sent() records a request's calls as in flight (fast says
- * whether it was answered already) and keeps their entries in the
- * calls; pd_shadow_done() takes Redis's results for them (ok 0: Redis
+ * whether it was answered already, plain whether it goes as ZADDs) and
+ * keeps their entries in the calls; for a plain event it also sets
+ * pd_cmd.expire for each zset that has had no PEXPIRE on this Redis
+ * connection for half of PD_EVENT_TTL_SLACK_MS (sent by a plain event,
+ * or by a script run that left the zset standing), so a zset always
+ * outlives its newest event by its interval.  pd_shadow_reconnected()
+ * forgets every PEXPIRE: a new connection may be to a Redis that lost
+ * the keys.  pd_shadow_done() takes Redis's results for them (ok 0: Redis
  * failed, and the entries are no longer known; results NULL: a plain
  * event was added, each window's count grows by one and stays an upper
  * bound) and lets the entries go.  Calls
@@ -44,10 +50,11 @@ struct pd_shadow;
 struct pd_shadow *pd_shadow_new(size_t max);
 void	pd_shadow_free(struct pd_shadow *);
 int	pd_shadow_clear(struct pd_shadow *, const struct pd_plan *, long long mono_ms);
-void	pd_shadow_sent(struct pd_shadow *, struct pd_plan *, int fast);
+void	pd_shadow_sent(struct pd_shadow *, struct pd_plan *, int fast, int plain, long long mono_ms);
 void	pd_shadow_done(struct pd_shadow *, const struct pd_plan *, int fast,
 		       const struct pd_store_result *, int ok, long long mono_ms);
 void	pd_shadow_expire(struct pd_shadow *, long long mono_ms);
+void	pd_shadow_reconnected(struct pd_shadow *);
 size_t	pd_shadow_size(const struct pd_shadow *);
 
 #endif

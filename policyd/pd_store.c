@@ -81,7 +81,7 @@ struct pd_store {
 	size_t	whead, nwait;
 	const char *argv[PD_STORE_MAX_ARGV];
 	size_t	argvlen[PD_STORE_MAX_ARGV];
-	char	hdr[4][32];			/* numkeys, retention, verdict expiry, ncalls */
+	char	hdr[5][32];			/* numkeys, retention, verdict expiry, ncalls, slack */
 	struct pd_store_item *items;	/* grouping plain events by zset */
 	struct pd_store_zset *zsets;
 	int    *slots;
@@ -280,6 +280,7 @@ pd_store_append(struct pd_store *s, struct pd_cmd **cmds, size_t n, int body)
 	snprintf(s->hdr[1], sizeof(s->hdr[1]), "%u", s->cfg->report_retention);
 	snprintf(s->hdr[2], sizeof(s->hdr[2]), "%llu", s->cfg->verdict_expiry * 1000ULL);
 	snprintf(s->hdr[3], sizeof(s->hdr[3]), "%zu", n);
+	snprintf(s->hdr[4], sizeof(s->hdr[4]), "%d", PD_EVENT_TTL_SLACK_MS);
 	if (body) {
 		pd_store_push(s, &argc, "EVAL", 4);
 		pd_store_push(s, &argc, pd_store_script, sizeof(pd_store_script) - 1);
@@ -296,6 +297,7 @@ pd_store_append(struct pd_store *s, struct pd_cmd **cmds, size_t n, int body)
 	pd_store_push(s, &argc, s->cfg->monitor ? "monitor" : "enforce", 7);
 	pd_store_push(s, &argc, s->hdr[2], strlen(s->hdr[2]));
 	pd_store_push(s, &argc, s->hdr[3], strlen(s->hdr[3]));
+	pd_store_push(s, &argc, s->hdr[4], strlen(s->hdr[4]));
 	for (size_t i = 0; i < n; i++)
 		for (int a = cmds[i]->nkeys; a < cmds[i]->argc; a++)
 			pd_store_push(s, &argc, cmds[i]->argv[a], cmds[i]->argvlen[a]);
@@ -331,9 +333,10 @@ pd_store_room(struct pd_store *s, size_t n)
 /*
  * pd_store_adds - queue the plain events of a batch: per zset, in the
  * order the zsets first appear, one ZADD with every event for it (score
- * = the event's time, member = the event) and one PEXPIRE, as the
- * script does; one wait for all their replies.  pd_shadow has made sure
- * none of them can pass a level.
+ * = the event's time, member = the event) and, if pd_shadow asked for it
+ * on any of them (pd_cmd.expire), one PEXPIRE to the interval plus
+ * PD_EVENT_TTL_SLACK_MS, as the script does; one wait for all their
+ * replies.  pd_shadow has made sure none of them can pass a level.
  */
 static int
 pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
@@ -380,12 +383,15 @@ pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
 		const struct pd_cmd *c = it->c;
 		int	ms = c->win_args + 6 * it->w + 1;
 		size_t	argc = 0;
+		unsigned expire = b->gen != s->gen;
+		char	ttl[24];
 
 		pd_store_push(s, &argc, "ZADD", 4);
 		pd_store_push(s, &argc, z->key, z->keylen);
 		for (int k = z->first; k >= 0; k = s->items[k].next) {
 			const struct pd_cmd *e = s->items[k].c;
 
+			expire |= e->expire >> s->items[k].w & 1;
 			if (argc + 2 > PD_STORE_MAX_ARGV) {
 				if (redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen) != REDIS_OK)
 					return REDIS_ERR;
@@ -397,13 +403,22 @@ pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
 		}
 		if (redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen) != REDIS_OK)
 			return REDIS_ERR;
+		ncmd++;
+		if (!expire)
+			continue;
+		unsigned long long ival = 0;
+		int	n;
+
+		for (uint32_t d = 0; d < c->argvlen[ms]; d++)	/* pd_event's digits */
+			ival = ival * 10 + (unsigned) (c->argv[ms][d] - '0');
+		n = snprintf(ttl, sizeof(ttl), "%llu", ival + PD_EVENT_TTL_SLACK_MS);
 		argc = 0;
 		pd_store_push(s, &argc, "PEXPIRE", 7);
 		pd_store_push(s, &argc, z->key, z->keylen);
-		pd_store_push(s, &argc, c->argv[ms], c->argvlen[ms]);
+		pd_store_push(s, &argc, ttl, (size_t) n);
 		if (redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen) != REDIS_OK)
 			return REDIS_ERR;
-		ncmd += 2;
+		ncmd++;
 	}
 	pd_store_expect(s, b, 0, 0)->left = ncmd;
 	return REDIS_OK;

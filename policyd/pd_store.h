@@ -52,6 +52,9 @@ struct pd_store_batch {
 	struct pd_cmd **adds;		/* plain events, counted with ZADD */
 	size_t	nadds;
 	int	adds_failed;		/* Redis refused a ZADD or PEXPIRE */
+	unsigned long gen;		/* the connection (pd_store_fd) its plain
+					 * events were planned on; on another one
+					 * every zset gets a PEXPIRE */
 	enum pd_store_state state;
 	size_t	due;			/* replies still to come (pd_store's) */
 };

@@ -2,8 +2,10 @@
 -- atomically.  Compiled into osm-policyd (pd_store.c); pd_event.c builds
 -- the calls.
 --
--- ARGV[1..5]: retention_s, server, mode, verdict_expiry_ms (0 = until
--- released), ncalls.  Then per call, in order:
+-- ARGV[1..6]: retention_s, server, mode, verdict_expiry_ms (0 = until
+-- released), ncalls, ttl_slack_ms (a window's zset expires this long
+-- after its interval, so plain ZADDs need not PEXPIRE every time).
+-- Then per call, in order:
 --   ARGV: now_ms, count(0|1), nmark, event, nfields, fields..., tag, nwin,
 --         then per window: level, interval_ms, ratio (permille, 0 = plain
 --         count), failed (0|1), report id, and what only a report needs,
@@ -40,13 +42,13 @@
 local KEYS, ARGV, tonumber, unpack, concat = KEYS, ARGV, tonumber, unpack, table.concat
 local rcall = redis.call
 local retention, server, mode, vexp = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local ncalls = tonumber(ARGV[5])
+local ncalls, slack = tonumber(ARGV[5]), tonumber(ARGV[6])
 local verdicts = {}	-- vkey -> field -> value or false
 local counts = {}	-- zkey -> size, counting its pending events
 local pending = {}	-- zkey -> {score, member, ...} not yet added
 local expire = {}	-- zkey -> interval ms, for zsets that still exist
 local out = {}
-local ki, ai = 1, 6
+local ki, ai = 1, 7
 
 local function vtable(vkey)
   local t = verdicts[vkey]
@@ -176,6 +178,6 @@ for zkey in pairs(pending) do
   flush(zkey)
 end
 for zkey, ms in pairs(expire) do
-  rcall('PEXPIRE', zkey, ms)
+  rcall('PEXPIRE', zkey, tonumber(ms) + slack)
 end
 return out

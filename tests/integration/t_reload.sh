@@ -57,4 +57,21 @@ sleep 0.3
 expect_grep "reloaded" "$T/pd.log" "reload logged"
 burst 7 source=exim account=frank > "$T/out2"
 expect_eq "$(grep -c '^action=DUNNO$' "$T/out2")" 6 "new trigger (6) in force"
+
+# Busy polling follows busy_poll_us: never with 0; with it on, a client
+# sending request after request finds the daemon polling.
+polls() { sleep 1.2; sed -n 's/^busy_polls=//p' "$T/status"; }
+{ cat "$T/good.yaml"; echo "busy_poll_us: 0"; } > "$CONF"
+osmctl reload > /dev/null || fail "osmctl reload (busy_poll_us 0)"
+sleep 0.3
+p0=$(polls)
+burst 300 source=exim "account=g{i}" > /dev/null
+p1=$(polls)
+expect_eq "$p1" "$p0" "no busy polling with busy_poll_us 0"
+{ cat "$T/good.yaml"; echo "busy_poll_us: 1000"; } > "$CONF"
+osmctl reload > /dev/null || fail "osmctl reload (busy_poll_us 1000)"
+sleep 0.3
+burst 300 source=exim "account=h{i}" > /dev/null
+p2=$(polls)
+[ "$p2" -gt "$p1" ] || fail "busy polling answered no wait in 300 requests in a row: $p1 -> $p2"
 pass

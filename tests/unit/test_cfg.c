@@ -196,6 +196,7 @@ static const struct err_case err_cases[] = {
 	{"ignore: {hosts: []}\n", "t.yaml:1:10: ignore: unknown key 'hosts'\n"},
 	{"server_name: \"a b\"\n", "t.yaml:1:14: server_name: 1 to 64 characters without braces, colons or spaces\n"},
 	{"min_uid: -5\n", "t.yaml:1:10: min_uid: '-5' is not a whole number\n"},
+	{"busy_poll_us: 5000\n", "t.yaml:1:15: busy_poll_us: 5000 is out of range (0 to 1000)\n"},
 	{"user: [a]\n", "t.yaml:1:7: user: expected a single value\n"},
 };
 

@@ -351,10 +351,10 @@ test_batch(void **state)
 	assert_string_equal(bres[1].verdict, "");
 	assert_string_equal(bres[4].verdict, "");
 	assert_int_equal(zcard("osm:w:{b2}:w:logline:b2:10"), 2);
-	/* the window outlives its interval by nothing: PEXPIRE = 10 s */
+	/* the window outlives its interval by the slack: PEXPIRE = 10 s + 10 s */
 	redisReply *r = redisCommand(rc, "PTTL osm:w:{b2}:w:logline:b2:10");
 
-	assert_true(r->integer > 9000 && r->integer <= 10000);
+	assert_true(r->integer > 9000 + PD_EVENT_TTL_SLACK_MS && r->integer <= 10000 + PD_EVENT_TTL_SLACK_MS);
 	freeReplyObject(r);
 	/* the same window in a later batch at a later time still counts right */
 	run_batch(&e, acc + 1, 1, 4000500);
@@ -465,7 +465,7 @@ test_shadow(void **state)
 	/* unknown to the shadow: wait for Redis */
 	sh_plan(&e, a, "s1", t);
 	assert_int_equal(pd_shadow_clear(sh, a, mono), 0);
-	pd_shadow_sent(sh, a, 0);
+	pd_shadow_sent(sh, a, 0, 0, mono);
 	/* while it waits, the sender's next request waits too */
 	sh_plan(&e, b, "s1", t + 1);
 	assert_int_equal(pd_shadow_clear(sh, b, mono), 0);
@@ -475,16 +475,16 @@ test_shadow(void **state)
 	/* count 1: two more events fit under 4 even in flight together */
 	sh_plan(&e, a, "s1", t + 2);
 	assert_int_equal(pd_shadow_clear(sh, a, mono), 1);
-	pd_shadow_sent(sh, a, 1);
+	pd_shadow_sent(sh, a, 1, 0, mono);
 	sh_plan(&e, b, "s1", t + 3);
 	assert_int_equal(pd_shadow_clear(sh, b, mono), 1);	/* 1 + 1 in flight + 1 = 3 */
-	pd_shadow_sent(sh, b, 1);
+	pd_shadow_sent(sh, b, 1, 0, mono);
 	{
 		struct pd_plan *c = pd_plan_new();
 
 		sh_plan(&e, c, "s1", t + 4);
 		assert_int_equal(pd_shadow_clear(sh, c, mono), 1);	/* = 4: still no trigger */
-		pd_shadow_sent(sh, c, 1);
+		pd_shadow_sent(sh, c, 1, 0, mono);
 		{
 			struct pd_plan *d = pd_plan_new();
 
@@ -500,7 +500,7 @@ test_shadow(void **state)
 	/* count 4: the fifth may fire, so it waits; it holds the sender */
 	sh_plan(&e, a, "s1", t + 5);
 	assert_int_equal(pd_shadow_clear(sh, a, mono), 0);
-	pd_shadow_sent(sh, a, 0);
+	pd_shadow_sent(sh, a, 0, 0, mono);
 	res = sh_run(&e, sh, a, 0, mono);
 	assert_int_equal(res[0].nids, 1);
 	assert_int_equal(strncmp(res[0].verdict, "HOLD account:s1 ", 16), 0);
@@ -508,7 +508,7 @@ test_shadow(void **state)
 	assert_int_equal(pd_shadow_clear(sh, a, mono), 0);	/* held: Redis answers */
 	/* osmctl release lifts it in Redis; the next answer teaches the shadow */
 	freeReplyObject(redisCommand(rc, "DEL osm:w:{s1}:verdict"));
-	pd_shadow_sent(sh, a, 0);
+	pd_shadow_sent(sh, a, 0, 0, mono);
 	res = sh_run(&e, sh, a, 0, mono);
 	assert_string_equal(res[0].verdict, "");
 	sh_plan(&e, a, "s1", t + 7);
@@ -573,18 +573,19 @@ test_plain(void **state)
 		assert_int_equal(p[i]->ncmd, 1);
 	}
 	/* the script counts q1's first event; the shadow learns count 1 */
-	pd_shadow_sent(sh, p[0], 0);
+	pd_shadow_sent(sh, p[0], 0, 0, mono);
 	sh_run(&e, sh, p[0], 0, mono);
 	/* then q2, q1, q1, q3 (two windows) as plain events, and another of
 	 * q1's through the script, in one batch */
 	for (int i = 1; i < 5; i++) {
-		pd_shadow_sent(sh, p[i], 1);
+		pd_shadow_sent(sh, p[i], 1, 1, mono);
 		adds[i - 1] = &p[i]->cmd[0];
 	}
-	pd_shadow_sent(sh, p[5], 0);
+	pd_shadow_sent(sh, p[5], 0, 0, mono);
 	cmds[0] = &p[5]->cmd[0];
 	struct pd_store_batch b = {.cmds = cmds, .n = 1, .results = res, .adds = adds, .nadds = 4};
 
+	pd_store_fd(e.store, &b.gen);
 	assert_int_equal(pd_store_run(e.store, &b), 0);
 	assert_int_equal(b.adds_failed, 0);
 	assert_int_equal(zcard("osm:w:{q1}:w:logline:q1:60"), 4);
@@ -601,8 +602,10 @@ test_plain(void **state)
 		for (int w = 0; w < c->nwin; w++)
 			assert_true(zset_has(c->argv[c->win[w]], c->argv[c->event_arg], c->argv[c->now_arg]));
 	}
-	assert_true(pttl("osm:w:{q2}:w:logline:q2:60") > 59000);
-	assert_true(pttl("osm:w:{q3}:w:logline:q3:3600") > 3599000);
+	/* new to the shadow: their zsets got a PEXPIRE, interval + slack */
+	assert_true(pttl("osm:w:{q2}:w:logline:q2:60") > 69000);
+	assert_true(pttl("osm:w:{q2}:w:logline:q2:60") <= 70000);
+	assert_true(pttl("osm:w:{q3}:w:logline:q3:3600") > 3609000);
 	/* the shadow: each plain event is one more, and stays an upper bound */
 	pd_shadow_done(sh, p[5], 0, res, 1, mono);
 	for (int i = 1; i < 5; i++)
@@ -612,7 +615,7 @@ test_plain(void **state)
 	sh_plan(&e, n, "q1", t + 10);		/* 6 (4 counted, 2 twice) + 1 <= 10 */
 	assert_int_equal(pd_shadow_clear(sh, n, mono + 5), 1);
 	for (int i = 0; i < 4; i++) {		/* four more: 10, and the next may fire */
-		pd_shadow_sent(sh, n, 1);
+		pd_shadow_sent(sh, n, 1, 1, mono);
 		pd_shadow_done(sh, n, 1, NULL, 1, mono + 5);
 	}
 	assert_int_equal(pd_shadow_clear(sh, n, mono + 5), 0);
@@ -621,7 +624,7 @@ test_plain(void **state)
 	assert_int_equal(pd_shadow_clear(sh, n, mono + 5), 0);
 	/* a failed batch: the shadow no longer knows q1 */
 	sh_plan(&e, n, "q1", t + 12);
-	pd_shadow_sent(sh, n, 0);
+	pd_shadow_sent(sh, n, 0, 0, mono);
 	pd_shadow_done(sh, n, 1, NULL, 0, mono + 6);
 	assert_int_equal(pd_shadow_clear(sh, n, mono + 6), 0);
 	/* not plain: a message marker, or a ratio window */
@@ -630,6 +633,89 @@ test_plain(void **state)
 	pd_plan_free(n);
 	for (int i = 0; i < 6; i++)
 		pd_plan_free(p[i]);
+	pd_shadow_free(sh);
+	env_close(&e);
+}
+
+/* plain_add - count P with a plain ZADD at MONO, as the server does; returns P's expire bits */
+static unsigned
+plain_add(struct win_env *e, struct pd_shadow *sh, struct pd_plan *p, long long mono, int same_conn)
+{
+	struct pd_cmd *adds[1] = {&p->cmd[0]};
+	struct pd_store_batch b = {.adds = adds, .nadds = 1};
+
+	pd_shadow_sent(sh, p, 1, 1, mono);
+	pd_store_fd(e->store, &b.gen);
+	b.gen -= !same_conn;
+	assert_int_equal(pd_store_run(e->store, &b), 0);
+	assert_int_equal(b.adds_failed, 0);
+	pd_shadow_done(sh, p, 1, NULL, 1, mono);
+	return p->cmd[0].expire;
+}
+
+/*
+ * A plain event sends PEXPIRE only when its zset has had none for half
+ * of PD_EVENT_TTL_SLACK_MS, so the zset still outlives its newest event
+ * by the interval: after the script left it standing, after a plain
+ * PEXPIRE; and always when that is not known: after the window fired,
+ * a failure, a new connection, or for a batch planned on an old one.
+ */
+static void
+test_plain_expire(void **state)
+{
+	const char *zk = "osm:w:{x1}:w:logline:x1:60";
+	struct win_env e;
+	struct pd_shadow *sh = pd_shadow_new(1000);
+	struct pd_plan *p = pd_plan_new();
+	struct pd_store_result *res, fired = {.ok = 1, .ncount = 1};
+	long long t = 5000000, mono = 700000, half = PD_EVENT_TTL_SLACK_MS / 2;
+
+	(void) state;
+	env_open(&e, "triggers: {default: {logline: {events: 1000, seconds: 60}, logline:subject: {enabled: false}}}\n");
+	/* the script counts the first event and gives the zset interval + slack */
+	sh_plan(&e, p, "x1", t);
+	pd_shadow_sent(sh, p, 0, 0, mono);
+	res = sh_run(&e, sh, p, 0, mono);
+	assert_int_equal(res[0].count[0], 1);
+	assert_true(pttl(zk) > 69000 && pttl(zk) <= 70000);
+	/* within half the slack, plain events leave the expiry alone */
+	freeReplyObject(redisCommand(rc, "PEXPIRE %s 30000", zk));
+	sh_plan(&e, p, "x1", t + 1);
+	assert_int_equal(plain_add(&e, sh, p, mono + half - 1, 1), 0);
+	assert_int_equal(zcard(zk), 2);
+	assert_true(pttl(zk) <= 30000);
+	/* at half the slack, one refreshes it */
+	sh_plan(&e, p, "x1", t + 2);
+	assert_int_equal(plain_add(&e, sh, p, mono + half, 1), 1);
+	assert_true(pttl(zk) > 69000);
+	/* and that one counts as the last PEXPIRE */
+	freeReplyObject(redisCommand(rc, "PEXPIRE %s 30000", zk));
+	sh_plan(&e, p, "x1", t + 3);
+	assert_int_equal(plain_add(&e, sh, p, mono + 2 * half - 1, 1), 0);
+	assert_true(pttl(zk) <= 30000);
+	/* a batch planned on an earlier connection: every zset gets one */
+	sh_plan(&e, p, "x1", t + 4);
+	assert_int_equal(plain_add(&e, sh, p, mono + 2 * half - 1, 0), 0);
+	assert_true(pttl(zk) > 69000);
+	/* a new connection forgets them all */
+	freeReplyObject(redisCommand(rc, "PEXPIRE %s 30000", zk));
+	pd_shadow_reconnected(sh);
+	sh_plan(&e, p, "x1", t + 5);
+	assert_int_equal(plain_add(&e, sh, p, mono + 2 * half + 1, 1), 1);
+	assert_true(pttl(zk) > 69000);
+	/* a window that fired is gone: the next plain event recreates it */
+	sh_plan(&e, p, "x1", t + 6);
+	pd_shadow_sent(sh, p, 0, 0, mono + 2 * half + 2);
+	pd_shadow_done(sh, p, 0, &fired, 1, mono + 2 * half + 2);
+	sh_plan(&e, p, "x1", t + 7);
+	assert_int_equal(plain_add(&e, sh, p, mono + 2 * half + 3, 1), 1);
+	/* so does a failed call */
+	sh_plan(&e, p, "x1", t + 8);
+	pd_shadow_sent(sh, p, 1, 1, mono + 2 * half + 4);
+	pd_shadow_done(sh, p, 1, NULL, 0, mono + 2 * half + 4);
+	sh_plan(&e, p, "x1", t + 9);
+	assert_int_equal(plain_add(&e, sh, p, mono + 2 * half + 5, 1), 1);
+	pd_plan_free(p);
 	pd_shadow_free(sh);
 	env_close(&e);
 }
@@ -649,6 +735,7 @@ main(void)
 		cmocka_unit_test(test_message_once),
 		cmocka_unit_test(test_shadow),
 		cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_plain_expire),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
