@@ -821,7 +821,6 @@ pd_server_turn(struct pd_server *s)
 			pd_shadow_sent(s->shadow, plan, fast, plain, mono);
 			b->pending[b->npend].cl = cl;
 			b->pending[b->npend].plan = plan;
-
 			b->pending[b->npend].fast = fast;
 			b->pending[b->npend].plain = plain;
 			b->npend++;
