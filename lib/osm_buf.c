@@ -90,6 +90,13 @@ osm_buf_append(struct osm_buf *b, const void *p, size_t n)
 
 	if (n > b->max || b->len > b->max - n)
 		return OSM_BUF_FULL;
+	if (b->off + b->len + n < b->cap) {	/* room already: the common case */
+		dst = b->mem + b->off + b->len;
+		memcpy(dst, p, n);
+		dst[n] = 0;
+		b->len += n;
+		return 0;
+	}
 	if ((dst = osm_buf_reserve(b, n)) == NULL)
 		return OSM_BUF_NOMEM;
 	memcpy(dst, p, n);
@@ -109,11 +116,16 @@ osm_buf_putu(struct osm_buf *b, unsigned long long v, int hex)
 {
 	static const char digits[] = "0123456789abcdef";
 	char	tmp[24], *e = tmp + sizeof(tmp), *p = e;
-	unsigned base = hex ? 16 : 10;
 
-	do
-		*--p = digits[v % base];
-	while ((v /= base) != 0);
+	/* Constant divisors: a multiply or a shift, not a division a digit. */
+	if (hex)
+		do
+			*--p = digits[v & 15];
+		while ((v >>= 4) != 0);
+	else
+		do
+			*--p = digits[v % 10];
+		while ((v /= 10) != 0);
 	return osm_buf_append(b, p, (size_t) (e - p));
 }
 

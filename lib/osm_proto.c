@@ -13,10 +13,15 @@
 #include "osm_buf.h"
 #include "osm_proto.h"
 
-/* osm_proto_scan - validate lines; find the request end or the first error */
+/*
+ * osm_proto_scan - validate lines and note each attribute in req (names
+ * and values not yet terminated); find the request's blank line and end
+ * or the first error.  Nothing is written to buf: on MORE it is scanned
+ * again once more input has come.
+ */
 static int
 osm_proto_scan(const char *buf, size_t len, const struct osm_proto_limits *lim,
-	       size_t *end, const char **why)
+	       struct osm_proto_req *req, size_t *blank, size_t *end, const char **why)
 {
 	size_t	pos = 0;
 	size_t	nattr = 0;
@@ -43,7 +48,9 @@ osm_proto_scan(const char *buf, size_t len, const struct osm_proto_limits *lim,
 				*why = "empty request";
 				return OSM_PROTO_ERR;
 			}
+			*blank = pos;
 			*end = pos + linelen + 1;
+			req->nattr = nattr;
 			return OSM_PROTO_OK;
 		}
 		const char *eq = memchr(buf + pos, '=', linelen);
@@ -62,10 +69,11 @@ osm_proto_scan(const char *buf, size_t len, const struct osm_proto_limits *lim,
 				return OSM_PROTO_ERR;
 			}
 		}
-		if (++nattr > max_attrs) {
+		if (nattr == max_attrs) {
 			*why = "too many attributes";
 			return OSM_PROTO_ERR;
 		}
+		req->attr[nattr++] = (struct osm_proto_attr) {buf + pos, eq + 1, (size_t) (eq - (buf + pos))};
 		pos += linelen + 1;
 		if (pos > lim->max_request) {
 			*why = "request too large";
@@ -84,32 +92,25 @@ int
 osm_proto_parse(char *buf, size_t len, const struct osm_proto_limits *lim,
 		struct osm_proto_req *req, size_t *used, const char **why)
 {
-	size_t	end = 0;
-	size_t	pos = 0;
+	size_t	blank = 0, end = 0;
 	int	r;
 
 	*why = NULL;
-	if ((r = osm_proto_scan(buf, len, lim, &end, why)) != OSM_PROTO_OK)
+	if ((r = osm_proto_scan(buf, len, lim, req, &blank, &end, why)) != OSM_PROTO_OK) {
+		req->nattr = 0;
 		return r;
-	req->nattr = 0;
-	while (pos < end) {
-		char   *nl = memchr(buf + pos, '\n', end - pos);
-		char   *line = buf + pos;
-		size_t	linelen = (size_t) (nl - line);
+	}
+	/* Complete: end each name at its '=' and each value at its newline
+	 * (and a CR before it); a line's newline is just before the next.
+	 * The pointers point into buf, which is ours to write. */
+	for (size_t i = 0; i < req->nattr; i++) {
+		struct osm_proto_attr *a = &req->attr[i];
+		char   *nl = (char *) (i + 1 < req->nattr ? req->attr[i + 1].name : buf + blank) - 1;
 
+		((char *) a->name)[a->namelen] = 0;
 		*nl = 0;
-		if (linelen > 0 && line[linelen - 1] == '\r')
-			line[--linelen] = 0;
-		pos += (size_t) (nl - line) + 1;
-		if (linelen == 0)
-			break;
-		char   *eq = strchr(line, '=');
-
-		*eq = 0;
-		req->attr[req->nattr].name = line;
-		req->attr[req->nattr].value = eq + 1;
-		req->attr[req->nattr].namelen = (size_t) (eq - line);
-		req->nattr++;
+		if (nl > a->value && nl[-1] == '\r')
+			nl[-1] = 0;
 	}
 	*used = end;
 	return OSM_PROTO_OK;
@@ -117,9 +118,9 @@ osm_proto_parse(char *buf, size_t len, const struct osm_proto_limits *lim,
 
 /* osm_proto_find - the index of an attribute, or nattr; lengths first, strings rarely */
 static size_t
-osm_proto_find(const struct osm_proto_req *req, const char *name)
+osm_proto_find(const struct osm_proto_req *req, const char *name, size_t n)
 {
-	size_t	n = strlen(name), i;
+	size_t	i;
 
 	for (i = 0; i < req->nattr; i++)
 		if (req->attr[i].namelen == n && memcmp(req->attr[i].name, name, n) == 0)
@@ -127,11 +128,11 @@ osm_proto_find(const struct osm_proto_req *req, const char *name)
 	return i;
 }
 
-/* osm_proto_get - first value of an attribute, or NULL */
+/* osm_proto_getn - first value of the attribute NAME of LEN bytes, or NULL */
 const char *
-osm_proto_get(const struct osm_proto_req *req, const char *name)
+osm_proto_getn(const struct osm_proto_req *req, const char *name, size_t len)
 {
-	size_t	i = osm_proto_find(req, name);
+	size_t	i = osm_proto_find(req, name, len);
 
 	return i < req->nattr ? req->attr[i].value : NULL;
 }
@@ -140,7 +141,7 @@ osm_proto_get(const struct osm_proto_req *req, const char *name)
 void
 osm_proto_set(struct osm_proto_req *req, const char *name, const char *value)
 {
-	size_t	i = osm_proto_find(req, name);
+	size_t	i = osm_proto_find(req, name, strlen(name));
 
 	if (i < req->nattr)
 		req->attr[i].value = value;
@@ -165,7 +166,15 @@ int
 osm_proto_reply(struct osm_buf *out, const char *action, const char *text)
 {
 	char	safe[OSM_PROTO_REPLY_TEXT + 1];
+	size_t	alen = strlen(action);
 
+	if ((text == NULL || *text == 0) && alen < sizeof(safe) - 9) {
+		/* DUNNO, the answer to almost every request: no printf */
+		memcpy(safe, "action=", 7);
+		memcpy(safe + 7, action, alen);
+		memcpy(safe + 7 + alen, "\n\n", 2);
+		return osm_buf_append(out, safe, alen + 9);
+	}
 	if (text == NULL || *text == 0)
 		return osm_buf_printf(out, "action=%s\n\n", action);
 	strncpy(safe, text, sizeof(safe) - 1);

@@ -23,6 +23,7 @@
  * the text made printable and capped, since it may hold peer data.
  */
 #include <stddef.h>
+#include <string.h>
 
 #define OSM_PROTO_MAX_ATTRS	256	/* hard ceiling for max_attrs */
 #define OSM_PROTO_REPLY_TEXT	400	/* chars of free text in a reply */
@@ -52,9 +53,16 @@ struct osm_buf;
 
 int	osm_proto_parse(char *buf, size_t len, const struct osm_proto_limits *,
 			struct osm_proto_req *, size_t *used, const char **why);
-const char *osm_proto_get(const struct osm_proto_req *, const char *name);
+const char *osm_proto_getn(const struct osm_proto_req *, const char *name, size_t len);
 void	osm_proto_set(struct osm_proto_req *, const char *name, const char *value);
 int	osm_proto_reply(struct osm_buf *out, const char *action, const char *text);
 void	osm_proto_printable(char *s, size_t max);
+
+/* Inline, so the length of a literal name is known when compiling. */
+static inline const char *
+osm_proto_get(const struct osm_proto_req *req, const char *name)
+{
+	return osm_proto_getn(req, name, strlen(name));
+}
 
 #endif

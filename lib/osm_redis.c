@@ -82,8 +82,8 @@ osm_redis_escape(struct osm_buf *b, const char *s)
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char) *s;
 
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-		    || strchr(".-_@+/=", ch))
+		if ((unsigned) ((ch | 32) - 'a') < 26 || (unsigned) (ch - '0') < 10 || ch == '.' || ch == '-'
+		    || ch == '_' || ch == '@' || ch == '+' || ch == '/' || ch == '=')
 			continue;
 		char	esc[3] = {'%', hex[ch >> 4], hex[ch & 15]};
 

@@ -136,6 +136,33 @@ pd_event_key(struct pd_event_ctx *ctx, struct pd_plan *p, struct pd_cmd *c,
 	osm_buf_append(p->mem, "", 1);
 }
 
+/* pd_event_cat - DST = A B, cut to SIZE - 1 bytes: snprintf without a format, on every request */
+static void
+pd_event_cat(char *dst, size_t size, const char *a, const char *b)
+{
+	size_t	la = strnlen(a, size - 1), lb = strnlen(b, size - 1 - la);
+
+	memcpy(dst, a, la);
+	memcpy(dst + la, b, lb);
+	dst[la + lb] = 0;
+}
+
+/* pd_event_id - a report id: NOW in hex, then SEQ as 4 hex digits */
+static void
+pd_event_id(char *dst, size_t size, unsigned long long now, unsigned long seq)
+{
+	static const char hex[] = "0123456789abcdef";
+	char	tmp[24], *p = tmp + sizeof(tmp) - 1;
+
+	*p = 0;
+	for (int i = 0; i < 4; i++, seq >>= 4)
+		*--p = hex[seq & 15];
+	do
+		*--p = hex[now & 15];
+	while ((now >>= 4) != 0);
+	pd_event_cat(dst, size, p, "");
+}
+
 static void
 pd_event_actions(struct osm_buf *b, unsigned actions)
 {
@@ -168,7 +195,7 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 	char	ids[PD_EVENT_MAX_WIN][32];
 
 	c->argc = 0;
-	snprintf(c->tag, sizeof(c->tag), "%s", tag);
+	pd_event_cat(c->tag, sizeof(c->tag), tag, "");
 	pd_event_key(ctx, p, c, "verdict", NULL, NULL, 0);
 	for (int i = 0; i < nmark; i++)
 		pd_event_key(ctx, p, c, "msg", NULL, marks[i], 0);
@@ -176,7 +203,7 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 	for (int i = 0; i < nwin; i++) {
 		const char *ev = osm_ev_names[wins[i].ev];
 
-		snprintf(ids[i], sizeof(ids[i]), "%llx%04lx", now, ctx->seq++ & 0xffff);
+		pd_event_id(ids[i], sizeof(ids[i]), (unsigned long long) now, ctx->seq++ & 0xffff);
 		c->win[i] = c->argc;
 		c->level[i] = wins[i].w.events;
 		pd_event_key(ctx, p, c, "w:", ev, wins[i].key, wins[i].w.seconds);
@@ -399,22 +426,22 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 
 	/* Who sends: the email account, else the account, else the IP. */
 	if (*email) {
-		snprintf(target, sizeof(target), "email:%s", email);
+		pd_event_cat(target, sizeof(target), "email:", email);
 		key = email;
 		tag = account ? account : email;
 	} else if (account) {
-		snprintf(target, sizeof(target), "account:%s", account);
+		pd_event_cat(target, sizeof(target), "account:", account);
 		key = account;
 		tag = account;
 	} else if (ip) {
-		snprintf(target, sizeof(target), "ip:%s", ip);
+		pd_event_cat(target, sizeof(target), "ip:", ip);
 		key = target;
 		tag = target;
 	} else {
 		snprintf(p->who, sizeof(p->who), "unknown sender");
 		return 0;			/* nothing to key it by: DUNNO */
 	}
-	snprintf(p->who, sizeof(p->who), "%s", target);
+	pd_event_cat(p->who, sizeof(p->who), target, "");
 	osm_proto_printable(p->who, sizeof(p->who) - 1);
 
 	/* osm's own mail (the report action runs sendmail as the daemon's user) */
@@ -503,9 +530,9 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	int	cn = 0;
 
 	if (owner)
-		snprintf(cwdtarget, sizeof(cwdtarget), "account:%s", owner);
+		pd_event_cat(cwdtarget, sizeof(cwdtarget), "account:", owner);
 	else
-		snprintf(cwdtarget, sizeof(cwdtarget), "%s", target);
+		pd_event_cat(cwdtarget, sizeof(cwdtarget), target, "");
 	if (cwd && !sniffer) {
 		if (owner)
 			cn = pd_event_add(cfg, cwins, cn, OSM_EV_CWDCHECK, owner, owner, NULL, cwdtarget);
@@ -523,11 +550,11 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	int	nfields = 1;
 
 	if (*email && account) {
-		snprintf(acctfield, sizeof(acctfield), "account:%s", account);
+		pd_event_cat(acctfield, sizeof(acctfield), "account:", account);
 		fields[nfields++] = acctfield;
 	}
 	if (same && owner && (account == NULL || strcmp(owner, account))) {
-		snprintf(ownerfield, sizeof(ownerfield), "account:%s", owner);
+		pd_event_cat(ownerfield, sizeof(ownerfield), "account:", owner);
 		fields[nfields++] = ownerfield;
 	}
 	/* Message markers: the exim module and the mainlog count a message once. */
