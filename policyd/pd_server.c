@@ -13,7 +13,7 @@
  * the batch and the cheaper each request.  Most requests do not wait for
  * Redis at all: when pd_shadow knows the answer is DUNNO (no verdict,
  * every window well below its level as of Redis's last answer) the reply
- * goes out at once and the event follows in the batch; only requests
+ * goes out at the end of the turn and the event follows in the batch; only requests
  * that may change a verdict, or whose sender has one, wait for the
  * script.  A client's replies still keep their order: once one of its
  * requests waits, the ones after it wait too.  The ready clients share a
@@ -738,7 +738,7 @@ pd_server_turn(struct pd_server *s)
 {
 	struct osm_proto_limits lim = {s->cfg->max_line, s->cfg->max_attrs, s->cfg->max_request};
 	struct osm_proto_req *req = &s->req;
-	struct pd_client *cl, *next, *again = NULL;
+	struct pd_client *cl, *next, *again = NULL, *done = NULL;
 	struct pd_batch *b;
 	long long mono = osm_mono_ms();
 	int	backlog = 0;
@@ -831,14 +831,21 @@ pd_server_turn(struct pd_server *s)
 				else
 					b->cmds[b->ncmd++] = &plan->cmd[i];
 		}
-		if (!cl->dead && osm_buf_len(cl->out) > 0)
-			pd_server_flush(s, cl);
 		if (b->npend == PD_SERVER_MAX_BATCH && !cl->ready && osm_buf_len(cl->in) > 0 && !cl->dead)
 			cl->rnext = again, again = cl, cl->ready = 1, backlog = 1;
+		else if (!cl->ready)
+			cl->rnext = done, done = cl;
 	}
+	/* The turn's replies go out together, so a client reading many
+	 * connections wakes once for them, not once for each. */
+	for (cl = done; cl; cl = cl->rnext)
+		if (!cl->dead && osm_buf_len(cl->out) > 0)
+			pd_server_flush(s, cl);
 	/* Clients left for the next turn go back on the ready list. */
 	for (cl = again; cl; cl = next) {
 		next = cl->rnext;
+		if (!cl->dead && osm_buf_len(cl->out) > 0)
+			pd_server_flush(s, cl);
 		cl->rnext = s->ready;
 		s->ready = cl;
 	}
