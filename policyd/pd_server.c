@@ -87,7 +87,8 @@ struct pd_client {
 	int	dead;
 	int	eof;			/* peer closed; answer, then close */
 	int	ready;			/* in the ready list */
-	int	want_out;		/* EPOLLOUT armed */
+	int	want_out;		/* replies wait for the socket: EPOLLOUT */
+	unsigned watched;		/* the events in the epoll set, 0: not in it */
 	unsigned inflight;		/* requests in batches not yet finished */
 	unsigned waiting;		/* of those, requests not yet answered */
 	struct pd_client *prev, *next;	/* all clients */
@@ -331,10 +332,34 @@ pd_server_new(struct osm_cfg *cfg)
 	return s;
 }
 
+/*
+ * pd_server_watch_client - what epoll watches for a client: input until
+ * it has closed, output while replies wait.  A client that has closed
+ * leaves the set (a closed socket stays readable, and would wake the
+ * loop at every turn until its requests in flight are answered).
+ */
+static void
+pd_server_watch_client(struct pd_server *s, struct pd_client *cl)
+{
+	unsigned want = (cl->eof ? 0 : EPOLLIN | EPOLLRDHUP) | (cl->want_out ? EPOLLOUT : 0);
+	struct epoll_event ev = {want, {.ptr = cl}};
+
+	if (want == cl->watched)
+		return;
+	if (want == 0)
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+	else if (epoll_ctl(s->epfd, cl->watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, cl->fd, &ev) < 0) {
+		osm_msg_warn("client %s: epoll_ctl: %m; disconnecting", cl->name);
+		cl->dead = 1;
+	}
+	cl->watched = want;
+}
+
 static void
 pd_server_close(struct pd_server *s, struct pd_client *cl)
 {
-	epoll_ctl(s->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+	if (cl->watched)	/* a forked child may hold the socket open too */
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
 	if (cl->prev)
 		cl->prev->next = cl->next;
@@ -406,7 +431,11 @@ pd_server_accept(struct pd_server *s, struct pd_listener *l)
 		s->clients = cl;
 		s->st.clients++;
 		s->st.clients_total++;
-		pd_server_epoll_add(s, fd, cl, EPOLLIN | EPOLLRDHUP);
+		pd_server_watch_client(s, cl);
+		if (cl->dead) {
+			pd_server_close(s, cl);
+			continue;
+		}
 	}
 }
 
@@ -447,6 +476,7 @@ pd_server_read(struct pd_server *s, struct pd_client *cl)
 		if (n < 0 && errno != ECONNRESET)
 			osm_msg_warn("client %s: read: %m", cl->name);
 		cl->eof = 1;
+		pd_server_watch_client(s, cl);
 		pd_server_mark_ready(s, cl);
 		return;
 	}
@@ -466,23 +496,15 @@ pd_server_flush(struct pd_server *s, struct pd_client *cl)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			if (!cl->want_out) {
-				struct epoll_event ev = {EPOLLIN | EPOLLOUT | EPOLLRDHUP, {.ptr = cl}};
-
-				epoll_ctl(s->epfd, EPOLL_CTL_MOD, cl->fd, &ev);
-				cl->want_out = 1;
-			}
+			cl->want_out = 1;
+			pd_server_watch_client(s, cl);
 			return;
 		}
 		cl->dead = 1;
 		return;
 	}
-	if (cl->want_out) {
-		struct epoll_event ev = {EPOLLIN | EPOLLRDHUP, {.ptr = cl}};
-
-		epoll_ctl(s->epfd, EPOLL_CTL_MOD, cl->fd, &ev);
-		cl->want_out = 0;
-	}
+	cl->want_out = 0;
+	pd_server_watch_client(s, cl);
 }
 
 /* pd_server_dunno - the answer when nothing stands against the sender */

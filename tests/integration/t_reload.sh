@@ -74,4 +74,15 @@ sleep 0.3
 burst 300 source=exim "account=h{i}" > /dev/null
 p2=$(polls)
 [ "$p2" -gt "$p1" ] || fail "busy polling answered no wait in 300 requests in a row: $p1 -> $p2"
+# A client that asks once and closes (as the exim module's processes do)
+# leaves the epoll set: its closed socket, which stays readable, must not
+# keep the loop awake while its event is still on its way to Redis.
+ask source=exim account=kay > /dev/null
+p3=$(polls)
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	ask source=exim account=kay > /dev/null
+	sleep 0.05
+done
+p4=$(polls)
+[ $((p4 - p3)) -lt 200 ] || fail "10 clients that asked once kept the loop awake: $p3 -> $p4 polled waits"
 pass
