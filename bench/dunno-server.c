@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * dunno-server - the ceiling for bench/run.sh: a policy server that
+ * dunno-server - the reference for bench/run.sh: a policy server that
  * does nothing but answer "action=DUNNO" to every request it reads.
  *
  *   dunno-server PORT SOCKET-PATH
  *
  * Listens on 127.0.0.1:PORT and on the unix socket SOCKET-PATH; one
- * thread, epoll, one read and at most one write per wakeup of a client.
- * What the load generator measures against it is what this machine's
- * sockets, scheduler and the load generator itself allow; no policy
- * server can pass it.  Not installed, never run as a test.
+ * thread, epoll, one read and at most one write per wakeup of a client,
+ * asleep in epoll_wait between requests.  What the load generator
+ * measures against it is what this machine's sockets, scheduler and the
+ * load generator itself cost a server that does no work; one that polls
+ * instead of sleeping (osm-policyd, busy_poll_us) passes it at one
+ * connection.  Not installed, never run as a test.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

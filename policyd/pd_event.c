@@ -206,6 +206,7 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 		pd_event_id(ids[i], sizeof(ids[i]), (unsigned long long) now, ctx->seq++ & 0xffff);
 		c->win[i] = c->argc;
 		c->level[i] = wins[i].w.events;
+		c->ttl_ms[i] = wins[i].w.seconds * 1000ULL + PD_EVENT_TTL_SLACK_MS;
 		pd_event_key(ctx, p, c, "w:", ev, wins[i].key, wins[i].w.seconds);
 		if (wins[i].w.ratio)
 			pd_event_key(ctx, p, c, "wf:", ev, wins[i].key, wins[i].w.seconds);
@@ -226,7 +227,6 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 	}
 	pd_event_args(p, c, tag);
 	pd_event_argn(p, c, nwin);
-	c->win_args = c->argc;
 	if (nmark > 0)
 		p->plain = 0;
 	for (int i = 0; i < nwin; i++) {

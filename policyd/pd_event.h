@@ -57,8 +57,10 @@ struct pd_cmd {
 	int	win[PD_EVENT_MAX_WIN];	/* argv index of each window's zset key */
 	unsigned level[PD_EVENT_MAX_WIN];
 	/* For counting without the script (pd_store): the argv index of
-	 * the time, of the event, and of the first window's 6 arguments. */
-	int	now_arg, event_arg, win_args;
+	 * the time and of the event, and each window's PEXPIRE (its
+	 * interval + PD_EVENT_TTL_SLACK_MS). */
+	int	now_arg, event_arg;
+	unsigned long long ttl_ms[PD_EVENT_MAX_WIN];
 	unsigned expire;		/* plain: bit w set = PEXPIRE window w's zset */
 	long long sent_ms;		/* monotonic, when it went to Redis */
 	/* pd_shadow's entries for the fields, then the windows, while in flight */

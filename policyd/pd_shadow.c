@@ -32,7 +32,7 @@ struct pd_shadow_ent {
 					 * field: requests waiting for Redis */
 	unsigned refs;			/* calls in flight that hold it */
 	int	verdict;		/* field: a verdict stood then */
-	long long expired;		/* window: monotonic ms of the last PEXPIRE
+	long long pexpire_ms;		/* window: monotonic ms of the last PEXPIRE
 					 * sent, 0: none known */
 	unsigned long epoch;		/* the connection that PEXPIRE went on */
 	size_t	len;
@@ -221,11 +221,11 @@ pd_shadow_reconnected(struct pd_shadow *sh)
 	sh->epoch++;
 }
 
-/* pd_shadow_expired - the window's zset has had a PEXPIRE after 'since' on this connection */
+/* pd_shadow_pexpired - the window's zset has had a PEXPIRE after 'since' on this connection */
 static int
-pd_shadow_expired(const struct pd_shadow *sh, const struct pd_shadow_ent *e, long long since)
+pd_shadow_pexpired(const struct pd_shadow *sh, const struct pd_shadow_ent *e, long long since)
 {
-	return e != NULL && e->expired != 0 && e->epoch == sh->epoch && e->expired > since;
+	return e != NULL && e->pexpire_ms != 0 && e->epoch == sh->epoch && e->pexpire_ms > since;
 }
 
 void
@@ -251,10 +251,10 @@ pd_shadow_sent(struct pd_shadow *sh, struct pd_plan *p, int fast, int plain, lon
 				e->refs++;
 				e->inflight++;
 			}
-			if (plain && !pd_shadow_expired(sh, e, now - PD_EVENT_TTL_SLACK_MS / 2)) {
+			if (plain && !pd_shadow_pexpired(sh, e, now - PD_EVENT_TTL_SLACK_MS / 2)) {
 				c->expire |= 1u << w;
 				if (e != NULL) {
-					e->expired = now;
+					e->pexpire_ms = now;
 					e->epoch = sh->epoch;
 				}
 			}
@@ -294,7 +294,7 @@ pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 				e->inflight--;
 			if (!known) {
 				e->fresh = 0;
-				e->expired = 0;	/* nor whether its PEXPIRE ran */
+				e->pexpire_ms = 0;	/* nor whether its PEXPIRE ran */
 			} else if (r == NULL) {
 				/* Added by a plain ZADD: one more, nothing trimmed,
 				 * so still an upper bound; only the script's
@@ -307,9 +307,9 @@ pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 				/* The script gives every zset it leaves a PEXPIRE,
 				 * after the call was sent; one that fired is gone. */
 				if (e->count == 0)
-					e->expired = 0;
-				else if (!pd_shadow_expired(sh, e, c->sent_ms)) {
-					e->expired = c->sent_ms;
+					e->pexpire_ms = 0;
+				else if (!pd_shadow_pexpired(sh, e, c->sent_ms)) {
+					e->pexpire_ms = c->sent_ms;
 					e->epoch = sh->epoch;
 				}
 			}

@@ -381,7 +381,6 @@ pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
 		const struct pd_store_zset *z = &s->zsets[i];
 		const struct pd_store_item *it = &s->items[z->first];
 		const struct pd_cmd *c = it->c;
-		int	ms = c->win_args + 6 * it->w + 1;
 		size_t	argc = 0;
 		unsigned expire = b->gen != s->gen;
 		char	ttl[24];
@@ -406,12 +405,8 @@ pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
 		ncmd++;
 		if (!expire)
 			continue;
-		unsigned long long ival = 0;
-		int	n;
+		int	n = snprintf(ttl, sizeof(ttl), "%llu", c->ttl_ms[it->w]);
 
-		for (uint32_t d = 0; d < c->argvlen[ms]; d++)	/* pd_event's digits */
-			ival = ival * 10 + (unsigned) (c->argv[ms][d] - '0');
-		n = snprintf(ttl, sizeof(ttl), "%llu", ival + PD_EVENT_TTL_SLACK_MS);
 		argc = 0;
 		pd_store_push(s, &argc, "PEXPIRE", 7);
 		pd_store_push(s, &argc, z->key, z->keylen);
