@@ -86,4 +86,4 @@ for c in 1 4 16; do
 done
 grep -E "^(clients_total|batches|requests)=" "$W/osm.status"
 echo "osm-policyd counted $(redis-cli -s "$W/redis.sock" --scan --pattern '*w:logline*' | head -1 |
-	xargs -r redis-cli -s "$W/redis.sock" ZCARD) messages; exim-osm log: $(grep -c 'osm osm_check' "$W/osm/log/mainlog" || true) module failures"
+	xargs -r redis-cli -s "$W/redis.sock" LLEN) messages; exim-osm log: $(grep -c 'osm osm_check' "$W/osm/log/mainlog" || true) module failures"

@@ -99,7 +99,7 @@ EOP
 cpu() {	# cpu PID: utime + stime in clock ticks
 	awk '{print $14 + $15}' "/proc/$1/stat"
 }
-count() { redis-cli -s "$W/redis.sock" ZCARD "osm:bench:{$U}:w:packet:$U:3600"; }
+count() { redis-cli -s "$W/redis.sock" LLEN "osm:bench:{$U}:w:packet:$U:3600"; }
 hz=$(getconf CLK_TCK)
 echo "sniffer bench, $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ): $rate attempts/s for $secs s"
 for backend in pcap ebpf; do

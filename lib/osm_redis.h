@@ -15,7 +15,8 @@
  * account the event is keyed under, so Redis Cluster keeps them in one
  * slot):
  *   P = prefix + server_name + ":"             e.g. "osm:web1:"
- *   P{TAG}:w:TYPE:KEY:SECONDS  zset   unconsumed events of one window
+ *   P{TAG}:w:TYPE:KEY:SECONDS  list   unconsumed events of one window,
+ *                                     oldest first, as JSON
  *   P{TAG}:verdict             hash   "account:X" / "email:X" / "ip:X" ->
  *                                     "HOLD|DISCARD REPORT_ID EXPIRY_MS"
  *   P{TAG}:report:ID           hash   one stored report

@@ -82,6 +82,28 @@ ctl_cmd(redisContext *rc, int argc, const char **argv)
 	return r;
 }
 
+/*
+ * ctl_window_count - the events of window list KEY after SINCE (ms):
+ * a list may still hold events older than its window (pd_window.lua).
+ * Each event is JSON that starts {"id":"...","t":MS.
+ */
+static long long
+ctl_window_count(redisContext *rc, const char *key, long long since)
+{
+	const char *argv[] = {"LRANGE", key, "0", "-1"};
+	redisReply *r = ctl_cmd(rc, 4, argv);
+	long long n = 0;
+
+	for (size_t i = 0; i < r->elements; i++) {
+		const char *t = r->element[i]->str ? strstr(r->element[i]->str, "\"t\":") : NULL;
+
+		if (t && strtoll(t + 4, NULL, 10) > since)
+			n++;
+	}
+	freeReplyObject(r);
+	return n;
+}
+
 /* ctl_key - "P{TAG}:suffix" as the daemon names it */
 static void
 ctl_key(struct osm_buf *b, const char *tag, const char *suffix)
@@ -243,12 +265,8 @@ ctl_counters(const char *name)
 				continue;
 			char   *kcopy = strdup(key), *colon = strrchr(kcopy, ':');
 			unsigned secs = colon ? (unsigned) strtoul(colon + 1, NULL, 10) : 0;
-			/* a zset may still hold events older than its window (pd_window.lua) */
-			char	since[32];
-
-			snprintf(since, sizeof(since), "(%lld", osm_wall_ms() - secs * 1000LL);
-			const char *zargv[] = {"ZCOUNT", k, since, "+inf"};
-			redisReply *zc = ctl_cmd(rc, 4, zargv);
+			long long since = osm_wall_ms() - secs * 1000LL;
+			long long n = ctl_window_count(rc, k, since);
 			redisReply *tt = ctl_cmd(rc, 2, targv);
 			struct osm_trig t;
 			unsigned level = 0, ratio = 0;
@@ -267,19 +285,14 @@ ctl_counters(const char *name)
 				osm_buf_reset(b);
 				osm_buf_append(b, k, (size_t) (rest - k));
 				osm_buf_printf(b, "}:wf:%s", rest + 4);
-				const char *fargv[] = {"ZCOUNT", osm_buf_data(b), since, "+inf"};
-				redisReply *fc = ctl_cmd(rc, 4, fargv);
-
 				snprintf(failed, sizeof(failed), ", %lld failed, trigger at %u%%",
-					 fc->integer, (ratio + 5) / 10);
-				freeReplyObject(fc);
+					 ctl_window_count(rc, osm_buf_data(b), since), (ratio + 5) / 10);
 			}
-			printf("  %-16s %-40s %6llu in %us (trigger above %u%s; idle expiry in %llds)\n",
-			       osm_ev_names[e], kcopy, zc->integer, secs, level, failed,
+			printf("  %-16s %-40s %6lld in %us (trigger above %u%s; idle expiry in %llds)\n",
+			       osm_ev_names[e], kcopy, n, secs, level, failed,
 			       tt->integer > 0 ? tt->integer / 1000 : 0);
 			shown++;
 			free(kcopy);
-			freeReplyObject(zc);
 			freeReplyObject(tt);
 		}
 		freeReplyObject(r);

@@ -179,8 +179,8 @@ pd_event_actions(struct osm_buf *b, unsigned actions)
 
 /*
  * pd_event_call - one call of the window script (see pd_window.lua):
- * keys = verdict hash, message markers, then a window zset and a report
- * key per window (and a ratio window's zset of failures); arguments =
+ * keys = verdict hash, message markers, then a window list and a report
+ * key per window (and a ratio window's list of failures); arguments =
  * now, count, nmark, event, verdict fields, tag, nwin, then 6 per
  * window.  Keys come first, so a key is never added after an argument.
  */
@@ -213,7 +213,6 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 		pd_event_key(ctx, p, c, "report:", ids[i], NULL, 0);
 	}
 	c->nkeys = c->argc;
-	c->now_arg = c->argc;
 	pd_event_argn(p, c, now);
 	pd_event_args(p, c, p->count ? "1" : "0");
 	pd_event_argn(p, c, nmark);

@@ -18,9 +18,9 @@
  * A call is the script's keys (argv[0..nkeys)) followed by its
  * arguments (argv[nkeys..argc)); pd_store joins the calls of a batch
  * into EVALSHA commands.  A plain event (plan->plain) that pd_shadow
- * knows fires nothing may instead be added to its windows' zsets with
- * plain ZADDs; the call says where the zset keys, the time and the
- * event are.  The plan's strings live in its own buffer;
+ * knows fires nothing may instead be appended to its windows' lists
+ * with plain RPUSHes; the call says where the list keys and the event
+ * are.  The plan's strings live in its own buffer;
  * reuse a plan with pd_plan_reset().  No I/O here.
  */
 #include <stddef.h>
@@ -33,7 +33,7 @@
 #define PD_PLAN_MAX_CMDS 2
 #define PD_EVENT_MAX_FIELDS 3
 
-/* A window's zset lives this long past its interval after each PEXPIRE,
+/* A window's list lives this long past its interval after each PEXPIRE,
  * so plain events (pd_shadow.h) need to send one only every half of it. */
 #define PD_EVENT_TTL_SLACK_MS 10000
 
@@ -54,14 +54,14 @@ struct pd_cmd {
 	int	nfield;
 	int	field[PD_EVENT_MAX_FIELDS];	/* argv index of each verdict field */
 	int	nwin;
-	int	win[PD_EVENT_MAX_WIN];	/* argv index of each window's zset key */
+	int	win[PD_EVENT_MAX_WIN];	/* argv index of each window's list key */
 	unsigned level[PD_EVENT_MAX_WIN];
 	/* For counting without the script (pd_store): the argv index of
-	 * the time and of the event, and each window's PEXPIRE (its
-	 * interval + PD_EVENT_TTL_SLACK_MS). */
-	int	now_arg, event_arg;
+	 * the event, and each window's PEXPIRE (its interval +
+	 * PD_EVENT_TTL_SLACK_MS). */
+	int	event_arg;
 	unsigned long long ttl_ms[PD_EVENT_MAX_WIN];
-	unsigned expire;		/* plain: bit w set = PEXPIRE window w's zset */
+	unsigned expire;		/* plain: bit w set = PEXPIRE window w's list */
 	long long sent_ms;		/* monotonic, when it went to Redis */
 	/* pd_shadow's entries for the fields, then the windows, while in flight */
 	struct pd_shadow_ent *shadow[PD_EVENT_MAX_FIELDS + PD_EVENT_MAX_WIN];
@@ -70,7 +70,7 @@ struct pd_cmd {
 struct pd_plan {
 	int	ncmd;
 	int	count;			/* 1 if this request is an event */
-	int	plain;			/* an event that a ZADD per window can
+	int	plain;			/* an event that an RPUSH per window can
 					 * count: no message markers, no ratio */
 	struct pd_cmd cmd[PD_PLAN_MAX_CMDS];
 	char	who[300];		/* "email:x@example.com" etc., for logs */

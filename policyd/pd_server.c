@@ -100,7 +100,7 @@ struct pd_pending {
 	struct pd_client *cl;
 	struct pd_plan *plan;
 	int	fast;			/* answered before Redis's reply */
-	int	plain;			/* counted with ZADDs, not the script */
+	int	plain;			/* counted with RPUSHes, not the script */
 };
 
 /*
@@ -837,7 +837,7 @@ pd_server_turn(struct pd_server *s)
 				cl->waiting++;
 				b->waits = 1;
 			}
-			/* It fires nothing: a plain ZADD counts it, no script. */
+			/* It fires nothing: a plain RPUSH counts it, no script. */
 			int	plain = fast && plan->plain;
 
 			pd_shadow_sent(s->shadow, plan, fast, plain, mono);

@@ -3,7 +3,7 @@
  * pd_shadow - the last known state of windows and verdicts; see
  * pd_shadow.h.
  *
- * One chained hash table of entries named by Redis key: a window's zset
+ * One chained hash table of entries named by Redis key: a window's list
  * key, or "VERDICT_HASH\nFIELD" for a verdict field.  An entry that a
  * call in flight refers to is never dropped, so the in-flight counts
  * stay exact and the call keeps its entries from pd_shadow_sent() to
@@ -221,7 +221,7 @@ pd_shadow_reconnected(struct pd_shadow *sh)
 	sh->epoch++;
 }
 
-/* pd_shadow_pexpired - the window's zset has had a PEXPIRE after 'since' on this connection */
+/* pd_shadow_pexpired - the window's list has had a PEXPIRE after 'since' on this connection */
 static int
 pd_shadow_pexpired(const struct pd_shadow *sh, const struct pd_shadow_ent *e, long long since)
 {
@@ -296,7 +296,7 @@ pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 				e->fresh = 0;
 				e->pexpire_ms = 0;	/* nor whether its PEXPIRE ran */
 			} else if (r == NULL) {
-				/* Added by a plain ZADD: one more, nothing trimmed,
+				/* Added by a plain RPUSH: one more, nothing trimmed,
 				 * so still an upper bound; only the script's
 				 * answers make the entry fresh again. */
 				if (e->count < UINT_MAX)
@@ -304,7 +304,7 @@ pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 			} else if (r->ncount == c->nwin) {
 				e->count = r->count[w];
 				e->fresh = now;
-				/* The script gives every zset it leaves a PEXPIRE,
+				/* The script gives every list it leaves a PEXPIRE,
 				 * after the call was sent; one that fired is gone. */
 				if (e->count == 0)
 					e->pexpire_ms = 0;

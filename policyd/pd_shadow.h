@@ -18,17 +18,17 @@
  *    one, does not exceed the window's level (so this event fires
  *    nothing: counts only fall as events age out).
  * Then the server answers DUNNO at once and sends the event on; a plain
- * event (pd_event.h) then goes without the script, as a ZADD, since it
+ * event (pd_event.h) then goes without the script, as an RPUSH, since it
  * can fire nothing.  Only
  * this daemon writes its keys (the prefix names the server); osmctl
  * release only lifts verdicts, which the shadow never assumes.
  *
  * pd_shadow_sent() records a request's calls as in flight (fast says
- * whether it was answered already, plain whether it goes as ZADDs) and
+ * whether it was answered already, plain whether it goes as RPUSHes) and
  * keeps their entries in the calls; for a plain event it also sets
- * pd_cmd.expire for each zset that has had no PEXPIRE on this Redis
+ * pd_cmd.expire for each list that has had no PEXPIRE on this Redis
  * connection for half of PD_EVENT_TTL_SLACK_MS (sent by a plain event,
- * or by a script run that left the zset standing), so a zset always
+ * or by a script run that left the list standing), so a list always
  * outlives its newest event by its interval.  pd_shadow_reconnected()
  * forgets every PEXPIRE: a new connection may be to a Redis that lost
  * the keys.  pd_shadow_done() takes Redis's results for them (ok 0: Redis

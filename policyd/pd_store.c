@@ -45,7 +45,7 @@ static const char pd_store_script[] =
 #define PD_STORE_BACKOFF_MIN	100
 #define PD_STORE_BACKOFF_MAX	5000
 
-/* A reply on its way: the calls it answers; or the plain events' ZADDs
+/* A reply on its way: the calls it answers; or the plain events' RPUSHes
  * and PEXPIREs of batch b (n == 0: replies of them all, counted down in
  * left); or nothing anyone waits for (b == NULL). */
 struct pd_store_wait {
@@ -55,14 +55,14 @@ struct pd_store_wait {
 	long long sent;			/* ms, monotonic */
 };
 
-/* A window of a plain event, chained to the others for the same zset. */
+/* A window of a plain event, chained to the others for the same list. */
 struct pd_store_item {
 	const struct pd_cmd *c;
 	int	w;
 	int	next;
 };
 
-struct pd_store_zset {
+struct pd_store_list {
 	const char *key;
 	uint32_t keylen;
 	int	first, last;		/* its items */
@@ -82,10 +82,10 @@ struct pd_store {
 	const char *argv[PD_STORE_MAX_ARGV];
 	size_t	argvlen[PD_STORE_MAX_ARGV];
 	char	hdr[5][32];			/* numkeys, retention, verdict expiry, ncalls, slack */
-	struct pd_store_item *items;	/* grouping plain events by zset */
-	struct pd_store_zset *zsets;
+	struct pd_store_item *items;	/* grouping plain events by list */
+	struct pd_store_list *lists;
 	int    *slots;
-	size_t	cap;			/* items and zsets; slots: twice that */
+	size_t	cap;			/* items and lists; slots: twice that */
 };
 
 /* pd_store_drop - close the connection; every batch in flight fails */
@@ -202,7 +202,7 @@ pd_store_free(struct pd_store *s)
 		return;
 	pd_store_drop(s);
 	free(s->items);
-	free(s->zsets);
+	free(s->lists);
 	free(s->slots);
 	free(s);
 }
@@ -315,28 +315,28 @@ pd_store_room(struct pd_store *s, size_t n)
 	if (cap == s->cap)
 		return 0;
 	free(s->items);
-	free(s->zsets);
+	free(s->lists);
 	free(s->slots);
 	s->items = malloc(cap * sizeof(*s->items));
-	s->zsets = malloc(cap * sizeof(*s->zsets));
+	s->lists = malloc(cap * sizeof(*s->lists));
 	s->slots = malloc(2 * cap * sizeof(*s->slots));
 	s->cap = cap;
-	if (s->items && s->zsets && s->slots)
+	if (s->items && s->lists && s->slots)
 		return 0;
 	free(s->items);
-	free(s->zsets);
+	free(s->lists);
 	free(s->slots);
-	s->items = NULL, s->zsets = NULL, s->slots = NULL, s->cap = 0;
+	s->items = NULL, s->lists = NULL, s->slots = NULL, s->cap = 0;
 	return -1;
 }
 
 /*
- * pd_store_adds - queue the plain events of a batch: per zset, in the
- * order the zsets first appear, one ZADD with every event for it (score
- * = the event's time, member = the event) and, if pd_shadow asked for it
- * on any of them (pd_cmd.expire), one PEXPIRE to the interval plus
- * PD_EVENT_TTL_SLACK_MS, as the script does; one wait for all their
- * replies.  pd_shadow has made sure none of them can pass a level.
+ * pd_store_adds - queue the plain events of a batch: per window list,
+ * in the order the lists first appear, one RPUSH with every event for it
+ * and, if pd_shadow asked for it on any of them (pd_cmd.expire), one
+ * PEXPIRE to the interval plus PD_EVENT_TTL_SLACK_MS, as the script
+ * does; one wait for all their replies.  pd_shadow has made sure none
+ * of them can pass a level.
  */
 static int
 pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
@@ -359,45 +359,44 @@ pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
 			const char *key = c->argv[c->win[w]];
 			uint32_t len = c->argvlen[c->win[w]];
 			size_t	j = osm_hash(key, len) & mask;
-			struct pd_store_zset *z;
+			struct pd_store_list *z;
 
 			for (; s->slots[j] >= 0; j = (j + 1) & mask) {
-				z = &s->zsets[s->slots[j]];
+				z = &s->lists[s->slots[j]];
 				if (z->keylen == len && memcmp(z->key, key, len) == 0)
 					break;
 			}
 			s->items[ni] = (struct pd_store_item) {c, w, -1};
 			if (s->slots[j] < 0) {
 				s->slots[j] = (int) nz;
-				s->zsets[nz++] = (struct pd_store_zset) {key, len, ni, ni};
+				s->lists[nz++] = (struct pd_store_list) {key, len, ni, ni};
 			} else {
-				z = &s->zsets[s->slots[j]];
+				z = &s->lists[s->slots[j]];
 				s->items[z->last].next = ni;
 				z->last = ni;
 			}
 		}
 	}
 	for (size_t i = 0; i < nz; i++) {
-		const struct pd_store_zset *z = &s->zsets[i];
+		const struct pd_store_list *z = &s->lists[i];
 		const struct pd_store_item *it = &s->items[z->first];
 		const struct pd_cmd *c = it->c;
 		size_t	argc = 0;
 		unsigned expire = b->gen != s->gen;
 		char	ttl[24];
 
-		pd_store_push(s, &argc, "ZADD", 4);
+		pd_store_push(s, &argc, "RPUSH", 5);
 		pd_store_push(s, &argc, z->key, z->keylen);
 		for (int k = z->first; k >= 0; k = s->items[k].next) {
 			const struct pd_cmd *e = s->items[k].c;
 
 			expire |= e->expire >> s->items[k].w & 1;
-			if (argc + 2 > PD_STORE_MAX_ARGV) {
+			if (argc + 1 > PD_STORE_MAX_ARGV) {
 				if (redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen) != REDIS_OK)
 					return REDIS_ERR;
 				ncmd++;
-				argc = 2;		/* ZADD key */
+				argc = 2;		/* RPUSH key */
 			}
-			pd_store_push(s, &argc, e->argv[e->now_arg], e->argvlen[e->now_arg]);
 			pd_store_push(s, &argc, e->argv[e->event_arg], e->argvlen[e->event_arg]);
 		}
 		if (redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen) != REDIS_OK)

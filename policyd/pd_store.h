@@ -9,8 +9,8 @@
  * pd_store_send() joins the calls of a batch into EVALSHA commands of
  * up to 128 calls each and queues them on the connection without
  * waiting.  Plain events that cannot fire anything (adds[], see
- * pd_event.h) go first, without the script: one ZADD and one PEXPIRE per
- * zset for all of them.  The server's loop watches pd_store_fd() and calls
+ * pd_event.h) go first, without the script: one RPUSH and one PEXPIRE per
+ * list for all of them.  The server's loop watches pd_store_fd() and calls
  * pd_store_io() when it is readable (or writable, if
  * pd_store_want_write()); replies land in the batch's results[] and its
  * state turns PD_STORE_DONE.  Batches finish in the order they were
@@ -49,12 +49,12 @@ struct pd_store_batch {
 	struct pd_cmd **cmds;
 	size_t	n;
 	struct pd_store_result *results;	/* n of them */
-	struct pd_cmd **adds;		/* plain events, counted with ZADD */
+	struct pd_cmd **adds;		/* plain events, counted with RPUSH */
 	size_t	nadds;
-	int	adds_failed;		/* Redis refused a ZADD or PEXPIRE */
+	int	adds_failed;		/* Redis refused an RPUSH or PEXPIRE */
 	unsigned long gen;		/* the connection (pd_store_fd) its plain
 					 * events were planned on; on another one
-					 * every zset gets a PEXPIRE */
+					 * every list gets a PEXPIRE */
 	enum pd_store_state state;
 	size_t	due;			/* replies still to come (pd_store's) */
 };

@@ -35,15 +35,15 @@ start_policyd
 
 ask source=exim "uid=$uid1" "cwd=$T/home/$u1/public_html" subject=hello >/dev/null
 k="osm:test:{$u1}"
-expect_eq "$(rcli ZCARD "$k:w:logline:$u1:60")" 1 "uid resolved to $u1"
-expect_eq "$(rcli ZCARD "$k:w:cwdcheck:$u1:60")" 1 "cwd owner is $u1"
+expect_eq "$(rcli LLEN "$k:w:logline:$u1:60")" 1 "uid resolved to $u1"
+expect_eq "$(rcli LLEN "$k:w:cwdcheck:$u1:60")" 1 "cwd owner is $u1"
 expect_eq "$(rcli --scan --pattern "$k:w:cwdcheck:cwd:*" | wc -l)" 1 "cwdcheck:cwd key"
 expect_eq "$(rcli --scan --pattern "$k:w:logline:subject:*" | wc -l)" 1 "logline:subject key"
 
 # u1's script in u2's home: logline under u1, cwdcheck under u2.
 ask source=exim "uid=$uid1" "cwd=$T/home/$u2/www" >/dev/null
-expect_eq "$(rcli ZCARD "$k:w:logline:$u1:60")" 2 "u1's logline"
-expect_eq "$(rcli ZCARD "osm:test:{$u2}:w:cwdcheck:$u2:60")" 1 "u2 owns the cwd"
+expect_eq "$(rcli LLEN "$k:w:logline:$u1:60")" 2 "u1's logline"
+expect_eq "$(rcli LLEN "osm:test:{$u2}:w:cwdcheck:$u2:60")" 1 "u2 owns the cwd"
 # the daemon's own user (its report emails) is never counted
 ask source=exim "uid=$(id -u "$RUN_USER")" >/dev/null
 expect_eq "$(rcli --scan --pattern "osm:test:{$RUN_USER}:*" | wc -l)" 0 "the daemon's user is not counted"
@@ -53,8 +53,8 @@ expect_eq "$(rcli --scan --pattern "osm:test:{$RUN_USER}:*" | wc -l)" 0 "the dae
 ask source=exim sasl_username=sales@shop.example client_address=203.0.113.5 >/dev/null
 ask source=exim sasl_username=sales@shop.example client_address=203.0.113.6 >/dev/null
 # The second was answered from memory: it reaches Redis just after.
-wait_until [ "$(rcli ZCARD "osm:test:{$u2}:w:logline:sales@shop.example:60")" = 2 ]
-expect_eq "$(rcli ZCARD "osm:test:{$u2}:w:logline:sales@shop.example:60")" 2 "email under owner's tag, owner's level inherited"
+wait_until [ "$(rcli LLEN "osm:test:{$u2}:w:logline:sales@shop.example:60")" = 2 ]
+expect_eq "$(rcli LLEN "osm:test:{$u2}:w:logline:sales@shop.example:60")" 2 "email under owner's tag, owner's level inherited"
 
 # Ignore lists.
 ask source=exim account=trusted >/dev/null
@@ -66,10 +66,10 @@ ask source=exim "uid=$uid1" "subject=Order confirmation 123" >/dev/null
 expect_eq "$(rcli --scan --pattern 'osm:test:{trusted}:*' | wc -l)" 0 "ignored account"
 expect_eq "$(rcli EXISTS "osm:test:{$u2}:w:logline:noreply@shop.example:60")" 0 "ignored email"
 expect_eq "$(rcli --scan --pattern 'osm:test:{relay*' | wc -l)" 0 "ignored IPv4 and IPv6 ranges"
-expect_eq "$(rcli ZCARD "$k:w:cwdcheck:$u1:60")" 1 "ignored path not counted"
+expect_eq "$(rcli LLEN "$k:w:cwdcheck:$u1:60")" 1 "ignored path not counted"
 expect_eq "$(rcli --scan --pattern "$k:w:logline:subject:*" | wc -l)" 1 "ignored subject not counted"
-wait_until [ "$(rcli ZCARD "$k:w:logline:$u1:60")" = 4 ]
-expect_eq "$(rcli ZCARD "$k:w:logline:$u1:60")" 4 "the rest of those messages still counted"
+wait_until [ "$(rcli LLEN "$k:w:logline:$u1:60")" = 4 ]
+expect_eq "$(rcli LLEN "$k:w:logline:$u1:60")" 4 "the rest of those messages still counted"
 osmctl counters "sales@shop.example" > "$T/c.txt"
 expect_grep "hash tag {$u2}" "$T/c.txt" "osmctl counters resolves the tag"
 expect_grep "trigger above 100" "$T/c.txt" "osmctl counters shows the inherited level"

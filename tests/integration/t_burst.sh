@@ -44,12 +44,12 @@ expect_grep '"count": 11' "$T/report.json" "json count"
 expect_eq "$(rcli HGET 'osm:test:{bob}:verdict' account:bob | cut -d' ' -f1)" HOLD "verdict key in redis"
 expect_eq "$(rcli EXISTS "osm:test:{bob}:report:$id")" 1 "report key in redis"
 # Held mail is not counted again: the window restarted empty and stays so.
-expect_eq "$(rcli ZCARD 'osm:test:{bob}:w:logline:bob:60')" 0 "window consumed, held mail not counted"
+expect_eq "$(rcli LLEN 'osm:test:{bob}:w:logline:bob:60')" 0 "window consumed, held mail not counted"
 
 osmctl release bob > "$T/release.txt" || fail "osmctl release"
 expect_grep "released account:bob" "$T/release.txt" "release output"
 expect_eq "$(ask source=exim account=bob subject=hi)" "action=DUNNO" "released sender answered DUNNO"
-expect_eq "$(rcli ZCARD 'osm:test:{bob}:w:logline:bob:60')" 1 "counting restarts after release"
+expect_eq "$(rcli LLEN 'osm:test:{bob}:w:logline:bob:60')" 1 "counting restarts after release"
 osmctl release bob | grep -q "is not held" || fail "second release says not held"
 
 # Status reflects the work.
@@ -66,17 +66,17 @@ if [ -n "$RUN_USER" ]; then
 fi
 
 # Postfix's requests carry no message id: once the shadow knows the
-# sender, its events go to Redis as plain ZADDs without the script.  They
-# are still counted one by one, the zset keeps its idle expiry, and the
+# sender, its events go to Redis as plain RPUSHes without the script.  They
+# are still counted one by one, the list keeps its idle expiry, and the
 # request that passes the level still fires with every event in it.
 pf="protocol_state=END-OF-MESSAGE sasl_username=carol@shop.example client_address=192.0.2.7"
-zk='osm:test:{carol@shop.example}:w:logline:carol@shop.example:60'
+lk='osm:test:{carol@shop.example}:w:logline:carol@shop.example:60'
 burst 10 $pf "instance=pf{i}" > "$T/carol.out"
 expect_eq "$(grep -c '^action=DUNNO$' "$T/carol.out")" 10 "carol's first 10 answered DUNNO"
-wait_until [ "$(rcli ZCARD "$zk")" = 10 ]
-expect_eq "$(rcli ZCARD "$zk")" 10 "10 events counted"
-ttl=$(rcli PTTL "$zk")
-[ "$ttl" -gt 60000 ] && [ "$ttl" -le 70000 ] || fail "the window's zset expires when idle, 10 s after its interval: PTTL $ttl"
+wait_until [ "$(rcli LLEN "$lk")" = 10 ]
+expect_eq "$(rcli LLEN "$lk")" 10 "10 events counted"
+ttl=$(rcli PTTL "$lk")
+[ "$ttl" -gt 60000 ] && [ "$ttl" -le 70000 ] || fail "the window list expires when idle, 10 s after its interval: PTTL $ttl"
 sleep 1.2
 osmctl status > "$T/status.txt"
 expect_grep "answered_from_memory 22" "$T/status.txt" "carol's 2nd-10th answered from memory (and counted plainly)"
@@ -87,7 +87,7 @@ id=$(osmctl reports | awk '$4 == "logline" && $5 ~ /carol/ {print $1}')
 [ -n "$id" ] || fail "no report for carol: $(osmctl reports)"
 osmctl report "$id" > "$T/carol.txt"
 expect_eq "$(grep -c 'email="carol@shop.example"' "$T/carol.txt")" 11 "the report holds all 11 events"
-expect_eq "$(rcli EXISTS "$zk")" 0 "the window was consumed"
+expect_eq "$(rcli EXISTS "$lk")" 0 "the window was consumed"
 stop_policyd || fail "SIGTERM exit status"
 [ -S "$PD_SOCK" ] && fail "socket left behind after SIGTERM"
 

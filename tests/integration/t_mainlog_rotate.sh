@@ -80,11 +80,11 @@ write 75001 100000
 
 key='osm:test:{mlacct}:w:logline:mlacct:3600'
 for _ in $(seq 1 300); do
-	[ "$(rcli ZCARD "$key")" -ge 100000 ] && break
+	[ "$(rcli LLEN "$key")" -ge 100000 ] && break
 	sleep 0.2
 done
 sleep 1
-expect_eq "$(rcli ZCARD "$key")" 100000 "every arrival counted once"
+expect_eq "$(rcli LLEN "$key")" 100000 "every arrival counted once"
 stop_mainlog
 sent=$(sed -n 's/.*exiting: \([0-9]*\) requests sent.*/\1/p' "$T/ml.log" | awk '{s += $1} END {print s}')
 expect_eq "$sent" 100000 "osm-mainlog sent each arrival once (across the restart)"

@@ -28,7 +28,7 @@ pf() {	# pf STATE: one Postfix-style request over TCP
 for i in 1 2 3 4 5; do
 	expect_eq "$(pf RCPT)" "action=DUNNO" "RCPT state $i not counted"
 done
-expect_eq "$(rcli ZCARD 'osm:test:{joe@example.org}:w:logline:joe@example.org:60')" 0 "RCPT not counted"
+expect_eq "$(rcli LLEN 'osm:test:{joe@example.org}:w:logline:joe@example.org:60')" 0 "RCPT not counted"
 pf END-OF-MESSAGE > /dev/null
 pf END-OF-MESSAGE > /dev/null
 expect_eq "$(pf END-OF-MESSAGE)" "action=HOLD osm: email:joe@example.org held by report $(osmctl reports | awk 'NR==2{print $1}')" "third message held"

@@ -16,7 +16,7 @@ me=$(id -u)
 event() {	# event UID PPID PID: the exim module's request; prints the event JSON
 	rcli FLUSHDB > /dev/null
 	ask source=exim uid="$1" ppid="$2" pid="$3" > /dev/null
-	for k in $(rcli --scan --pattern '*:w:logline:*'); do rcli ZRANGE "$k" 0 -1; done
+	for k in $(rcli --scan --pattern '*:w:logline:*'); do rcli LRANGE "$k" 0 -1; done
 }
 counted_without_exe() {	# counted_without_exe WHAT UID PPID PID
 	ev=$(event "$2" "$3" "$4")

@@ -86,7 +86,7 @@ as() {	# as USER DIR COMMAND...: in the host namespace, as USER, in DIR
 		sh "$dir" "$@"
 }
 count() {	# count ACCOUNT: packet events counted for it
-	rcli ZCARD "osm:test:{$1}:w:packet:$1:3600"
+	rcli LLEN "osm:test:{$1}:w:packet:$1:3600"
 }
 settle() {	# until the counts stop moving
 	last=-1

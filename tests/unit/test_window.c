@@ -128,23 +128,46 @@ send_at(struct win_env *e, const char *account, long long t, int *nids)
 	return res[0].verdict;
 }
 
+/* llen - the length of window list KEY (-1: not a list) */
 static long long
-zcard(const char *key)
+llen(const char *key)
 {
-	redisReply *r = redisCommand(rc, "ZCARD %s", key);
-	long long n = r->integer;
+	redisReply *r = redisCommand(rc, "LLEN %s", key);
+	long long n = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
 
 	freeReplyObject(r);
 	return n;
 }
 
-/* events of a zset still inside a window that ends at cutoff */
 static long long
-zcount_after(const char *key, long long cutoff)
+pttl(const char *key)
 {
-	redisReply *r = redisCommand(rc, "ZCOUNT %s (%lld +inf", key, cutoff);
-	long long n = r->integer;
+	redisReply *r = redisCommand(rc, "PTTL %s", key);
+	long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -3;
 
+	freeReplyObject(r);
+	return v;
+}
+
+/* event_time - the "t" of event JSON E */
+static long long
+event_time(const char *e)
+{
+	const char *t = strstr(e, "\"t\":");
+
+	assert_non_null(t);
+	return strtoll(t + 4, NULL, 10);
+}
+
+/* events of a window list still inside a window that ends at cutoff */
+static long long
+count_after(const char *key, long long cutoff)
+{
+	redisReply *r = redisCommand(rc, "LRANGE %s 0 -1", key);
+	long long n = 0;
+
+	for (size_t i = 0; i < r->elements; i++)
+		n += event_time(r->element[i]->str) > cutoff;
 	freeReplyObject(r);
 	return n;
 }
@@ -177,15 +200,15 @@ test_exceed_and_consume(void **state)
 		assert_string_equal(send_at(&e, "a1", 1000000 + i, &nids), "");
 		assert_int_equal(nids, 0);
 	}
-	assert_int_equal(zcard("osm:w:{a1}:w:logline:a1:10"), 3);
+	assert_int_equal(llen("osm:w:{a1}:w:logline:a1:10"), 3);
 	/* the 4th exceeds 3: one report with all 4, window consumed, held */
 	assert_true(strncmp(send_at(&e, "a1", 1000003, &nids), "HOLD account:a1 ", 16) == 0);
 	assert_int_equal(nids, 1);
 	assert_int_equal(report_count("a1", "4"), 1);
-	assert_int_equal(zcard("osm:w:{a1}:w:logline:a1:10"), 0);
+	assert_int_equal(llen("osm:w:{a1}:w:logline:a1:10"), 0);
 	/* held: answered HOLD, not counted, no new report */
 	assert_true(strncmp(send_at(&e, "a1", 1000004, &nids), "HOLD", 4) == 0);
-	assert_int_equal(zcard("osm:w:{a1}:w:logline:a1:10"), 0);
+	assert_int_equal(llen("osm:w:{a1}:w:logline:a1:10"), 0);
 	assert_int_equal(report_count("a1", NULL), 1);
 	env_close(&e);
 }
@@ -204,7 +227,7 @@ test_expiry(void **state)
 	/* exactly one interval after the first event, it has dropped out */
 	send_at(&e, "a2", 10000 + 5000000, &nids);
 	assert_int_equal(nids, 0);
-	assert_int_equal(zcard("osm:w:{a2}:w:logline:a2:10"), 3);
+	assert_int_equal(llen("osm:w:{a2}:w:logline:a2:10"), 3);
 	/* one more within the interval of the other three: 4 > 3 */
 	send_at(&e, "a2", 10001 + 5000000, &nids);
 	assert_int_equal(nids, 1);
@@ -227,18 +250,85 @@ test_two_windows(void **state)
 	send_at(&e, "a3", 9000020, &nids);		/* 3 > 2 in 1 s */
 	fired += nids;
 	assert_int_equal(fired, 1);
-	assert_int_equal(zcard("osm:w:{a3}:w:logline:a3:1"), 0);
-	assert_int_equal(zcard("osm:w:{a3}:w:logline:a3:100"), 3);
+	assert_int_equal(llen("osm:w:{a3}:w:logline:a3:1"), 0);
+	assert_int_equal(llen("osm:w:{a3}:w:logline:a3:100"), 3);
 	send_at(&e, "a3", 9002000, &nids);		/* 1 in 1 s, 4 in 100 s */
 	assert_int_equal(nids, 0);
 	send_at(&e, "a3", 9003000, &nids);		/* 5 > 4 in 100 s */
 	assert_int_equal(nids, 1);
-	assert_int_equal(zcard("osm:w:{a3}:w:logline:a3:100"), 0);
+	assert_int_equal(llen("osm:w:{a3}:w:logline:a3:100"), 0);
 	/* one event in the last second; the older one is trimmed only when
-	 * it could matter, so the zset holds at most level + 1 = 3 */
-	assert_int_equal(zcount_after("osm:w:{a3}:w:logline:a3:1", 9003000 - 1000), 1);
-	assert_true(zcard("osm:w:{a3}:w:logline:a3:1") <= 3);
+	 * it could matter, so the list holds at most level + 1 = 3 */
+	assert_int_equal(count_after("osm:w:{a3}:w:logline:a3:1", 9003000 - 1000), 1);
+	assert_true(llen("osm:w:{a3}:w:logline:a3:1") <= 3);
 	assert_int_equal(report_count("a3", NULL), 2);
+	env_close(&e);
+}
+
+/*
+ * Trimming reads the list's head 32 events at a time: 40 old events all
+ * drop out at once, and the report of a later fire holds only the
+ * recent ones, oldest first.
+ */
+static void
+test_trim_long(void **state)
+{
+	struct win_env e;
+	redisReply *r;
+	int	nids;
+
+	(void) state;
+	env_open(&e, "triggers: {default: {logline: {events: 40, seconds: 1}}}\n");
+	for (int i = 0; i < 40; i++)
+		send_at(&e, "a7", 7000000 + i, &nids);
+	assert_int_equal(llen("osm:w:{a7}:w:logline:a7:1"), 40);
+	/* 41 > 40, but the 40 are more than 1 s old */
+	send_at(&e, "a7", 7002000, &nids);
+	assert_int_equal(nids, 0);
+	assert_int_equal(llen("osm:w:{a7}:w:logline:a7:1"), 1);
+	for (int i = 1; i <= 40; i++)
+		send_at(&e, "a7", 7002000 + i, &nids);
+	assert_int_equal(nids, 1);
+	r = redisCommand(rc, "KEYS osm:w:{a7}:report:*");
+	assert_int_equal(r->elements, 1);
+	redisReply *ev = redisCommand(rc, "HGET %s events", r->element[0]->str);
+	const char *first = strstr(ev->str, "\"t\":"), *last = strrchr(ev->str, '{');
+
+	assert_int_equal(strtoll(first + 4, NULL, 10), 7002000);
+	assert_int_equal(event_time(last), 7002040);
+	freeReplyObject(ev);
+	freeReplyObject(r);
+	env_close(&e);
+}
+
+/*
+ * Development builds kept a window as a sorted set; the script turns
+ * one it meets into a list of the same events, oldest first, and counts
+ * on, instead of failing the batch.
+ */
+static void
+test_legacy_zset(void **state)
+{
+	struct win_env e;
+	redisReply *r;
+	int	nids;
+
+	(void) state;
+	env_open(&e, "triggers: {default: {logline: {events: 3, seconds: 60, actions: [store]}}}\n");
+	r = redisCommand(rc, "ZADD osm:w:{a8}:w:logline:a8:60 8000002 {\"id\":\"1.2\",\"t\":8000002} "
+			 "8000001 {\"id\":\"1.1\",\"t\":8000001}");
+	freeReplyObject(r);
+	send_at(&e, "a8", 8000003, &nids);
+	assert_int_equal(nids, 0);
+	assert_int_equal(llen("osm:w:{a8}:w:logline:a8:60"), 3);
+	r = redisCommand(rc, "LRANGE osm:w:{a8}:w:logline:a8:60 0 -1");
+	assert_int_equal(event_time(r->element[0]->str), 8000001);
+	assert_int_equal(event_time(r->element[1]->str), 8000002);
+	assert_int_equal(event_time(r->element[2]->str), 8000003);
+	freeReplyObject(r);
+	assert_true(pttl("osm:w:{a8}:w:logline:a8:60") > 60000);
+	send_at(&e, "a8", 8000004, &nids);		/* 4 > 3 */
+	assert_int_equal(nids, 1);
 	env_close(&e);
 }
 
@@ -287,7 +377,7 @@ test_noscript_reload(void **state)
 	send_at(&e, "a6", 6000000, &nids);
 	freeReplyObject(redisCommand(rc, "SCRIPT FLUSH"));
 	send_at(&e, "a6", 6000001, &nids);
-	assert_int_equal(zcard("osm:w:{a6}:w:logline:a6:60"), 2);
+	assert_int_equal(llen("osm:w:{a6}:w:logline:a6:60"), 2);
 	env_close(&e);
 }
 
@@ -346,11 +436,11 @@ test_batch(void **state)
 	assert_int_equal(bres[6].nids, 0);
 	assert_int_equal(bres[7].nids, 0);
 	assert_int_equal(report_count("b1", "4"), 1);
-	assert_int_equal(zcard("osm:w:{b1}:w:logline:b1:10"), 0);
+	assert_int_equal(llen("osm:w:{b1}:w:logline:b1:10"), 0);
 	/* b2 in the same batch: its own window, no verdict */
 	assert_string_equal(bres[1].verdict, "");
 	assert_string_equal(bres[4].verdict, "");
-	assert_int_equal(zcard("osm:w:{b2}:w:logline:b2:10"), 2);
+	assert_int_equal(llen("osm:w:{b2}:w:logline:b2:10"), 2);
 	/* the window outlives its interval by the slack: PEXPIRE = 10 s + 10 s */
 	redisReply *r = redisCommand(rc, "PTTL osm:w:{b2}:w:logline:b2:10");
 
@@ -358,7 +448,7 @@ test_batch(void **state)
 	freeReplyObject(r);
 	/* the same window in a later batch at a later time still counts right */
 	run_batch(&e, acc + 1, 1, 4000500);
-	assert_int_equal(zcard("osm:w:{b2}:w:logline:b2:10"), 3);
+	assert_int_equal(llen("osm:w:{b2}:w:logline:b2:10"), 3);
 	env_close(&e);
 }
 
@@ -400,24 +490,24 @@ test_message_once(void **state)
 		 "cwd=/srv/d1/www\n\n", 2000000);
 	send_req(&e, "request=smtpd_access_policy\nsource=mainlog\naccount=d1\nmessage_id=1xVNaa-0001aa-AA\n"
 		 "cwd=/srv/d1/www\n\n", 2000001);
-	assert_int_equal(zcard("osm:w:{d1}:w:logline:d1:60"), 1);
-	assert_int_equal(zcard("osm:w:{d1}:w:cwdcheck:cwd:/srv/d1/www:60"), 1);
+	assert_int_equal(llen("osm:w:{d1}:w:logline:d1:60"), 1);
+	assert_int_equal(llen("osm:w:{d1}:w:cwdcheck:cwd:/srv/d1/www:60"), 1);
 	/* its late cwd line is not counted again either */
 	send_req(&e, "request=smtpd_access_policy\nsource=mainlog\nevents=cwd\naccount=d1\n"
 		 "message_id=1xVNaa-0001aa-AA\ncwd=/srv/d1/www\n\n", 2000002);
-	assert_int_equal(zcard("osm:w:{d1}:w:cwdcheck:cwd:/srv/d1/www:60"), 1);
+	assert_int_equal(llen("osm:w:{d1}:w:cwdcheck:cwd:/srv/d1/www:60"), 1);
 	/* a message logged without a cwd gets it from its late cwd line, once */
 	send_req(&e, "request=smtpd_access_policy\nsource=mainlog\naccount=d1\nmessage_id=1xVNab-0001ab-AB\n\n", 2000003);
-	assert_int_equal(zcard("osm:w:{d1}:w:logline:d1:60"), 2);
+	assert_int_equal(llen("osm:w:{d1}:w:logline:d1:60"), 2);
 	for (int i = 0; i < 2; i++)
 		send_req(&e, "request=smtpd_access_policy\nsource=mainlog\nevents=cwd\naccount=d1\n"
 			 "message_id=1xVNab-0001ab-AB\ncwd=/srv/d1/www\n\n", 2000004 + i);
-	assert_int_equal(zcard("osm:w:{d1}:w:cwdcheck:cwd:/srv/d1/www:60"), 2);
-	assert_int_equal(zcard("osm:w:{d1}:w:logline:d1:60"), 2);
+	assert_int_equal(llen("osm:w:{d1}:w:cwdcheck:cwd:/srv/d1/www:60"), 2);
+	assert_int_equal(llen("osm:w:{d1}:w:logline:d1:60"), 2);
 	/* without a message id nothing is deduplicated */
 	for (int i = 0; i < 2; i++)
 		send_req(&e, "request=smtpd_access_policy\nsource=exim\naccount=d1\n\n", 2000010 + i);
-	assert_int_equal(zcard("osm:w:{d1}:w:logline:d1:60"), 4);
+	assert_int_equal(llen("osm:w:{d1}:w:logline:d1:60"), 4);
 	env_close(&e);
 }
 
@@ -526,30 +616,20 @@ test_shadow(void **state)
 	env_close(&e);
 }
 
-/* zset_has - does the zset KEY hold MEMBER (with score SCORE)? */
+/* list_has - does the list KEY hold MEMBER? */
 static int
-zset_has(const char *key, const char *member, const char *score)
+list_has(const char *key, const char *member)
 {
-	redisReply *r = redisCommand(rc, "ZSCORE %s %s", key, member);
-	int	ok = r && r->type == REDIS_REPLY_STRING && strcmp(r->str, score) == 0;
+	redisReply *r = redisCommand(rc, "LPOS %s %s", key, member);
+	int	ok = r && r->type == REDIS_REPLY_INTEGER;
 
 	freeReplyObject(r);
 	return ok;
 }
 
-static long long
-pttl(const char *key)
-{
-	redisReply *r = redisCommand(rc, "PTTL %s", key);
-	long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -3;
-
-	freeReplyObject(r);
-	return v;
-}
-
 /*
  * Plain events: what pd_shadow knows fires nothing goes to Redis as a
- * ZADD per zset and a PEXPIRE, not through the script, in the same
+ * RPUSH per list and a PEXPIRE, not through the script, in the same
  * pipeline as script calls; the shadow counts each one as one more.
  */
 static void
@@ -588,21 +668,21 @@ test_plain(void **state)
 	pd_store_fd(e.store, &b.gen);
 	assert_int_equal(pd_store_run(e.store, &b), 0);
 	assert_int_equal(b.adds_failed, 0);
-	assert_int_equal(zcard("osm:w:{q1}:w:logline:q1:60"), 4);
-	assert_int_equal(zcard("osm:w:{q2}:w:logline:q2:60"), 1);
-	assert_int_equal(zcard("osm:w:{q3}:w:logline:q3:60"), 1);
-	assert_int_equal(zcard("osm:w:{q3}:w:logline:q3:3600"), 1);
-	/* the plain ZADDs went first: the script saw q1's two plain events */
+	assert_int_equal(llen("osm:w:{q1}:w:logline:q1:60"), 4);
+	assert_int_equal(llen("osm:w:{q2}:w:logline:q2:60"), 1);
+	assert_int_equal(llen("osm:w:{q3}:w:logline:q3:60"), 1);
+	assert_int_equal(llen("osm:w:{q3}:w:logline:q3:3600"), 1);
+	/* the plain RPUSHes went first: the script saw q1's two plain events */
 	assert_int_equal(res[0].ncount, 1);
 	assert_int_equal(res[0].count[0], 4);
-	/* the same member and score the script would have stored, and an expiry */
+	/* the same event the script would have stored, and an expiry */
 	for (int i = 1; i < 5; i++) {
 		const struct pd_cmd *c = &p[i]->cmd[0];
 
 		for (int w = 0; w < c->nwin; w++)
-			assert_true(zset_has(c->argv[c->win[w]], c->argv[c->event_arg], c->argv[c->now_arg]));
+			assert_true(list_has(c->argv[c->win[w]], c->argv[c->event_arg]));
 	}
-	/* new to the shadow: their zsets got a PEXPIRE, interval + slack */
+	/* new to the shadow: their lists got a PEXPIRE, interval + slack */
 	assert_true(pttl("osm:w:{q2}:w:logline:q2:60") > 69000);
 	assert_true(pttl("osm:w:{q2}:w:logline:q2:60") <= 70000);
 	assert_true(pttl("osm:w:{q3}:w:logline:q3:3600") > 3609000);
@@ -637,7 +717,7 @@ test_plain(void **state)
 	env_close(&e);
 }
 
-/* plain_add - count P with a plain ZADD at MONO, as the server does; returns P's expire bits */
+/* plain_add - count P with a plain RPUSH at MONO, as the server does; returns P's expire bits */
 static unsigned
 plain_add(struct win_env *e, struct pd_shadow *sh, struct pd_plan *p, long long mono, int same_conn)
 {
@@ -654,8 +734,8 @@ plain_add(struct win_env *e, struct pd_shadow *sh, struct pd_plan *p, long long 
 }
 
 /*
- * A plain event sends PEXPIRE only when its zset has had none for half
- * of PD_EVENT_TTL_SLACK_MS, so the zset still outlives its newest event
+ * A plain event sends PEXPIRE only when its list has had none for half
+ * of PD_EVENT_TTL_SLACK_MS, so the list still outlives its newest event
  * by the interval: after the script left it standing, after a plain
  * PEXPIRE; and always when that is not known: after the window fired,
  * a failure, a new connection, or for a batch planned on an old one.
@@ -672,7 +752,7 @@ test_plain_expire(void **state)
 
 	(void) state;
 	env_open(&e, "triggers: {default: {logline: {events: 1000, seconds: 60}, logline:subject: {enabled: false}}}\n");
-	/* the script counts the first event and gives the zset interval + slack */
+	/* the script counts the first event and gives the list interval + slack */
 	sh_plan(&e, p, "x1", t);
 	pd_shadow_sent(sh, p, 0, 0, mono);
 	res = sh_run(&e, sh, p, 0, mono);
@@ -682,7 +762,7 @@ test_plain_expire(void **state)
 	freeReplyObject(redisCommand(rc, "PEXPIRE %s 30000", zk));
 	sh_plan(&e, p, "x1", t + 1);
 	assert_int_equal(plain_add(&e, sh, p, mono + half - 1, 1), 0);
-	assert_int_equal(zcard(zk), 2);
+	assert_int_equal(llen(zk), 2);
 	assert_true(pttl(zk) <= 30000);
 	/* at half the slack, one refreshes it */
 	sh_plan(&e, p, "x1", t + 2);
@@ -693,7 +773,7 @@ test_plain_expire(void **state)
 	sh_plan(&e, p, "x1", t + 3);
 	assert_int_equal(plain_add(&e, sh, p, mono + 2 * half - 1, 1), 0);
 	assert_true(pttl(zk) <= 30000);
-	/* a batch planned on an earlier connection: every zset gets one */
+	/* a batch planned on an earlier connection: every list gets one */
 	sh_plan(&e, p, "x1", t + 4);
 	assert_int_equal(plain_add(&e, sh, p, mono + 2 * half - 1, 0), 0);
 	assert_true(pttl(zk) > 69000);
@@ -727,6 +807,8 @@ main(void)
 		cmocka_unit_test(test_exceed_and_consume),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_two_windows),
+		cmocka_unit_test(test_trim_long),
+		cmocka_unit_test(test_legacy_zset),
 		cmocka_unit_test(test_verdict_expiry_and_discard),
 		cmocka_unit_test(test_monitor),
 		cmocka_unit_test(test_noscript_reload),
