@@ -20,10 +20,12 @@
 # sleeping).
 # Concurrency 1, 8, 64; 1 and 10,000 keys.  With 10,000 keys each
 # measurement follows a 1 s warm-up at 64 connections over the same
-# keys, for every server alike.  Each configuration is measured ROUNDS
-# times, every server once per round in turn, and the ratios compare
-# each server's median: this VM's speed drifts by a fifth within
-# minutes, and one slow moment should not decide a ratio.
+# keys, for every server alike.  The whole run is repeated ROUNDS times,
+# each round with a fresh Redis and freshly started servers (the peers'
+# databases grow with every request they count, so a round must not
+# inherit the last one's), and the ratios compare each server's median
+# over the rounds: this VM's speed drifts by a fifth within minutes, and
+# one slow moment should not decide a ratio.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
@@ -33,12 +35,18 @@ B="$top/build-bench"
 W=$(mktemp -d /tmp/osm-bench.XXXXXX)
 chmod 755 "$W"
 pids=""
-cleanup() {
+stop_servers() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	bench_kill "$W/postfwd1.pid" "$W/postfwd2.pid" "$W/prl.pid" "$W/prlu.pid"
 	pkill -f "postfwd.*$W" 2>/dev/null || true
 	bench_kill "$W/redis.pid"
-	sleep 0.5
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	pids=""
+	sleep 1
+	rm -rf "$W"/*.sock "$W"/*.pid "$W"/file* "$W"/prlu/file* "$W"/postfwd2.cache
+}
+cleanup() {
+	stop_servers
 	rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
@@ -46,9 +54,6 @@ trap cleanup EXIT INT TERM
 bench_build --bench policyd/osm-policyd bench/osm-loadgen bench/dunno-server
 LG="$B/bench/osm-loadgen"
 
-redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
-	--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log"
-sleep 0.5
 cat > "$W/osm.yaml" <<EOC
 server_name: bench
 listen: [ "unix:$W/osm.sock", "inet:127.0.0.1:10031" ]
@@ -62,20 +67,10 @@ triggers:
     logline:subject: { enabled: false }
 EOC
 chown nobody "$W"
-"$B/policyd/osm-policyd" -f -c "$W/osm.yaml" 2>"$W/osm.log" &
-pids="$pids $!"
-
 cat > "$W/postfwd.cf" <<'EOC'
 id=RATE; sasl_username=~/./; action=rate(sasl_username/1000000/60/450 4.7.1 rate limit exceeded)
 id=DEFAULT; action=dunno
 EOC
-# postfwd runs as a daemon (without -d it reads requests on stdin).
-postfwd1 --file "$W/postfwd.cf" --interface 127.0.0.1 --port 10041 --user nobody --group nogroup \
-	--daemon --noidlestats --pidfile "$W/postfwd1.pid" >/dev/null 2>&1
-postfwd2 --file "$W/postfwd.cf" --interface 127.0.0.1 --port 10042 --user nobody --group nogroup \
-	--daemon --noidlestats --pidfile "$W/postfwd2.pid" --cache_socket "unix::$W/postfwd2.cache" \
-	>/dev/null 2>&1
-
 cat > "$W/prl.yaml" <<EOC
 debug: False
 user: "nobody"
@@ -97,19 +92,34 @@ db_error_action: "dunno"
 report: False
 delay_to_close: 300
 EOC
-(cd "$W" && policyd-rate-limit --file "$W/prl.yaml" >"$W/prl.log" 2>&1) &
-pids="$pids $!"
 # The same on a unix socket (its default transport), with a database of its own.
 sed -e "s|^pidfile: .*|pidfile: \"$W/prlu.pid\"|" -e 's|/osmbench?|/osmbenchu?|' \
 	-e "s|^SOCKET: .*|SOCKET: \"$W/prl.sock\"\nsocket_permission: 0666|" "$W/prl.yaml" > "$W/prlu.yaml"
 # Its own working directory: both would create "file:" there at once.
 mkdir "$W/prlu"
 chown nobody "$W/prlu"
-(cd "$W/prlu" && policyd-rate-limit --file "$W/prlu.yaml" >"$W/prlu.log" 2>&1) &
-pids="$pids $!"
-"$B/bench/dunno-server" 10049 "$W/dunno.sock" &
-pids="$pids $!"
-sleep 3
+
+# start_servers: a fresh Redis and every server, as at the start of a round
+start_servers() {
+	redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
+		--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log"
+	sleep 0.5
+	"$B/policyd/osm-policyd" -f -c "$W/osm.yaml" 2>>"$W/osm.log" &
+	pids="$pids $!"
+	# postfwd runs as a daemon (without -d it reads requests on stdin).
+	postfwd1 --file "$W/postfwd.cf" --interface 127.0.0.1 --port 10041 --user nobody --group nogroup \
+		--daemon --noidlestats --pidfile "$W/postfwd1.pid" >/dev/null 2>&1
+	postfwd2 --file "$W/postfwd.cf" --interface 127.0.0.1 --port 10042 --user nobody --group nogroup \
+		--daemon --noidlestats --pidfile "$W/postfwd2.pid" --cache_socket "unix::$W/postfwd2.cache" \
+		>/dev/null 2>&1
+	(cd "$W" && exec policyd-rate-limit --file "$W/prl.yaml" >>"$W/prl.log" 2>&1) &
+	pids="$pids $!"
+	(cd "$W/prlu" && exec policyd-rate-limit --file "$W/prlu.yaml" >>"$W/prlu.log" 2>&1) &
+	pids="$pids $!"
+	"$B/bench/dunno-server" 10049 "$W/dunno.sock" &
+	pids="$pids $!"
+	sleep 3
+}
 
 nrun=0
 run() {	# run NAME ADDRESS CONNS KEYS -> prints the loadgen line, returns rate
@@ -134,9 +144,11 @@ rate_of() {	# rate_of SERVER TRANSPORT C K: the median over the rounds
 }
 
 echo "osm-policyd bench, $(nproc) cores, ${secs}s per run, $rounds rounds, $(date -u +%Y-%m-%dT%H:%MZ)"
-for k in 1 10000; do
-	for c in 1 8 64; do
-		for r in $(seq "$rounds"); do
+for r in $(seq "$rounds"); do
+	echo "round $r"
+	start_servers
+	for k in 1 10000; do
+		for c in 1 8 64; do
 			run "osm-policyd unix" "unix:$W/osm.sock" $c $k
 			run "osm-policyd tcp" "inet:127.0.0.1:10031" $c $k
 			run "postfwd1 tcp" "inet:127.0.0.1:10041" $c $k
@@ -147,6 +159,8 @@ for k in 1 10000; do
 			run "dunno-server tcp" "inet:127.0.0.1:10049" $c $k
 		done
 	done
+	echo "redis keys after the round: $(redis-cli -s "$W/redis.sock" DBSIZE)"
+	stop_servers
 done
 echo
 echo "ratios of the medians: osm-policyd against the fastest peer on the same transport, and dunno-server's"
@@ -164,4 +178,3 @@ for t in unix tcp; do
 		done
 	done
 done
-echo "redis keys after the run: $(redis-cli -s "$W/redis.sock" DBSIZE)"

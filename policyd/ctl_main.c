@@ -83,25 +83,38 @@ ctl_cmd(redisContext *rc, int argc, const char **argv)
 }
 
 /*
- * ctl_window_count - the events of window list KEY after SINCE (ms):
- * a list may still hold events older than its window (pd_window.lua).
- * Each event is JSON that starts {"id":"...","t":MS.
+ * ctl_window_count - the events of window list KEY after SINCE (ms).  A
+ * list may still hold events older than its window (pd_window.lua); it
+ * is in time order, so it is read from the tail, 256 events at a time,
+ * until an older one.  Each event is JSON that starts {"id":"...","t":MS.
  */
 static long long
 ctl_window_count(redisContext *rc, const char *key, long long since)
 {
-	const char *argv[] = {"LRANGE", key, "0", "-1"};
-	redisReply *r = ctl_cmd(rc, 4, argv);
 	long long n = 0;
 
-	for (size_t i = 0; i < r->elements; i++) {
-		const char *t = r->element[i]->str ? strstr(r->element[i]->str, "\"t\":") : NULL;
+	for (long long hi = -1;; hi -= 256) {
+		char	lo_s[24], hi_s[24];
+		const char *argv[] = {"LRANGE", key, lo_s, hi_s};
 
-		if (t && strtoll(t + 4, NULL, 10) > since)
-			n++;
+		snprintf(lo_s, sizeof(lo_s), "%lld", hi - 255);
+		snprintf(hi_s, sizeof(hi_s), "%lld", hi);
+		redisReply *r = ctl_cmd(rc, 4, argv);
+		size_t	i = r->elements, got = r->elements;
+
+		while (i > 0) {
+			const char *e = r->element[i - 1]->str;
+			const char *t = e ? strstr(e, "\"t\":") : NULL;
+
+			if (t == NULL || strtoll(t + 4, NULL, 10) <= since)
+				break;
+			i--;
+		}
+		n += (long long) (got - i);
+		freeReplyObject(r);
+		if (i > 0 || got < 256)
+			return n;
 	}
-	freeReplyObject(r);
-	return n;
 }
 
 /* ctl_key - "P{TAG}:suffix" as the daemon names it */

@@ -85,6 +85,8 @@ for _ in $(seq 1 300); do
 done
 sleep 1
 expect_eq "$(rcli LLEN "$key")" 100000 "every arrival counted once"
+osmctl counters mlacct > "$T/c.txt"
+expect_grep "logline  *mlacct  *100000 in 3600s" "$T/c.txt" "osmctl counts a window of 100,000 events"
 stop_mainlog
 sent=$(sed -n 's/.*exiting: \([0-9]*\) requests sent.*/\1/p' "$T/ml.log" | awk '{s += $1} END {print s}')
 expect_eq "$sent" 100000 "osm-mainlog sent each arrival once (across the restart)"
