@@ -13,9 +13,9 @@
  * the batch and the cheaper each request.  Most requests do not wait for
  * Redis at all: when pd_shadow knows the answer is DUNNO (no verdict,
  * every window well below its level as of Redis's last answer) the reply
- * goes out at the end of the turn and the event follows in the batch; only requests
- * that may change a verdict, or whose sender has one, wait for the
- * script.  A client's replies still keep their order: once one of its
+ * goes out at the end of the turn and the event follows in the batch;
+ * only requests that may change a verdict, or whose sender has one, wait
+ * for the script.  A client's replies still keep their order: once one of its
  * requests waits, the ones after it wait too.  The ready clients share a
  * batch evenly (at least PD_SERVER_PER_TURN requests each), so one fast
  * client cannot starve others, and one alone (osm-mainlog catching up)

@@ -341,7 +341,7 @@ pd_store_room(struct pd_store *s, size_t n)
 static int
 pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
 {
-	size_t	nitems = 0, nz = 0, mask, ncmd = 0;
+	size_t	nitems = 0, nl = 0, mask, ncmd = 0;
 	int	ni = 0;
 
 	for (size_t i = 0; i < b->nadds; i++)
@@ -359,35 +359,35 @@ pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
 			const char *key = c->argv[c->win[w]];
 			uint32_t len = c->argvlen[c->win[w]];
 			size_t	j = osm_hash(key, len) & mask;
-			struct pd_store_list *z;
+			struct pd_store_list *l;
 
 			for (; s->slots[j] >= 0; j = (j + 1) & mask) {
-				z = &s->lists[s->slots[j]];
-				if (z->keylen == len && memcmp(z->key, key, len) == 0)
+				l = &s->lists[s->slots[j]];
+				if (l->keylen == len && memcmp(l->key, key, len) == 0)
 					break;
 			}
 			s->items[ni] = (struct pd_store_item) {c, w, -1};
 			if (s->slots[j] < 0) {
-				s->slots[j] = (int) nz;
-				s->lists[nz++] = (struct pd_store_list) {key, len, ni, ni};
+				s->slots[j] = (int) nl;
+				s->lists[nl++] = (struct pd_store_list) {key, len, ni, ni};
 			} else {
-				z = &s->lists[s->slots[j]];
-				s->items[z->last].next = ni;
-				z->last = ni;
+				l = &s->lists[s->slots[j]];
+				s->items[l->last].next = ni;
+				l->last = ni;
 			}
 		}
 	}
-	for (size_t i = 0; i < nz; i++) {
-		const struct pd_store_list *z = &s->lists[i];
-		const struct pd_store_item *it = &s->items[z->first];
+	for (size_t i = 0; i < nl; i++) {
+		const struct pd_store_list *l = &s->lists[i];
+		const struct pd_store_item *it = &s->items[l->first];
 		const struct pd_cmd *c = it->c;
 		size_t	argc = 0;
 		unsigned expire = b->gen != s->gen;
 		char	ttl[24];
 
 		pd_store_push(s, &argc, "RPUSH", 5);
-		pd_store_push(s, &argc, z->key, z->keylen);
-		for (int k = z->first; k >= 0; k = s->items[k].next) {
+		pd_store_push(s, &argc, l->key, l->keylen);
+		for (int k = l->first; k >= 0; k = s->items[k].next) {
 			const struct pd_cmd *e = s->items[k].c;
 
 			expire |= e->expire >> s->items[k].w & 1;
@@ -408,7 +408,7 @@ pd_store_adds(struct pd_store *s, struct pd_store_batch *b)
 
 		argc = 0;
 		pd_store_push(s, &argc, "PEXPIRE", 7);
-		pd_store_push(s, &argc, z->key, z->keylen);
+		pd_store_push(s, &argc, l->key, l->keylen);
 		pd_store_push(s, &argc, ttl, (size_t) n);
 		if (redisAppendCommandArgv(s->rc, (int) argc, s->argv, s->argvlen) != REDIS_OK)
 			return REDIS_ERR;
