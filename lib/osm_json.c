@@ -42,8 +42,20 @@ osm_json_strn(struct osm_buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *) s;
 	size_t	i = 0, start = 0;
+	char   *d;
 	int	r;
 
+	/* Most strings need no escape at all: one append (the loop below
+	 * gives the error if there is no room). */
+	while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+		i++;
+	if (i == n && (d = osm_buf_reserve(b, n + 2)) != NULL) {
+		d[0] = '"';
+		memcpy(d + 1, s, n);
+		d[n + 1] = '"';
+		osm_buf_commit(b, n + 2);
+		return 0;
+	}
 	if ((r = osm_buf_append(b, "\"", 1)) != 0)
 		return r;
 	while (i < n) {
@@ -94,10 +106,10 @@ osm_json_field(struct osm_buf *b, int *first, const char *name, const char *valu
 
 	if (value == NULL)
 		return 0;
-	if (!*first && (r = osm_buf_append(b, ",", 1)) != 0)
+	/* names are osm's own: no escaping */
+	if ((r = osm_buf_puts(b, *first ? "\"" : ",\"")) != 0
+	    || (r = osm_buf_puts(b, name)) != 0 || (r = osm_buf_append(b, "\":", 2)) != 0)
 		return r;
 	*first = 0;
-	if ((r = osm_json_str(b, name)) != 0 || (r = osm_buf_append(b, ":", 1)) != 0)
-		return r;
 	return osm_json_str(b, value);
 }

@@ -17,7 +17,8 @@ struct osm_buf;
 
 int	osm_json_str(struct osm_buf *, const char *s);
 int	osm_json_strn(struct osm_buf *, const char *s, size_t n);
-/* "name":"value", with a leading comma unless first; skipped if value is NULL */
+/* "name":"value", with a leading comma unless first; skipped if value is NULL.
+ * NAME is written as it is: a plain ASCII literal of the caller's. */
 int	osm_json_field(struct osm_buf *, int *first, const char *name, const char *value);
 
 #endif

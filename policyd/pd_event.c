@@ -69,6 +69,7 @@ pd_plan_reset(struct pd_plan *p)
 	p->ncmd = 0;
 	p->count = 0;
 	p->plain = 0;
+	p->script = 0;
 	p->who[0] = 0;
 	osm_buf_reset(p->mem);
 }
@@ -183,6 +184,9 @@ pd_event_actions(struct osm_buf *b, unsigned actions)
  * key per window (and a ratio window's list of failures); arguments =
  * now, count, nmark, event, verdict fields, tag, nwin, then 6 per
  * window.  Keys come first, so a key is never added after an argument.
+ * Without plan->script only what pd_shadow and the RPUSH of a plain
+ * event read is built: the verdict hash, the window lists, the event and
+ * the verdict fields, at the indexes the call records.
  */
 static void
 pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long long now,
@@ -203,31 +207,36 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 	for (int i = 0; i < nwin; i++) {
 		const char *ev = osm_ev_names[wins[i].ev];
 
-		pd_event_id(ids[i], sizeof(ids[i]), (unsigned long long) now, ctx->seq++ & 0xffff);
 		c->win[i] = c->argc;
 		c->level[i] = wins[i].w.events;
 		c->ttl_ms[i] = wins[i].w.seconds * 1000ULL + PD_EVENT_TTL_SLACK_MS;
 		pd_event_key(ctx, p, c, "w:", ev, wins[i].key, wins[i].w.seconds);
+		if (!p->script)
+			continue;
 		if (wins[i].w.ratio)
 			pd_event_key(ctx, p, c, "wf:", ev, wins[i].key, wins[i].w.seconds);
+		pd_event_id(ids[i], sizeof(ids[i]), (unsigned long long) now, ctx->seq++ & 0xffff);
 		pd_event_key(ctx, p, c, "report:", ids[i], NULL, 0);
 	}
 	c->nkeys = c->argc;
-	pd_event_argn(p, c, now);
-	pd_event_args(p, c, p->count ? "1" : "0");
-	pd_event_argn(p, c, nmark);
+	if (p->script) {
+		pd_event_argn(p, c, now);
+		pd_event_args(p, c, p->count ? "1" : "0");
+		pd_event_argn(p, c, nmark);
+	}
 	c->event_arg = c->argc;
 	pd_event_arg_at(c, member_off, member_len);
-	pd_event_argn(p, c, nfields);
+	if (p->script)
+		pd_event_argn(p, c, nfields);
 	c->nfield = nfields;
 	for (int i = 0; i < nfields; i++) {
 		c->field[i] = c->argc;
 		pd_event_args(p, c, fields[i]);
 	}
+	if (!p->script)
+		return;
 	pd_event_args(p, c, tag);
 	pd_event_argn(p, c, nwin);
-	if (nmark > 0)
-		p->plain = 0;
 	for (int i = 0; i < nwin; i++) {
 		const struct pd_event_win *w = &wins[i];
 		const char *kind = "-";
@@ -237,8 +246,6 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 			kind = "DISCARD";
 		else if (!cfg->monitor && (w->actions & OSM_ACT_HOLD))
 			kind = "HOLD";
-		if (w->w.ratio)
-			p->plain = 0;
 		pd_event_argn(p, c, w->w.events);
 		pd_event_argn(p, c, w->w.seconds * 1000LL);
 		pd_event_argn(p, c, w->w.ratio);
@@ -314,7 +321,7 @@ pd_event_nonempty(const struct osm_proto_req *req, const char *name)
 /* pd_event_plan - see pd_event.h */
 int
 pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long long now,
-	      struct pd_plan *p, const char **why)
+	      struct pd_plan *p, int script, const char **why)
 {
 	const struct osm_cfg *cfg = ctx->cfg;
 	const char *request = osm_proto_get(req, "request");
@@ -332,6 +339,7 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	const char *events = pd_event_nonempty(req, "events");
 	const char *dstatus = pd_event_nonempty(req, "delivery");
 	const char *did = pd_event_nonempty(req, "delivery_id");
+	const char *req_cwd = cwd, *req_subject = subject;	/* as sent, for the event */
 	int	delivery = 0;
 	char	uidname[64], email[256], subjkey[340], target[300], cwdtarget[300];
 	char	cwdmark[160];
@@ -472,11 +480,11 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	osm_json_field(p->mem, &first, "email", *email ? email : NULL);
 	osm_json_field(p->mem, &first, "ip", ip);
 	osm_json_field(p->mem, &first, "uid", uid);
-	osm_json_field(p->mem, &first, "cwd", pd_event_nonempty(req, "cwd"));
+	osm_json_field(p->mem, &first, "cwd", req_cwd);
 	osm_json_field(p->mem, &first, "cwd_owner", owner);
-	osm_json_field(p->mem, &first, "subject", pd_event_nonempty(req, "subject"));
+	osm_json_field(p->mem, &first, "subject", req_subject);
 	osm_json_field(p->mem, &first, "sender", pd_event_nonempty(req, "sender"));
-	osm_json_field(p->mem, &first, "message_id", pd_event_nonempty(req, "message_id"));
+	osm_json_field(p->mem, &first, "message_id", msgid);
 	osm_json_field(p->mem, &first, "queue_id", pd_event_nonempty(req, "queue_id"));
 	osm_json_field(p->mem, &first, "script", pd_event_nonempty(req, "script"));
 	osm_json_field(p->mem, &first, "exe", pd_event_nonempty(req, "exe"));
@@ -494,10 +502,14 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 		osm_json_field(p->mem, &first, "remote_address", pd_event_nonempty(req, "remote_address"));
 		osm_json_field(p->mem, &first, "reason", pd_event_nonempty(req, "reason"));
 	}
-	if (rcpts)
-		osm_buf_printf(p->mem, ",\"recipients\":%s", rcpts);
-	if (remote)
-		osm_buf_printf(p->mem, ",\"remote_recipients\":%s", remote);
+	if (rcpts) {				/* digits only: see above */
+		osm_buf_puts(p->mem, ",\"recipients\":");
+		osm_buf_puts(p->mem, rcpts);
+	}
+	if (remote) {
+		osm_buf_puts(p->mem, ",\"remote_recipients\":");
+		osm_buf_puts(p->mem, remote);
+	}
 	osm_buf_puts(p->mem, "}");
 	size_t	mlen = osm_buf_len(p->mem) - moff;
 
@@ -573,6 +585,17 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 		if (cwd && same)
 			marks[nmark++] = cwdmark;
 	}
+	/* Markers and ratios need the script; anything else may go as RPUSHes. */
+	if (nmark > 0 || (!same && dedupe && cwd))
+		p->plain = 0;
+	for (int i = 0; i < n; i++)
+		if (wins[i].w.ratio)
+			p->plain = 0;
+	for (int i = 0; i < cn; i++)
+		if (cwins[i].w.ratio)
+			p->plain = 0;
+	/* An event only the script can count is planned whole at once. */
+	p->script = script || (p->count && !p->plain);
 	pd_event_call(ctx, p, tag, now, moff, mlen, fields, nfields, marks, nmark, wins, n,
 		      delivery && strcmp(dstatus, "delivered") != 0);
 	if (!same) {

@@ -19,8 +19,11 @@
  * arguments (argv[nkeys..argc)); pd_store joins the calls of a batch
  * into EVALSHA commands.  A plain event (plan->plain) that pd_shadow
  * knows fires nothing may instead be appended to its windows' lists
- * with plain RPUSHes; the call says where the list keys and the event
- * are.  The plan's strings live in its own buffer;
+ * with plain RPUSHes; the call says where the list keys, the event and
+ * the verdict fields are.  For a plain event, pd_event_plan() with
+ * script 0 builds only those, which is all most requests need
+ * (plan->script 0); if it must go to the script after all, plan it
+ * again with script 1.  The plan's strings live in its own buffer;
  * reuse a plan with pd_plan_reset().  No I/O here.
  */
 #include <stddef.h>
@@ -72,6 +75,8 @@ struct pd_plan {
 	int	count;			/* 1 if this request is an event */
 	int	plain;			/* an event that an RPUSH per window can
 					 * count: no message markers, no ratio */
+	int	script;			/* 1: the calls are the script's whole
+					 * calls; 0: only what a plain event needs */
 	struct pd_cmd cmd[PD_PLAN_MAX_CMDS];
 	char	who[300];		/* "email:x@example.com" etc., for logs */
 	struct osm_buf *mem;
@@ -90,6 +95,6 @@ void	pd_plan_free(struct pd_plan *);
 void	pd_plan_reset(struct pd_plan *);
 
 int	pd_event_plan(struct pd_event_ctx *, const struct osm_proto_req *, long long now_ms,
-		      struct pd_plan *, const char **why);
+		      struct pd_plan *, int script, const char **why);
 
 #endif

@@ -693,11 +693,15 @@ pd_server_resolve(struct pd_server *s, struct osm_proto_req *req)
 {
 	static struct osm_proc p;
 	const char *src = osm_proto_get(req, "source");
-	long	ppid = pd_server_number(req, "ppid"), pid = pd_server_number(req, "pid");
-	long	uid = pd_server_number(req, "uid");
+	long	ppid, pid, uid;
 	int	r;
 
-	if (src == NULL || strcmp(src, "exim") != 0 || ppid <= 1 || pid <= 1 || uid < 0)
+	if (src == NULL || strcmp(src, "exim") != 0)
+		return;
+	ppid = pd_server_number(req, "ppid");
+	pid = pd_server_number(req, "pid");
+	uid = pd_server_number(req, "uid");
+	if (ppid <= 1 || pid <= 1 || uid < 0)
 		return;
 	if ((r = pd_proc_query(s->proc_fd, ppid, pid, (unsigned long) uid, &p, PD_SERVER_PROC_MS)) < 0) {
 		osm_msg_warn("the /proc reader did not answer within %d ms; scripts of local submissions are no longer resolved",
@@ -813,13 +817,12 @@ pd_server_turn(struct pd_server *s)
 			if (s->proc_fd >= 0)
 				pd_server_resolve(s, req);
 
-			if (pd_event_plan(&s->ectx, req, b->now, plan, &why) != 0) {
+			if (pd_event_plan(&s->ectx, req, b->now, plan, 0, &why) != 0) {
 				osm_msg_warn("client %s: bad request (%s); disconnecting", cl->name, why);
 				s->st.bad_requests++;
 				cl->dead = 1;
 				break;
 			}
-			osm_buf_consume(cl->in, used);
 			handled++;
 			s->st.requests++;
 			if (plan->ncmd > 0 && plan->count)
@@ -827,18 +830,23 @@ pd_server_turn(struct pd_server *s)
 			/* Known to be DUNNO: answer now, count in Redis behind it. */
 			int	fast = cl->waiting == 0 && pd_store_up(s->store)
 				&& pd_shadow_clear(s->shadow, plan, mono);
+			/* It fires nothing: a plain RPUSH counts it, no script. */
+			int	plain = fast && plan->plain;
+			int	sent = !fast || plan->count;	/* Redis has work to do */
 
+			/* The script after all: its whole call (req is still in cl->in). */
+			if (sent && !plain && !plan->script)
+				pd_event_plan(&s->ectx, req, b->now, plan, 1, &why);
+			osm_buf_consume(cl->in, used);
 			if (fast) {
 				s->st.fast++;
 				pd_server_dunno(s, cl);
-				if (!plan->count)
-					continue;	/* nothing for Redis to do */
 			} else {
 				cl->waiting++;
 				b->waits = 1;
 			}
-			/* It fires nothing: a plain RPUSH counts it, no script. */
-			int	plain = fast && plan->plain;
+			if (!sent)
+				continue;
 
 			pd_shadow_sent(s->shadow, plan, fast, plain, mono);
 			b->pending[b->npend].cl = cl;

@@ -62,6 +62,8 @@ teardown(void **state)
 	return 0;
 }
 
+static int run_script = 1;		/* pd_event_plan's script argument */
+
 /* run - parse a request text and plan it */
 static int
 run(const char *text, const char **why)
@@ -73,7 +75,7 @@ run(const char *text, const char **why)
 	int	r;
 
 	assert_int_equal(osm_proto_parse(buf, strlen(buf), &lim, req, &used, why), OSM_PROTO_OK);
-	r = pd_event_plan(&ctx, req, 1000000, plan, why);
+	r = pd_event_plan(&ctx, req, 1000000, plan, run_script, why);
 	free(req);
 	free(buf);
 	return r;
@@ -193,6 +195,48 @@ test_sniffer(void **state)
 	assert_true(has_arg(&plan->cmd[0], "osm:s:{carol}:w:packet:cwd:/tmp/x:60"));
 }
 
+/* Without script, a plain event gets only what pd_shadow and its RPUSH read. */
+static void
+test_plain_part(void **state)
+{
+	const char *why;
+	const char *text = "request=smtpd_access_policy\nsource=exim\naccount=carol\nsubject=Hi\n\n";
+	const struct pd_cmd *c = &plan->cmd[0];
+	char	event[512];
+
+	(void) state;
+	assert_int_equal(run(text, &why), 0);
+	assert_int_equal(plan->script, 1);
+	assert_int_equal(c->nkeys, 5);		/* verdict, (window, report) x 2 */
+	assert_non_null(strstr(c->argv[2], ":report:"));
+	snprintf(event, sizeof(event), "%s", c->argv[c->event_arg] + strcspn(c->argv[c->event_arg], ","));
+	run_script = 0;
+	assert_int_equal(run(text, &why), 0);
+	assert_int_equal(plan->plain, 1);
+	assert_int_equal(plan->script, 0);
+	assert_string_equal(c->argv[0], "osm:s:{carol}:verdict");
+	assert_int_equal(c->nwin, 2);
+	assert_string_equal(c->argv[c->win[0]], "osm:s:{carol}:w:logline:carol:60");
+	assert_int_equal(c->level[0], 5);
+	assert_int_equal(c->ttl_ms[0], 60000 + PD_EVENT_TTL_SLACK_MS);
+	assert_int_equal(c->nfield, 1);
+	assert_string_equal(c->argv[c->field[0]], "account:carol");
+	/* the same event as the whole call's, but for its id */
+	assert_string_equal(c->argv[c->event_arg] + strcspn(c->argv[c->event_arg], ","), event);
+	assert_int_equal(c->argc, 5);		/* verdict, 2 windows, event, field */
+	for (int i = 0; i < c->argc; i++)
+		assert_null(strstr(c->argv[i], ":report:"));
+	/* a message marker needs the script: the whole call at once */
+	assert_int_equal(run("request=smtpd_access_policy\nsource=exim\naccount=carol\nmessage_id=1a-2b-3c\n\n", &why), 0);
+	assert_int_equal(plan->plain, 0);
+	assert_int_equal(plan->script, 1);
+	assert_true(has_arg(c, "osm:s:{carol}:msg:1a-2b-3c"));
+	/* a look without counting only needs the verdict fields */
+	assert_int_equal(run("request=smtpd_access_policy\nprotocol_state=RCPT\nsasl_username=a@b.example\n\n", &why), 0);
+	assert_int_equal(plan->script, 0);
+	run_script = 1;
+}
+
 struct bad_case {
 	const char *req;
 	const char *want;
@@ -231,6 +275,7 @@ main(void)
 		cmocka_unit_test(test_ip_and_unknown),
 		cmocka_unit_test(test_cwd_owner),
 		cmocka_unit_test(test_sniffer),
+		cmocka_unit_test(test_plain_part),
 		cmocka_unit_test(test_bad),
 	};
 

@@ -106,7 +106,7 @@ send_req(struct win_env *e, const char *request, long long t)
 
 	snprintf(text, sizeof(text), "%s", request);
 	assert_int_equal(osm_proto_parse(text, strlen(text), &lim, req, &used, &why), OSM_PROTO_OK);
-	assert_int_equal(pd_event_plan(&e->ctx, req, t, e->plan, &why), 0);
+	assert_int_equal(pd_event_plan(&e->ctx, req, t, e->plan, 1, &why), 0);
 	free(req);
 	for (int i = 0; i < e->plan->ncmd; i++)
 		cmds[i] = &e->plan->cmd[i];
@@ -406,7 +406,7 @@ run_batch(struct win_env *e, const char *const *accounts, int n, long long t)
 			plans[i] = pd_plan_new();
 		snprintf(text, sizeof(text), "request=smtpd_access_policy\nsource=exim\naccount=%s\n\n", accounts[i]);
 		assert_int_equal(osm_proto_parse(text, strlen(text), &lim, req, &used, &why), OSM_PROTO_OK);
-		assert_int_equal(pd_event_plan(&e->ctx, req, t, plans[i], &why), 0);
+		assert_int_equal(pd_event_plan(&e->ctx, req, t, plans[i], 1, &why), 0);
 		assert_int_equal(plans[i]->ncmd, 1);
 		cmds[i] = &plans[i]->cmd[0];
 	}
@@ -522,7 +522,7 @@ sh_plan(struct win_env *e, struct pd_plan *p, const char *account, long long t)
 
 	snprintf(text, sizeof(text), "request=smtpd_access_policy\nsource=exim\naccount=%s\n\n", account);
 	assert_int_equal(osm_proto_parse(text, strlen(text), &lim, req, &used, &why), OSM_PROTO_OK);
-	assert_int_equal(pd_event_plan(&e->ctx, req, t, p, &why), 0);
+	assert_int_equal(pd_event_plan(&e->ctx, req, t, p, 1, &why), 0);
 	free(req);
 }
 
