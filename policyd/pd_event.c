@@ -69,7 +69,7 @@ pd_plan_reset(struct pd_plan *p)
 	p->ncmd = 0;
 	p->count = 0;
 	p->plain = 0;
-	p->script = 0;
+	p->script = 1;				/* no calls are whole calls */
 	p->who[0] = 0;
 	osm_buf_reset(p->mem);
 }
@@ -310,12 +310,82 @@ pd_event_digits_hex(const char *s)
 	return 1;
 }
 
-static const char *
-pd_event_nonempty(const struct osm_proto_req *req, const char *name)
-{
-	const char *v = osm_proto_get(req, name);
+/* The attributes pd_event reads; the JSON names of an event's fields. */
+enum pd_attr {
+	PD_A_REQUEST, PD_A_SOURCE, PD_A_STATE, PD_A_UID, PD_A_ACCOUNT, PD_A_SASL, PD_A_IP,
+	PD_A_CWD, PD_A_SUBJECT, PD_A_RCPTS, PD_A_REMOTE, PD_A_MSGID, PD_A_EVENTS,
+	PD_A_DELIVERY, PD_A_DID, PD_A_SENDER, PD_A_QUEUE_ID, PD_A_SCRIPT, PD_A_EXE,
+	PD_A_PARENT_CWD, PD_A_SRC, PD_A_DST, PD_A_PID, PD_A_CMDLINE, PD_A_BACKEND,
+	PD_A_BLOCKED, PD_A_RECIPIENT, PD_A_REMOTE_HOST, PD_A_REMOTE_ADDRESS, PD_A_REASON,
+	PD_A_COUNT
+};
 
+static const char *const pd_attr_names[PD_A_COUNT] = {
+	[PD_A_REQUEST] = "request", [PD_A_SOURCE] = "source", [PD_A_STATE] = "protocol_state",
+	[PD_A_UID] = "uid", [PD_A_ACCOUNT] = "account", [PD_A_SASL] = "sasl_username",
+	[PD_A_IP] = "client_address", [PD_A_CWD] = "cwd", [PD_A_SUBJECT] = "subject",
+	[PD_A_RCPTS] = "recipient_count", [PD_A_REMOTE] = "remote_recipient_count",
+	[PD_A_MSGID] = "message_id", [PD_A_EVENTS] = "events", [PD_A_DELIVERY] = "delivery",
+	[PD_A_DID] = "delivery_id", [PD_A_SENDER] = "sender", [PD_A_QUEUE_ID] = "queue_id",
+	[PD_A_SCRIPT] = "script", [PD_A_EXE] = "exe", [PD_A_PARENT_CWD] = "parent_cwd",
+	[PD_A_SRC] = "src", [PD_A_DST] = "dst", [PD_A_PID] = "pid", [PD_A_CMDLINE] = "cmdline",
+	[PD_A_BACKEND] = "backend", [PD_A_BLOCKED] = "blocked", [PD_A_RECIPIENT] = "recipient",
+	[PD_A_REMOTE_HOST] = "remote_host", [PD_A_REMOTE_ADDRESS] = "remote_address",
+	[PD_A_REASON] = "reason",
+};
+
+#define PD_ATTR_MAXLEN	24		/* the longest name above, and then some */
+
+/*
+ * pd_event_attrs - the first value of each attribute above, NULL if
+ * absent, in one pass over the request instead of a scan per name:
+ * names are chained by length, so an attribute costs about one memcmp.
+ */
+static void
+pd_event_attrs(const struct osm_proto_req *req, const char *v[PD_A_COUNT])
+{
+	static int head[PD_ATTR_MAXLEN + 1], next[PD_A_COUNT], built;
+
+	if (!built) {
+		for (int l = 0; l <= PD_ATTR_MAXLEN; l++)
+			head[l] = -1;
+		for (int i = PD_A_COUNT - 1; i >= 0; i--) {
+			size_t	l = strlen(pd_attr_names[i]);
+
+			next[i] = head[l];
+			head[l] = i;
+		}
+		built = 1;
+	}
+	memset(v, 0, PD_A_COUNT * sizeof(*v));
+	for (size_t a = 0; a < req->nattr; a++) {
+		const struct osm_proto_attr *at = &req->attr[a];
+
+		if (at->namelen > PD_ATTR_MAXLEN)
+			continue;
+		for (int i = head[at->namelen]; i >= 0; i = next[i]) {
+			if (memcmp(at->name, pd_attr_names[i], at->namelen) == 0) {
+				if (v[i] == NULL)
+					v[i] = at->value;
+				break;
+			}
+		}
+	}
+}
+
+/* pd_event_nonempty - NULL for an absent or empty value */
+static const char *
+pd_event_nonempty(const char *v)
+{
 	return v && *v ? v : NULL;
+}
+
+/* pd_event_json_attrs - the fields that are the request's attributes as sent */
+static void
+pd_event_json_attrs(struct osm_buf *b, int *first, const char *const *v, const enum pd_attr *which, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		osm_json_field(b, first, pd_attr_names[which[i]], pd_event_nonempty(v[which[i]]));
 }
 
 /* pd_event_plan - see pd_event.h */
@@ -324,21 +394,25 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	      struct pd_plan *p, int script, const char **why)
 {
 	const struct osm_cfg *cfg = ctx->cfg;
-	const char *request = osm_proto_get(req, "request");
-	const char *source = pd_event_nonempty(req, "source");
-	const char *state = osm_proto_get(req, "protocol_state");
-	const char *uid = pd_event_nonempty(req, "uid");
-	const char *account = pd_event_nonempty(req, "account");
-	const char *sasl = pd_event_nonempty(req, "sasl_username");
-	const char *ip = pd_event_nonempty(req, "client_address");
-	const char *cwd = pd_event_nonempty(req, "cwd");
-	const char *subject = pd_event_nonempty(req, "subject");
-	const char *rcpts = pd_event_nonempty(req, "recipient_count");
-	const char *remote = pd_event_nonempty(req, "remote_recipient_count");
-	const char *msgid = pd_event_nonempty(req, "message_id");
-	const char *events = pd_event_nonempty(req, "events");
-	const char *dstatus = pd_event_nonempty(req, "delivery");
-	const char *did = pd_event_nonempty(req, "delivery_id");
+	const char *av[PD_A_COUNT];
+
+	pd_event_attrs(req, av);
+
+	const char *request = av[PD_A_REQUEST];
+	const char *source = pd_event_nonempty(av[PD_A_SOURCE]);
+	const char *state = av[PD_A_STATE];
+	const char *uid = pd_event_nonempty(av[PD_A_UID]);
+	const char *account = pd_event_nonempty(av[PD_A_ACCOUNT]);
+	const char *sasl = pd_event_nonempty(av[PD_A_SASL]);
+	const char *ip = pd_event_nonempty(av[PD_A_IP]);
+	const char *cwd = pd_event_nonempty(av[PD_A_CWD]);
+	const char *subject = pd_event_nonempty(av[PD_A_SUBJECT]);
+	const char *rcpts = pd_event_nonempty(av[PD_A_RCPTS]);
+	const char *remote = pd_event_nonempty(av[PD_A_REMOTE]);
+	const char *msgid = pd_event_nonempty(av[PD_A_MSGID]);
+	const char *events = pd_event_nonempty(av[PD_A_EVENTS]);
+	const char *dstatus = pd_event_nonempty(av[PD_A_DELIVERY]);
+	const char *did = pd_event_nonempty(av[PD_A_DID]);
 	const char *req_cwd = cwd, *req_subject = subject;	/* as sent, for the event */
 	int	delivery = 0;
 	char	uidname[64], email[256], subjkey[340], target[300], cwdtarget[300];
@@ -483,24 +557,22 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	osm_json_field(p->mem, &first, "cwd", req_cwd);
 	osm_json_field(p->mem, &first, "cwd_owner", owner);
 	osm_json_field(p->mem, &first, "subject", req_subject);
-	osm_json_field(p->mem, &first, "sender", pd_event_nonempty(req, "sender"));
+	osm_json_field(p->mem, &first, "sender", pd_event_nonempty(av[PD_A_SENDER]));
 	osm_json_field(p->mem, &first, "message_id", msgid);
-	osm_json_field(p->mem, &first, "queue_id", pd_event_nonempty(req, "queue_id"));
-	osm_json_field(p->mem, &first, "script", pd_event_nonempty(req, "script"));
-	osm_json_field(p->mem, &first, "exe", pd_event_nonempty(req, "exe"));
-	osm_json_field(p->mem, &first, "parent_cwd", pd_event_nonempty(req, "parent_cwd"));
-	if (sniffer) {
-		static const char *const sf[] = {"src", "dst", "pid", "cmdline", "backend", "blocked"};
+	{
+		static const enum pd_attr local[] = {PD_A_QUEUE_ID, PD_A_SCRIPT, PD_A_EXE, PD_A_PARENT_CWD};
+		static const enum pd_attr sf[] = {PD_A_SRC, PD_A_DST, PD_A_PID, PD_A_CMDLINE, PD_A_BACKEND,
+						  PD_A_BLOCKED};
+		static const enum pd_attr dl[] = {PD_A_RECIPIENT, PD_A_REMOTE_HOST, PD_A_REMOTE_ADDRESS,
+						  PD_A_REASON};
 
-		for (size_t i = 0; i < sizeof(sf) / sizeof(sf[0]); i++)
-			osm_json_field(p->mem, &first, sf[i], pd_event_nonempty(req, sf[i]));
-	}
-	if (delivery) {
-		osm_json_field(p->mem, &first, "delivery", dstatus);
-		osm_json_field(p->mem, &first, "recipient", pd_event_nonempty(req, "recipient"));
-		osm_json_field(p->mem, &first, "remote_host", pd_event_nonempty(req, "remote_host"));
-		osm_json_field(p->mem, &first, "remote_address", pd_event_nonempty(req, "remote_address"));
-		osm_json_field(p->mem, &first, "reason", pd_event_nonempty(req, "reason"));
+		pd_event_json_attrs(p->mem, &first, av, local, sizeof(local) / sizeof(local[0]));
+		if (sniffer)
+			pd_event_json_attrs(p->mem, &first, av, sf, sizeof(sf) / sizeof(sf[0]));
+		if (delivery) {
+			osm_json_field(p->mem, &first, "delivery", dstatus);
+			pd_event_json_attrs(p->mem, &first, av, dl, sizeof(dl) / sizeof(dl[0]));
+		}
 	}
 	if (rcpts) {				/* digits only: see above */
 		osm_buf_puts(p->mem, ",\"recipients\":");
