@@ -82,8 +82,8 @@ osm_redis_escape(struct osm_buf *b, const char *s)
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char) *s;
 
-		if ((unsigned) ((ch | 32) - 'a') < 26 || (unsigned) (ch - '0') < 10 || ch == '.' || ch == '-'
-		    || ch == '_' || ch == '@' || ch == '+' || ch == '/' || ch == '=')
+		/* kept as they are: A-Z a-z 0-9 . - _ @ + / = (a bit each) */
+		if (ch < 128 && ((ch < 64 ? 0x23ffe80000000000ULL : 0x07fffffe87ffffffULL) >> (ch & 63) & 1))
 			continue;
 		char	esc[3] = {'%', hex[ch >> 4], hex[ch & 15]};
 

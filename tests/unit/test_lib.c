@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_lib - osm_buf, osm_json, osm_addr, osm_redis key escaping, osm_acct. */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -100,6 +101,20 @@ test_escape(void **state)
 	assert_int_equal(osm_redis_escape(b, "/home/a b/{x}%:\xff"), 0);
 	assert_string_equal(osm_buf_data(b), "bob@example.com/home/a%20b/%7Bx%7D%25%3A%FF");
 	assert_true(osm_redis_hash("a") != osm_redis_hash("b"));
+	/* every byte: kept if a letter, digit or one of .-_@+/=, else %XX */
+	for (int ch = 1; ch < 256; ch++) {
+		char	in[2] = {(char) ch, 0}, want[4];
+
+		if (isalnum(ch) && ch < 128)
+			snprintf(want, sizeof(want), "%c", ch);
+		else if (strchr(".-_@+/=", ch))
+			snprintf(want, sizeof(want), "%c", ch);
+		else
+			snprintf(want, sizeof(want), "%%%02X", ch);
+		osm_buf_reset(b);
+		assert_int_equal(osm_redis_escape(b, in), 0);
+		assert_string_equal(osm_buf_data(b), want);
+	}
 	osm_buf_free(b);
 }
 
