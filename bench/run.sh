@@ -160,6 +160,8 @@ for r in $(seq "$rounds"); do
 		done
 	done
 	echo "redis keys after the round: $(redis-cli -s "$W/redis.sock" DBSIZE)"
+	sleep 1.5	# the status file is rewritten every second
+	echo "osm-policyd: $(grep -E '^(requests|answered_from_memory|batches)=' "$W/osm.status" | tr '\n' ' ')"
 	stop_servers
 done
 echo

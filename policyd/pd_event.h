@@ -66,6 +66,8 @@ struct pd_cmd {
 	unsigned long long ttl_ms[PD_EVENT_MAX_WIN];
 	unsigned expire;		/* plain: bit w set = PEXPIRE window w's list */
 	long long sent_ms;		/* monotonic, when it went to Redis */
+	int	holds;			/* pd_shadow: waits for Redis and may fire,
+					 * so its sender's next requests wait too */
 	/* pd_shadow's entries for the fields, then the windows, while in flight */
 	struct pd_shadow_ent *shadow[PD_EVENT_MAX_FIELDS + PD_EVENT_MAX_WIN];
 };

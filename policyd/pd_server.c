@@ -628,7 +628,7 @@ pd_server_deliver(struct pd_server *s)
 
 			pe->cl->inflight--;
 			if (pe->plain) {
-				pd_shadow_done(s->shadow, plan, 1, NULL, store_ok && !b->sb.adds_failed, mono);
+				pd_shadow_done(s->shadow, plan, NULL, store_ok && !b->sb.adds_failed, mono);
 				continue;
 			}
 			for (int c = 0; store_ok && c < plan->ncmd; c++)
@@ -636,7 +636,7 @@ pd_server_deliver(struct pd_server *s)
 					ids[nfired] = res[c].ids[j];
 					tags[nfired++] = plan->cmd[c].tag;
 				}
-			pd_shadow_done(s->shadow, plan, pe->fast, res, store_ok, mono);
+			pd_shadow_done(s->shadow, plan, res, store_ok, mono);
 			if (store_ok)
 				pd_server_fired(s, plan, res);
 			if (!pe->fast) {
@@ -834,9 +834,10 @@ pd_server_turn(struct pd_server *s)
 			int	plain = fast && plan->plain;
 			int	sent = !fast || plan->count;	/* Redis has work to do */
 
-			/* The script after all: its whole call (req is still in cl->in). */
+			/* The script after all: its whole call (req is still in
+			 * cl->in; the same request cannot fail twice). */
 			if (sent && !plain && !plan->script)
-				pd_event_plan(&s->ectx, req, b->now, plan, 1, &why);
+				(void) pd_event_plan(&s->ectx, req, b->now, plan, 1, &why);
 			osm_buf_consume(cl->in, used);
 			if (fast) {
 				s->st.fast++;

@@ -190,6 +190,24 @@ pd_shadow_known(const struct pd_shadow_ent *e, long long now)
 	return e != NULL && e->fresh != 0 && now - e->fresh <= PD_SHADOW_FRESH_MS;
 }
 
+/* pd_shadow_room - every window of the event is known to have room for it: it fires nothing */
+static int
+pd_shadow_room(struct pd_shadow *sh, const struct pd_plan *p, long long now)
+{
+	for (int i = 0; p->count && i < p->ncmd; i++) {
+		const struct pd_cmd *c = &p->cmd[i];
+
+		for (int w = 0; w < c->nwin; w++) {
+			struct pd_shadow_ent *e = pd_shadow_window(sh, c, w, 0);
+
+			if (!pd_shadow_known(e, now)
+			    || (unsigned long long) e->count + e->inflight + 1 > c->level[w])
+				return 0;
+		}
+	}
+	return 1;
+}
+
 int
 pd_shadow_clear(struct pd_shadow *sh, const struct pd_plan *p, long long now)
 {
@@ -204,15 +222,8 @@ pd_shadow_clear(struct pd_shadow *sh, const struct pd_plan *p, long long now)
 			if (!pd_shadow_known(e, now) || e->verdict || e->inflight)
 				return 0;
 		}
-		for (int w = 0; p->count && w < c->nwin; w++) {
-			struct pd_shadow_ent *e = pd_shadow_window(sh, c, w, 0);
-
-			if (!pd_shadow_known(e, now)
-			    || (unsigned long long) e->count + e->inflight + 1 > c->level[w])
-				return 0;
-		}
 	}
-	return 1;
+	return pd_shadow_room(sh, p, now);
 }
 
 void
@@ -231,18 +242,25 @@ pd_shadow_pexpired(const struct pd_shadow *sh, const struct pd_shadow_ent *e, lo
 void
 pd_shadow_sent(struct pd_shadow *sh, struct pd_plan *p, int fast, int plain, long long now)
 {
+	/* Only a waiting request that may fire can set a verdict its sender's
+	 * later requests must wait for; one that waits only because another
+	 * does cannot (its windows have room), so it holds nobody back, and a
+	 * sender on many connections is not kept waiting for good. */
+	int	holds = !fast && !pd_shadow_room(sh, p, now);
+
 	for (int i = 0; i < p->ncmd; i++) {
 		struct pd_cmd *c = &p->cmd[i];
 		struct pd_shadow_ent *e;
 
 		c->sent_ms = now;
 		c->expire = 0;
+		c->holds = holds;
 
 		for (int f = 0; f < c->nfield; f++) {
 			if ((c->shadow[f] = e = pd_shadow_field(sh, c, f, 1)) == NULL)
 				continue;
 			e->refs++;
-			if (!fast)
+			if (holds)
 				e->inflight++;
 		}
 		for (int w = 0; w < c->nwin; w++) {
@@ -263,7 +281,7 @@ pd_shadow_sent(struct pd_shadow *sh, struct pd_plan *p, int fast, int plain, lon
 }
 
 void
-pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
+pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p,
 	       const struct pd_store_result *res, int ok, long long now)
 {
 	for (int i = 0; i < p->ncmd; i++) {
@@ -276,7 +294,7 @@ pd_shadow_done(struct pd_shadow *sh, const struct pd_plan *p, int fast,
 			if ((e = c->shadow[f]) == NULL)
 				continue;
 			e->refs--;
-			if (!fast && e->inflight)
+			if (c->holds && e->inflight)
 				e->inflight--;
 			if (!known)
 				e->fresh = 0;	/* Redis may or may not have run it */

@@ -12,8 +12,9 @@
  * for every key it touches, the window script answered less than
  * PD_SHADOW_FRESH_MS ago, and
  *  - no verdict stood on any of its verdict fields, and no earlier
- *    request of that sender is still waiting for Redis (it may be the
- *    one that fires a trigger, and its verdict must come first);
+ *    request of that sender that may fire a trigger is still waiting
+ *    for Redis (its verdict must come first; an earlier request whose
+ *    windows all had room for it when it was sent fires nothing);
  *  - each window's count then, plus the events in flight, plus this
  *    one, does not exceed the window's level (so this event fires
  *    nothing: counts only fall as events age out).
@@ -51,7 +52,7 @@ struct pd_shadow *pd_shadow_new(size_t max);
 void	pd_shadow_free(struct pd_shadow *);
 int	pd_shadow_clear(struct pd_shadow *, const struct pd_plan *, long long mono_ms);
 void	pd_shadow_sent(struct pd_shadow *, struct pd_plan *, int fast, int plain, long long mono_ms);
-void	pd_shadow_done(struct pd_shadow *, const struct pd_plan *, int fast,
+void	pd_shadow_done(struct pd_shadow *, const struct pd_plan *,
 		       const struct pd_store_result *, int ok, long long mono_ms);
 void	pd_shadow_expire(struct pd_shadow *, long long mono_ms);
 void	pd_shadow_reconnected(struct pd_shadow *);

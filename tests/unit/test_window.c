@@ -528,7 +528,7 @@ sh_plan(struct win_env *e, struct pd_plan *p, const char *account, long long t)
 
 /* sh_run - Redis counts P; the shadow learns the result */
 static struct pd_store_result *
-sh_run(struct win_env *e, struct pd_shadow *sh, struct pd_plan *p, int fast, long long mono)
+sh_run(struct win_env *e, struct pd_shadow *sh, struct pd_plan *p, long long mono)
 {
 	static struct pd_store_result res[2];
 	struct pd_cmd *cmds[2];
@@ -536,7 +536,7 @@ sh_run(struct win_env *e, struct pd_shadow *sh, struct pd_plan *p, int fast, lon
 	for (int i = 0; i < p->ncmd; i++)
 		cmds[i] = &p->cmd[i];
 	assert_int_equal(store_run(e, cmds, (size_t) p->ncmd, res), 0);
-	pd_shadow_done(sh, p, fast, res, 1, mono);
+	pd_shadow_done(sh, p, res, 1, mono);
 	return res;
 }
 
@@ -558,7 +558,7 @@ test_shadow(void **state)
 	/* while it waits, the sender's next request waits too */
 	sh_plan(&e, b, "s1", t + 1);
 	assert_int_equal(pd_shadow_clear(sh, b, mono), 0);
-	res = sh_run(&e, sh, a, 0, mono);
+	res = sh_run(&e, sh, a, mono);
 	assert_int_equal(res[0].ncount, 1);
 	assert_int_equal(res[0].count[0], 1);
 	/* count 1: two more events fit under 4 even in flight together */
@@ -581,16 +581,16 @@ test_shadow(void **state)
 			assert_int_equal(pd_shadow_clear(sh, d, mono), 0);	/* 1 + 3 + 1 > 4 */
 			pd_plan_free(d);
 		}
-		sh_run(&e, sh, a, 1, mono);
-		sh_run(&e, sh, b, 1, mono);
-		sh_run(&e, sh, c, 1, mono);
+		sh_run(&e, sh, a, mono);
+		sh_run(&e, sh, b, mono);
+		sh_run(&e, sh, c, mono);
 		pd_plan_free(c);
 	}
 	/* count 4: the fifth may fire, so it waits; it holds the sender */
 	sh_plan(&e, a, "s1", t + 5);
 	assert_int_equal(pd_shadow_clear(sh, a, mono), 0);
 	pd_shadow_sent(sh, a, 0, 0, mono);
-	res = sh_run(&e, sh, a, 0, mono);
+	res = sh_run(&e, sh, a, mono);
 	assert_int_equal(res[0].nids, 1);
 	assert_int_equal(strncmp(res[0].verdict, "HOLD account:s1 ", 16), 0);
 	sh_plan(&e, a, "s1", t + 6);
@@ -598,10 +598,32 @@ test_shadow(void **state)
 	/* osmctl release lifts it in Redis; the next answer teaches the shadow */
 	freeReplyObject(redisCommand(rc, "DEL osm:w:{s1}:verdict"));
 	pd_shadow_sent(sh, a, 0, 0, mono);
-	res = sh_run(&e, sh, a, 0, mono);
+	res = sh_run(&e, sh, a, mono);
 	assert_string_equal(res[0].verdict, "");
 	sh_plan(&e, a, "s1", t + 7);
 	assert_int_equal(pd_shadow_clear(sh, a, mono), 1);
+	/* A sender on many connections: a request that waits only because
+	 * an earlier one does (its windows have room) holds nobody back. */
+	{
+		struct pd_plan *c = pd_plan_new(), *d = pd_plan_new();
+
+		sh_plan(&e, a, "s3", t + 8);
+		assert_int_equal(pd_shadow_clear(sh, a, mono), 0);	/* unknown: may fire */
+		pd_shadow_sent(sh, a, 0, 0, mono);
+		sh_plan(&e, b, "s3", t + 8);
+		assert_int_equal(pd_shadow_clear(sh, b, mono), 0);	/* a holds it */
+		pd_shadow_sent(sh, b, 0, 0, mono);			/* still unknown: may fire */
+		sh_run(&e, sh, a, mono);				/* count 1 */
+		sh_plan(&e, c, "s3", t + 9);
+		assert_int_equal(pd_shadow_clear(sh, c, mono), 0);	/* b holds it */
+		pd_shadow_sent(sh, c, 0, 0, mono);			/* 1 + 1 + 1 <= 4: fires nothing */
+		sh_run(&e, sh, b, mono);				/* count 2 */
+		sh_plan(&e, d, "s3", t + 9);
+		assert_int_equal(pd_shadow_clear(sh, d, mono), 1);	/* c waits, holds nobody: 2 + 1 + 1 */
+		sh_run(&e, sh, c, mono);
+		pd_plan_free(c);
+		pd_plan_free(d);
+	}
 	/* another sender is unknown; stale knowledge is not used */
 	sh_plan(&e, b, "s2", t + 7);
 	assert_int_equal(pd_shadow_clear(sh, b, mono), 0);
@@ -653,7 +675,7 @@ test_plain(void **state)
 	}
 	/* the script counts q1's first event; the shadow learns count 1 */
 	pd_shadow_sent(sh, p[0], 0, 0, mono);
-	sh_run(&e, sh, p[0], 0, mono);
+	sh_run(&e, sh, p[0], mono);
 	/* then q2, q1, q1, q3 (two windows) as plain events, and another of
 	 * q1's through the script, in one batch */
 	for (int i = 1; i < 5; i++) {
@@ -686,16 +708,16 @@ test_plain(void **state)
 	assert_true(pttl("osm:w:{q2}:w:logline:q2:60") <= 70000);
 	assert_true(pttl("osm:w:{q3}:w:logline:q3:3600") > 3609000);
 	/* the shadow: each plain event is one more, and stays an upper bound */
-	pd_shadow_done(sh, p[5], 0, res, 1, mono);
+	pd_shadow_done(sh, p[5], res, 1, mono);
 	for (int i = 1; i < 5; i++)
-		pd_shadow_done(sh, p[i], 1, NULL, 1, mono + 5);
+		pd_shadow_done(sh, p[i], NULL, 1, mono + 5);
 	struct pd_plan *n = pd_plan_new();
 
 	sh_plan(&e, n, "q1", t + 10);		/* 6 (4 counted, 2 twice) + 1 <= 10 */
 	assert_int_equal(pd_shadow_clear(sh, n, mono + 5), 1);
 	for (int i = 0; i < 4; i++) {		/* four more: 10, and the next may fire */
 		pd_shadow_sent(sh, n, 1, 1, mono);
-		pd_shadow_done(sh, n, 1, NULL, 1, mono + 5);
+		pd_shadow_done(sh, n, NULL, 1, mono + 5);
 	}
 	assert_int_equal(pd_shadow_clear(sh, n, mono + 5), 0);
 	/* q2 was known only through its plain event: never from the script */
@@ -704,7 +726,7 @@ test_plain(void **state)
 	/* a failed batch: the shadow no longer knows q1 */
 	sh_plan(&e, n, "q1", t + 12);
 	pd_shadow_sent(sh, n, 0, 0, mono);
-	pd_shadow_done(sh, n, 1, NULL, 0, mono + 6);
+	pd_shadow_done(sh, n, NULL, 0, mono + 6);
 	assert_int_equal(pd_shadow_clear(sh, n, mono + 6), 0);
 	/* not plain: a message marker, or a ratio window */
 	send_req(&e, "request=smtpd_access_policy\nsource=exim\naccount=q4\nmessage_id=1xVNaa-0009aa-AA\n\n", t);
@@ -728,7 +750,7 @@ plain_add(struct win_env *e, struct pd_shadow *sh, struct pd_plan *p, long long 
 	b.gen -= !same_conn;
 	assert_int_equal(pd_store_run(e->store, &b), 0);
 	assert_int_equal(b.adds_failed, 0);
-	pd_shadow_done(sh, p, 1, NULL, 1, mono);
+	pd_shadow_done(sh, p, NULL, 1, mono);
 	return p->cmd[0].expire;
 }
 
@@ -754,7 +776,7 @@ test_plain_expire(void **state)
 	/* the script counts the first event and gives the list interval + slack */
 	sh_plan(&e, p, "x1", t);
 	pd_shadow_sent(sh, p, 0, 0, mono);
-	res = sh_run(&e, sh, p, 0, mono);
+	res = sh_run(&e, sh, p, mono);
 	assert_int_equal(res[0].count[0], 1);
 	assert_true(pttl(zk) > 69000 && pttl(zk) <= 70000);
 	/* within half the slack, plain events leave the expiry alone */
@@ -785,13 +807,13 @@ test_plain_expire(void **state)
 	/* a window that fired is gone: the next plain event recreates it */
 	sh_plan(&e, p, "x1", t + 6);
 	pd_shadow_sent(sh, p, 0, 0, mono + 2 * half + 2);
-	pd_shadow_done(sh, p, 0, &fired, 1, mono + 2 * half + 2);
+	pd_shadow_done(sh, p, &fired, 1, mono + 2 * half + 2);
 	sh_plan(&e, p, "x1", t + 7);
 	assert_int_equal(plain_add(&e, sh, p, mono + 2 * half + 3, 1), 1);
 	/* so does a failed call */
 	sh_plan(&e, p, "x1", t + 8);
 	pd_shadow_sent(sh, p, 1, 1, mono + 2 * half + 4);
-	pd_shadow_done(sh, p, 1, NULL, 0, mono + 2 * half + 4);
+	pd_shadow_done(sh, p, NULL, 0, mono + 2 * half + 4);
 	sh_plan(&e, p, "x1", t + 9);
 	assert_int_equal(plain_add(&e, sh, p, mono + 2 * half + 5, 1), 1);
 	pd_plan_free(p);
