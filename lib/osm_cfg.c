@@ -799,7 +799,7 @@ osm_cfg_window(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *what,
 	osm_cfg_dupkeys(ld, map, what);
 	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, what) {
 		if (!strcmp(key, "events")) {
-			if (osm_cfg_uint(ld, v, what, 0, 1000000, &t->win[idx].events) == 0)
+			if (osm_cfg_uint(ld, v, what, 0, OSM_CFG_MAX_EVENTS, &t->win[idx].events) == 0)
 				t->winset[idx] |= 1;
 		} else if (!strcmp(key, "seconds")) {
 			if (osm_cfg_duration(ld, v, what, 1, 7 * 86400, &t->win[idx].seconds) == 0)
@@ -833,7 +833,7 @@ osm_cfg_trig(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *what, st
 		} else if (!strcmp(key, "events") || !strcmp(key, "seconds") || !strcmp(key, "failure_ratio")) {
 			has_short = 1;
 			if (!strcmp(key, "events")) {
-				if (osm_cfg_uint(ld, v, what, 0, 1000000, &t->win[0].events) == 0)
+				if (osm_cfg_uint(ld, v, what, 0, OSM_CFG_MAX_EVENTS, &t->win[0].events) == 0)
 					t->winset[0] |= 1;
 			} else if (!strcmp(key, "failure_ratio")) {
 				if (osm_cfg_ratio(ld, v, what, &t->win[0].ratio) == 0)

@@ -54,6 +54,7 @@ extern const char *const osm_ev_names[OSM_EV_COUNT];
 extern const char *const osm_act_names[OSM_ACT_COUNT];
 
 #define OSM_MAX_WINDOWS	4
+#define OSM_CFG_MAX_EVENTS 10000000	/* a window's events: a sanity bound */
 
 struct osm_window {
 	unsigned events;		/* a report fires when the count exceeds this */

@@ -169,6 +169,8 @@ static const struct err_case err_cases[] = {
 	{"report_retention: 1\n", "t.yaml:1:19: report_retention: 1 seconds is out of range (60 to 315360000)\n"},
 	{"triggers: {default: {smtp: {events: 1}}}\n", "t.yaml:1:22: triggers.default: unknown event type 'smtp'\n"},
 	{"triggers: {default: {logline: {events: 1}}}\n", "t.yaml:1:21: triggers.default.logline: window 1 needs both events and seconds\n"},
+	{"triggers: {default: {logline: {events: 10000001, seconds: 60}}}\n",
+	 "t.yaml:1:40: triggers.default.logline: 10000001 is out of range (0 to 10000000)\n"},
 	{"triggers: {default: {logline: {windows: [{events: 1, seconds: 5}, {events: 2, seconds: 5}]}}}\n",
 	 "t.yaml:1:1: triggers: default logline: two windows of 5 seconds\n"},
 	{"triggers: {default: {logline: {events: 1, seconds: 5, windows: []}}}\n",
