@@ -29,7 +29,8 @@ struct pd_shadow_ent {
 	long long fresh;		/* monotonic ms of Redis's last answer, 0: none yet */
 	unsigned count;			/* window: its count then */
 	unsigned inflight;		/* window: events sent, not answered;
-					 * field: requests waiting for Redis */
+					 * field: requests waiting for Redis
+					 * that may fire (pd_cmd.holds) */
 	unsigned refs;			/* calls in flight that hold it */
 	int	verdict;		/* field: a verdict stood then */
 	long long pexpire_ms;		/* window: monotonic ms of the last PEXPIRE
