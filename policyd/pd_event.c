@@ -24,6 +24,7 @@
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_json.h"
+#include "osm_msg.h"
 #include "osm_proto.h"
 #include "osm_redis.h"
 #include "pd_event.h"
@@ -334,7 +335,7 @@ static const char *const pd_attr_names[PD_A_COUNT] = {
 	[PD_A_REASON] = "reason",
 };
 
-#define PD_ATTR_MAXLEN	24		/* the longest name above, and then some */
+#define PD_ATTR_MAXLEN	24		/* at least the longest name above */
 
 /*
  * pd_event_attrs - the first value of each attribute above, NULL if
@@ -352,6 +353,8 @@ pd_event_attrs(const struct osm_proto_req *req, const char *v[PD_A_COUNT])
 		for (int i = PD_A_COUNT - 1; i >= 0; i--) {
 			size_t	l = strlen(pd_attr_names[i]);
 
+			if (l > PD_ATTR_MAXLEN)
+				osm_msg_panic("pd_event_attrs: '%s' is longer than PD_ATTR_MAXLEN", pd_attr_names[i]);
 			next[i] = head[l];
 			head[l] = i;
 		}
