@@ -65,7 +65,7 @@ main(int argc, char **argv)
 		const char *nl = memchr(p, '\n', (size_t) (end - p));
 		size_t	n = nl ? (size_t) (nl - p) : (size_t) (end - p);
 
-		requests += (unsigned long) ml_events_line(ev, p, n, out);
+		requests += (unsigned long) ml_events_feed(ev, p, n, out);
 		osm_buf_reset(out);
 		p += n + 1;
 	}

@@ -125,6 +125,31 @@ osm_exlog_skip_spaces(struct osm_exlog_in *in)
 }
 
 /*
+ * osm_exlog_addr - the length of a raw address at in->p, as exim writes
+ * sender_address and its raw recipients: unquoted, up to a space outside
+ * a quoted string.  A quoted string (a local part such as "x y"@z) runs
+ * to its closing quote, with backslash pairs, blanks, "A=" and even a
+ * newline inside (a local user's -f or command-line recipient: exim
+ * writes it raw, so one log entry then spans two lines).  *open is set
+ * when the text ends inside a quoted string.
+ */
+static size_t
+osm_exlog_addr(const struct osm_exlog_in *in, int *open)
+{
+	const char *q = in->p;
+	int	quoted = 0;
+
+	for (; q < in->end && (quoted || *q != ' '); q++) {
+		if (quoted && *q == '\\' && q + 1 < in->end)
+			q++;
+		else if (*q == '"')
+			quoted = !quoted;
+	}
+	*open = quoted;
+	return (size_t) (q - in->p);
+}
+
+/*
  * osm_exlog_quoted - a "..." value with exim's string_printing() escapes
  * (\\ \" \n \r \t \ooo); in->p is at the opening quote.
  */
@@ -197,34 +222,94 @@ osm_exlog_host(struct osm_exlog_in *in)
 	}
 }
 
+/*
+ * osm_exlog_rank - where exim 4.96+ writes KEY on an arrival line
+ * (receive.c: R= H= I= U= P= X= CV= DN= SNI= A= PRX= S= M8S= DKIM= RT=
+ * Q= id= T=), 0 for a key it does not write there.  Fields come in this
+ * order and once each, so a key out of order or repeated was written by
+ * someone else: inside an ident, a junk HELO name or a certificate's DN.
+ */
+static int
+osm_exlog_rank(const char *key)
+{
+	static const char *const order[] = {"R", "H", "I", "U", "P", "X", "CV", "DN", "SNI", "A",
+		"PRX", "S", "M8S", "DKIM", "RT", "Q", "id", "id*", "T"};
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (!strcmp(key, order[i]))
+			return (int) i + 1;
+	return 0;
+}
+
+/*
+ * osm_exlog_auth_proto - P= names an SMTP session that authenticated
+ * (smtp_in.c's protocol names: esmtpa, esmtpsa, local-esmtpa,
+ * local-esmtpsa, each also with "utf8" in front)
+ */
+static int
+osm_exlog_auth_proto(const char *p)
+{
+	if (p == NULL)
+		return 0;
+	if (!strncmp(p, "utf8", 4))
+		p += 4;
+	if (!strncmp(p, "local-", 6))
+		p += 6;
+	return !strcmp(p, "esmtpa") || !strcmp(p, "esmtpsa");
+}
+
+/* osm_exlog_rcpts - "for ADDR ADDR...": raw addresses, quoted ones whole */
+static void
+osm_exlog_rcpts(struct osm_exlog_in *in, int local)
+{
+	struct osm_exlog *o = in->o;
+	const char *r;
+	int	open = 0;
+
+	osm_exlog_skip_spaces(in);
+	for (r = in->p; in->p < in->end; osm_exlog_skip_spaces(in)) {
+		in->p += osm_exlog_addr(in, &open);
+		o->nrcpt++;
+	}
+	/* only a local submission can put a newline in an address */
+	o->more |= open && local;
+	o->rcpts = osm_exlog_save(in, r, (size_t) (in->end - r));
+}
+
+/* osm_exlog_value - one field's value; NULL if it does not fit */
+static const char *
+osm_exlog_value(struct osm_exlog_in *in)
+{
+	size_t	n;
+	const char *v;
+
+	if (in->p < in->end && *in->p == '"')
+		return osm_exlog_quoted(in);
+	n = osm_exlog_word(in);
+	v = osm_exlog_save(in, in->p, n);
+	in->p += n;
+	return v;
+}
+
 /* osm_exlog_fields - KEY=VALUE fields and "for RCPT..." to the end */
 static void
 osm_exlog_fields(struct osm_exlog_in *in)
 {
 	struct osm_exlog *o = in->o;
+	int	arrival = o->kind == OSM_EXLOG_ARRIVAL, last = 0, forged = 0, host = 0;
+	const char *auth = NULL;
 
 	for (;;) {
 		osm_exlog_skip_spaces(in);
 		if (in->p >= in->end)
-			return;
+			break;
 		size_t	w = osm_exlog_word(in);
 		const char *eq = memchr(in->p, '=', w);
 
 		if (w == 3 && memcmp(in->p, "for", 3) == 0) {
-			const char *r = in->p + 3;
-			int	n = 0, inword = 0;
-
-			while (r < in->end && *r == ' ')
-				r++;
-			for (const char *q = r; q < in->end; q++) {
-				if (*q != ' ' && !inword)
-					n++;
-				inword = *q != ' ';
-			}
-			o->rcpts = osm_exlog_save(in, r, (size_t) (in->end - r));
-			o->nrcpt = n;
-			in->p = in->end;
-			return;
+			in->p += 3;
+			osm_exlog_rcpts(in, arrival && !host);
+			break;
 		}
 		if (eq == NULL || eq == in->p) {
 			in->p += w;		/* a word osm has no use for */
@@ -236,20 +321,17 @@ osm_exlog_fields(struct osm_exlog_in *in)
 		if (kl < sizeof(key))
 			memcpy(key, in->p, kl), key[kl] = 0;
 		in->p = eq + 1;
+		if (arrival && osm_exlog_rank(key)) {
+			forged |= osm_exlog_rank(key) <= last;
+			last = osm_exlog_rank(key);
+		}
 		if (!strcmp(key, "H")) {
+			host = 1;
 			osm_exlog_host(in);
 			continue;
 		}
-		const char *v;
+		const char *v = osm_exlog_value(in);
 
-		if (in->p < in->end && *in->p == '"')
-			v = osm_exlog_quoted(in);
-		else {
-			size_t	n = osm_exlog_word(in);
-
-			v = osm_exlog_save(in, in->p, n);
-			in->p += n;
-		}
 		if (v == NULL) {
 			in->p += osm_exlog_word(in);
 			continue;
@@ -258,14 +340,12 @@ osm_exlog_fields(struct osm_exlog_in *in)
 			o->user = v;
 		else if (!strcmp(key, "P"))
 			o->proto = v;
-		else if (!strcmp(key, "A")) {
-			const char *colon = strchr(v, ':');
-
-			o->auth = colon ? colon + 1 : v;
-		} else if (!strcmp(key, "R"))
+		else if (!strcmp(key, "A"))
+			auth = v;
+		else if (!strcmp(key, "R"))
 			o->router = v;
 		else if (!strcmp(key, "T")) {
-			if (o->kind == OSM_EXLOG_ARRIVAL)
+			if (arrival)
 				o->subject = v;
 			else
 				o->transport = v;
@@ -274,6 +354,27 @@ osm_exlog_fields(struct osm_exlog_in *in)
 		else if (!strcmp(key, "S"))
 			o->size = strtol(v, NULL, 10);
 	}
+	/* A=AUTHENTICATOR:ID, only where exim writes it and only after AUTH */
+	if (arrival && auth && !forged && osm_exlog_auth_proto(o->proto)) {
+		const char *colon = strchr(auth, ':');
+
+		o->auth = colon ? colon + 1 : auth;
+	}
+	o->forged = arrival && forged;
+}
+
+/* osm_exlog_is_addr - the first word is an address, not a field */
+static int
+osm_exlog_is_addr(const char *p, size_t w)
+{
+	const char *eq = memchr(p, '=', w);
+
+	if (eq == NULL || eq == p || *p == '"' || memchr(p, '@', w) != NULL)
+		return 1;
+	for (const char *k = p; k < eq; k++)
+		if (!isalpha((unsigned char) *k))
+			return 1;
+	return 0;
 }
 
 /* osm_exlog_cwd - "cwd=PATH N args: ARGS"; the first " N args: " ends the path */
@@ -336,6 +437,7 @@ osm_exlog_parse(const char *line, size_t len, struct osm_exlog *o)
 	};
 	struct osm_exlog_in in = {line, line + len, o, 0};
 	size_t	w;
+	int	open = 0;
 
 	memset(o, 0, offsetof(struct osm_exlog, buf));
 	o->pid = -1;
@@ -370,24 +472,24 @@ osm_exlog_parse(const char *line, size_t len, struct osm_exlog *o)
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (w == 2 && memcmp(in.p, flags[i].flag, 2) == 0)
 			o->kind = flags[i].kind;
-	if (o->kind == OSM_EXLOG_OTHER)
+	if (o->kind == OSM_EXLOG_OTHER) {
+		/* a local rejection: "F=<SENDER> rejected by non-SMTP ACL" */
+		if (w > 3 && memcmp(in.p, "F=<", 3) == 0) {
+			in.p += 3;
+			osm_exlog_addr(&in, &open);
+			o->more = open;
+		}
 		return o->kind;
+	}
 	in.p += w;
 	osm_exlog_skip_spaces(&in);
-	w = osm_exlog_word(&in);
+	w = o->kind == OSM_EXLOG_ARRIVAL ? osm_exlog_addr(&in, &open) : osm_exlog_word(&in);
+	o->more = open;
 	/* the sender may be missing ("<= U=nobody P=local ..." in old logs) */
-	const char *eq = memchr(in.p, '=', w);
-
-	if (eq == NULL || eq == in.p || memchr(in.p, '@', w) != NULL) {
+	if (osm_exlog_is_addr(in.p, w)) {
 		o->addr = osm_exlog_save(&in, in.p, w);
 		in.p += w;
-	} else
-		for (const char *k = in.p; k < eq; k++)
-			if (!isalpha((unsigned char) *k)) {
-				o->addr = osm_exlog_save(&in, in.p, w);
-				in.p += w;
-				break;
-			}
+	}
 	/* "** x@y: Unrouteable address": the colon is not the address's */
 	if ((o->kind == OSM_EXLOG_FAILURE || o->kind == OSM_EXLOG_DEFERRAL)
 	    && o->addr && w > 1 && o->addr[w - 1] == ':' && in.p < in.end) {

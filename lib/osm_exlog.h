@@ -17,6 +17,17 @@
  * deliveries), R=, the recipients after "for", and on failures and
  * deferrals the error text.
  *
+ * The sender and the recipients are read as exim writes them, raw: a
+ * quoted local part keeps its quotes and may hold blanks, "A=..." and,
+ * from a local user's command line, a newline, which splits one log
+ * entry over two lines.  When a line ends inside such a quoted address,
+ * "more" is set: the caller appends "\n" and the next line and parses
+ * the whole entry again (otherwise the second half, written by the
+ * user, would be read as a line of its own).  A= is taken only from an
+ * arrival whose P= is an authenticated protocol and whose fields are in
+ * the order exim writes them, once each ("forged" is set otherwise:
+ * text inside an ident, a junk HELO or a DN wrote fields of its own).
+ *
  * Strings point into the struct's own buffer and are NUL-terminated;
  * absent fields are NULL.  A line osm cannot use returns
  * OSM_EXLOG_SKIP; nothing is ever fatal.  The parser is pure: no
@@ -63,6 +74,8 @@ struct osm_exlog {
 	int	nrcpt;			/* recipients after "for" */
 	const char *rcpts;		/* the same, space-separated */
 	const char *reason;		/* ** and ==: the error after "ADDR: " or "[ip]: " */
+	int	more;			/* ends inside a quoted address: the entry goes on */
+	int	forged;			/* an arrival's fields out of exim's order */
 	char	buf[OSM_EXLOG_MAX_LINE + 64];
 };
 

@@ -42,6 +42,8 @@ struct ml_events {
 	struct ml_msg msgs[ML_MSGS];
 	struct ml_stats st;
 	struct osm_exlog line;
+	size_t	npend;			/* ml_events_feed: an entry's lines so far */
+	char	pend[OSM_EXLOG_MAX_LINE + 1];
 };
 
 struct ml_events *
@@ -128,6 +130,7 @@ ml_arrival(struct ml_events *e, const struct osm_exlog *l, struct osm_buf *out)
 	const char *cwd = NULL;
 
 	e->st.arrivals++;
+	e->st.forged += (unsigned long) l->forged;
 	if (l->auth == NULL && !ml_local(l))
 		return 0;			/* inbound, or an unauthenticated relay */
 	if (l->auth == NULL && (l->user == NULL || osm_cfg_exim_user(e->cfg, l->user)))
@@ -238,13 +241,16 @@ ml_result(struct ml_events *e, const struct osm_exlog *l, const char *line, size
 }
 
 int
-ml_events_line(struct ml_events *e, const char *line, size_t len, struct osm_buf *out)
+ml_events_line(struct ml_events *e, const char *line, size_t len, int last, struct osm_buf *out)
 {
 	struct osm_exlog *l = &e->line;
 	int	n = 0;
+	enum osm_exlog_kind kind = osm_exlog_parse(line, len, l);
 
+	if (l->more && !last)
+		return ML_EVENTS_MORE;
 	e->st.lines++;
-	switch (osm_exlog_parse(line, len, l)) {
+	switch (kind) {
 	case OSM_EXLOG_SKIP:
 		e->st.skipped++;
 		break;
@@ -266,4 +272,37 @@ ml_events_line(struct ml_events *e, const char *line, size_t len, struct osm_buf
 	}
 	e->st.requests += (unsigned long) n;
 	return n;
+}
+
+int
+ml_events_feed(struct ml_events *e, const char *line, size_t len, struct osm_buf *out)
+{
+	int	n;
+
+	if (e->npend == 0) {
+		if ((n = ml_events_line(e, line, len, 0, out)) != ML_EVENTS_MORE)
+			return n;
+	} else if (e->npend + 1 + len > OSM_EXLOG_MAX_LINE) {
+		/* longer than any entry exim writes: skipped whole, never read as two */
+		e->npend = 0;
+		e->st.lines++;
+		e->st.skipped++;
+		return 0;
+	} else
+		e->pend[e->npend++] = '\n';
+	memcpy(e->pend + e->npend, line, len);
+	e->npend += len;
+	if ((n = ml_events_line(e, e->pend, e->npend, 0, out)) == ML_EVENTS_MORE)
+		return 0;
+	e->npend = 0;
+	return n;
+}
+
+int
+ml_events_flush(struct ml_events *e, struct osm_buf *out)
+{
+	size_t	n = e->npend;
+
+	e->npend = 0;
+	return n == 0 ? 0 : ml_events_line(e, e->pend, n, 1, out);
 }

@@ -5,7 +5,7 @@
 /*
  * ml_events - exim mainlog lines in, osm-policyd requests out.
  *
- * ml_events_line() parses one line (osm_exlog) and appends the policy
+ * ml_events_line() parses one entry (osm_exlog) and appends the policy
  * requests it makes, each ended by an empty line, to out:
  *   - an arrival ("<=") of a local submission (P=local*, not by an exim
  *     user, mainlog.exim_users): source=mainlog, account (U=), the
@@ -38,6 +38,7 @@ struct ml_stats {
 	unsigned long lines;
 	unsigned long skipped;		/* not understood */
 	unsigned long arrivals;
+	unsigned long forged;		/* arrivals with fields out of exim's order: no A= taken */
 	unsigned long results;		/* remote delivery results of outgoing mail */
 	unsigned long unattributed;	/* results of messages not in the table */
 	unsigned long requests;
@@ -48,7 +49,19 @@ struct ml_events;
 struct ml_events *ml_events_new(const struct osm_cfg *);
 void	ml_events_free(struct ml_events *);
 void	ml_events_config(struct ml_events *, const struct osm_cfg *);
-int	ml_events_line(struct ml_events *, const char *line, size_t len, struct osm_buf *out);
+/*
+ * ml_events_line() takes one log entry, usually one line.  An entry
+ * whose line ends inside a quoted address (osm_exlog "more": a newline
+ * in a local user's -f or recipient) goes on in the next line: unless
+ * last is set, it returns ML_EVENTS_MORE and changes nothing; call it
+ * again with the line, "\n" and the next line.  ml_events_feed() does
+ * that itself for a file read line by line, and ml_events_flush() ends
+ * the file (an entry still open is taken as it is).
+ */
+#define ML_EVENTS_MORE	(-1)
+int	ml_events_line(struct ml_events *, const char *line, size_t len, int last, struct osm_buf *out);
+int	ml_events_feed(struct ml_events *, const char *line, size_t len, struct osm_buf *out);
+int	ml_events_flush(struct ml_events *, struct osm_buf *out);
 void	ml_events_stats(const struct ml_events *, struct ml_stats *);
 
 #endif

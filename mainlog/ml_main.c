@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "ml_events.h"
+#include "osm_exlog.h"
 #include "ml_tail.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
@@ -68,21 +69,57 @@ ml_dry(const struct osm_cfg *cfg, char **files, int n)
 		while ((len = getline(&line, &cap, fp)) > 0) {
 			if (line[len - 1] == '\n')
 				len--;
-			ml_events_line(ev, line, (size_t) len, out);
+			ml_events_feed(ev, line, (size_t) len, out);
 			fwrite(osm_buf_data(out), 1, osm_buf_len(out), stdout);
 			osm_buf_reset(out);
 		}
+		ml_events_flush(ev, out);
+		fwrite(osm_buf_data(out), 1, osm_buf_len(out), stdout);
+		osm_buf_reset(out);
 		if (fp != stdin)
 			fclose(fp);
 	}
 	ml_events_stats(ev, &st);
 	fflush(stdout);			/* the counts after the requests, even on one file */
-	fprintf(stderr, "lines=%lu skipped=%lu arrivals=%lu results=%lu unattributed=%lu requests=%lu\n",
-		st.lines, st.skipped, st.arrivals, st.results, st.unattributed, st.requests);
+	fprintf(stderr, "lines=%lu skipped=%lu arrivals=%lu forged=%lu results=%lu unattributed=%lu requests=%lu\n",
+		st.lines, st.skipped, st.arrivals, st.forged, st.results, st.unattributed, st.requests);
 	free(line);
 	osm_buf_free(out);
 	ml_events_free(ev);
 	return 0;
+}
+
+/*
+ * ml_entries - the whole entries in buf, most often one a line; returns
+ * the bytes they take.  An entry that goes on past its line (a newline
+ * inside a quoted address) takes the next lines too, and stays
+ * unread, uncommitted, until they are in: its second half, written by a
+ * local user, must never be read as a line of exim's.
+ */
+static size_t
+ml_entries(struct ml_events *ev, char *buf, size_t n, int final, struct osm_buf *out, int *nreq)
+{
+	char   *p = buf, *end = buf + n;
+
+	while (p < end) {
+		char   *nl = memchr(p, '\n', (size_t) (end - p));
+		int	r;
+
+		for (;;) {
+			size_t	len = (size_t) ((nl ? nl : end) - p);
+			/* a rotated file's last line, or an entry as long as the buffer */
+			int	last = nl == NULL || len > OSM_EXLOG_MAX_LINE;
+
+			if (nl == NULL && !final && !(p == buf && n == ML_READ))
+				return (size_t) (p - buf);
+			if ((r = ml_events_line(ev, p, len, last, out)) != ML_EVENTS_MORE)
+				break;
+			nl = memchr(nl + 1, '\n', (size_t) (end - nl - 1));
+		}
+		*nreq += r;
+		p = nl ? nl + 1 : end;
+	}
+	return n;
 }
 
 static void
@@ -154,21 +191,15 @@ main(int argc, char **argv)
 		size_t	used = 0;
 
 		if (n > 0) {
-			for (char *p = buf; p < buf + n;) {
-				char   *nl = memchr(p, '\n', (size_t) (buf + n - p));
+			struct ml_stats before, after;
 
-				if (nl == NULL) {
-					/* a rotated file's last line, or one longer than the buffer */
-					if (final || (p == buf && n == ML_READ)) {
-						nreq += ml_events_line(ev, p, (size_t) (buf + n - p), out);
-						used = (size_t) n;
-					}
-					break;
-				}
-				nreq += ml_events_line(ev, p, (size_t) (nl - p), out);
-				p = nl + 1;
-				used = (size_t) (p - buf);
-			}
+			ml_events_stats(ev, &before);
+			used = ml_entries(ev, buf, (size_t) n, final, out, &nreq);
+			ml_events_stats(ev, &after);
+			if (after.forged > before.forged)
+				osm_msg_warn("%lu arrival line(s) with fields out of exim's order (from an ident, "
+					     "a HELO name or a certificate?): their A= is not taken",
+					     after.forged - before.forged);
 		}
 		if (nreq > 0) {
 			if (fd < 0 && (fd = osm_pclient_connect(cfg)) < 0) {

@@ -221,6 +221,24 @@ sc_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* sc_requests - each request ends with an empty line; its time is in log_time= */
+static void
+sc_requests(struct sc *s, struct osm_buf *out)
+{
+	char   *p = osm_buf_data(out), *end = p + osm_buf_len(out);
+
+	while (p < end) {
+		char   *e = strstr(p, "\n\n");
+		const char *lt = strstr(p, "\nlog_time=");
+		long long t = lt && (!e || lt < e) ? strtoll(lt + 10, NULL, 10) : 0;
+
+		if (e == NULL)
+			break;
+		sc_request(s, p, (size_t) (e + 2 - p), t);
+		p = e + 2;
+	}
+}
+
 int
 ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 {
@@ -243,22 +261,12 @@ ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 			if (n && line[n - 1] == '\n')
 				line[--n] = 0;
 			osm_buf_reset(out);
-			if (ml_events_line(ev, line, n, out) == 0)
-				continue;
-			/* each request ends with an empty line; the line's time is in log_time= */
-			char   *p = osm_buf_data(out), *end = p + osm_buf_len(out);
-
-			while (p < end) {
-				char   *e = strstr(p, "\n\n");
-				const char *lt = strstr(p, "\nlog_time=");
-				long long t = lt && (!e || lt < e) ? strtoll(lt + 10, NULL, 10) : 0;
-
-				if (e == NULL)
-					break;
-				sc_request(&s, p, (size_t) (e + 2 - p), t);
-				p = e + 2;
-			}
+			if (ml_events_feed(ev, line, n, out) > 0)
+				sc_requests(&s, out);
 		}
+		osm_buf_reset(out);
+		if (ml_events_flush(ev, out) > 0)
+			sc_requests(&s, out);
 		gzclose(gz);
 	}
 	ml_events_stats(ev, &st);

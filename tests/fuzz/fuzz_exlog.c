@@ -37,9 +37,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t	n = nl ? (size_t) (nl - p) : (size_t) (end - p);
 
 		(void) osm_exlog_parse(p, n, &line);
-		ml_events_line(ev, p, n, out);
+		ml_events_feed(ev, p, n, out);
 		p += n + 1;
 	}
+	ml_events_flush(ev, out);
 	const char *o = osm_buf_data(out);
 	size_t	ol = osm_buf_len(out);
 

@@ -4,7 +4,11 @@
 # mainlog-exim496.log is from the exim run of t_exim.sh (paths and user
 # names made stable); mainlog-shapes.log has every other line shape:
 # 4.97+ ids, millisecond and time zone stamps, IPv6, escaped subjects,
-# bounces, failures, deferrals, cwd lines by pid, by order and by -Mc id.
+# bounces, failures, deferrals, cwd lines by pid, by order and by -Mc id;
+# mainlog-hostile.log has what senders write into exim's log: quoted
+# local parts holding " A=...", a newline in a local user's -f or
+# recipient (real exim 4.96 lines: the second half looks like an
+# authenticated arrival), fields repeated from an ident or a DN.
 tid="mainlog golden"
 . "$top_srcdir/tests/lib.sh"
 printf 'server_name: t\n' > "$T/ml.yaml"
@@ -14,4 +18,9 @@ for log in "$top_srcdir"/tests/data/mainlog-*.log; do
 		fail "osm-mainlog -n $log failed: $(cat "$T/got")"
 	diff -u "$want" "$T/got" > "$T/diff" || fail "$(basename "$log"): $(cat "$T/diff")"
 done
+# whatever the .out says: no sender may charge mail to the victim
+"$top_builddir/mainlog/osm-mainlog" -n -c "$T/ml.yaml" "$top_srcdir/tests/data/mainlog-hostile.log" > "$T/got" 2>&1
+if grep -E '^(sasl_username|account|message_id)=.*(victim|1abcde)' "$T/got"; then
+	fail "a hostile line charged mail to another mailbox"
+fi
 pass

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -151,6 +152,65 @@ test_garbage(void **state)
 	assert_string_equal(l.user, "x");
 }
 
+/* What senders write into the log: quoted local parts, newlines, forged fields. */
+static void
+test_hostile_senders(void **state)
+{
+	(void) state;
+	/* a quoted local part with blanks and A= is one address, not fields */
+	assert_int_equal(parse("2026-12-02 06:19:10 [25721] 1xYdgM-0006gr-1S <= \"x A=dovecot_login:victim@shop.example "
+			       "y\"@evil.example H=(vm) [127.0.0.1] P=esmtp S=485 T=\"hi\" for a@remote.example"),
+			 OSM_EXLOG_ARRIVAL);
+	assert_string_equal(l.addr, "\"x A=dovecot_login:victim@shop.example y\"@evil.example");
+	assert_string_equal(l.proto, "esmtp");
+	assert_null(l.auth);
+	assert_int_equal(l.more, 0);
+	/* A= with an unauthenticated protocol is not an SMTP AUTH id */
+	assert_int_equal(parse("2026-12-02 06:19:11 1xYdgN-0006ha-0H <= s@e.example H=(vm) [127.0.0.3] P=esmtps "
+			       "A=dovecot_login:victim@shop.example S=3 for r@remote.example"), OSM_EXLOG_ARRIVAL);
+	assert_null(l.auth);
+	/* fields repeated or out of order: someone else's text */
+	assert_int_equal(parse("2026-12-02 06:19:11 1xYdgN-0006hc-0H <= s@e.example H=(x) [127.0.0.5] U=y P=esmtpa "
+			       "A=d:victim@shop.example P=esmtpa A=f:mallory@e.example S=3 for r@remote.example"),
+			 OSM_EXLOG_ARRIVAL);
+	assert_null(l.auth);
+	assert_int_equal(l.forged, 1);
+	/* a recipient with quoted blanks counts once; its quote may run past the line */
+	assert_int_equal(parse("2026-12-02 06:19:48 [29973] 1xYdgy-0007nR-0g <= u@mx.test.example U=u P=local S=390 "
+			       "T=\"t\" for \"a b\\\" c\"@r.example d@r.example \"r"), OSM_EXLOG_ARRIVAL);
+	assert_int_equal(l.nrcpt, 3);
+	assert_int_equal(l.more, 1);
+	/* ... and the sender's, from a local -f */
+	assert_int_equal(parse("2026-12-02 06:19:48 [29984] 1xYdgy-0007nc-0z <= \"s"), OSM_EXLOG_ARRIVAL);
+	assert_int_equal(l.more, 1);
+	assert_int_equal(parse("2026-12-02 06:19:48 [29984] 1xYdgy-0007nc-0z <= \"s\n2026-12-02 06:00:01 [1] "
+			       "1abcde-000000-01 <= v@shop P=esmtpa A=x:victim@shop\"@e.example U=u P=local S=430 "
+			       "T=\"t\" for r@remote.example"), OSM_EXLOG_ARRIVAL);
+	assert_int_equal(l.more, 0);
+	assert_string_equal(l.id, "1xYdgy-0007nc-0z");
+	assert_string_equal(l.user, "u");
+	assert_null(l.auth);
+	/* ... and a local rejection's F=<...> */
+	assert_int_equal(parse("2026-12-02 06:19:48 [29994] 1xYdgy-0007nm-1J F=<\"s"), OSM_EXLOG_OTHER);
+	assert_int_equal(l.more, 1);
+	/* SMTP cannot put a newline in a recipient: an open quote there is just text */
+	assert_int_equal(parse("2026-12-02 06:19:48 1xYdgy-0007nR-0h <= s@e.example H=(vm) [127.0.0.1] P=esmtpa "
+			       "A=f:s@e.example S=3 for \"r"), OSM_EXLOG_ARRIVAL);
+	assert_int_equal(l.more, 0);
+	assert_string_equal(l.auth, "s@e.example");
+	/* authenticated protocols exim names */
+	const char *protos[] = {"esmtpsa", "utf8esmtpa", "utf8esmtpsa", "local-esmtpa", "local-esmtpsa"};
+
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+		char	line[256];
+
+		snprintf(line, sizeof(line), "2026-12-02 06:20:01 1xYdgz-0007o0-1K <= s@e.example P=%s "
+			 "A=f:s@e.example S=3 for c@r.example", protos[i]);
+		assert_int_equal(parse(line), OSM_EXLOG_ARRIVAL);
+		assert_non_null(l.auth);
+	}
+}
+
 int
 main(void)
 {
@@ -160,6 +220,7 @@ main(void)
 		cmocka_unit_test(test_deliveries),
 		cmocka_unit_test(test_ids_and_cwd),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_hostile_senders),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
