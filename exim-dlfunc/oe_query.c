@@ -169,7 +169,7 @@ oe_reply_parse(const char *buf, size_t len, char *text, size_t textlen)
 	return OE_ERROR;
 }
 
-static long long
+long long
 oe_now(void)
 {
 	struct timespec ts;
@@ -218,17 +218,32 @@ oe_connect(const struct oe_opts *o, long long deadline)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", o->socket);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0) {
+	/*
+	 * A unix socket whose backlog is full answers EAGAIN at once: not a
+	 * connection in progress (poll would call it writable), just "not
+	 * now".  Try again, a little later each time, until the deadline.
+	 */
+	for (int pause = 1; connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0;) {
 		int	e = errno;
 		socklen_t len = sizeof(e);
+		long long left = deadline - oe_now();
 
-		if ((e != EINPROGRESS && e != EAGAIN) || oe_wait(fd, POLLOUT, deadline) < 0
-		    || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0 || e != 0) {
-			e = e ? e : errno;
-			close(fd);
-			errno = e;
-			return -1;
+		if (e == EINTR)
+			continue;
+		if (e == EAGAIN && left > 0) {
+			poll(NULL, 0, (int) (pause < left ? pause : left));
+			pause = pause < 8 ? pause * 2 : 16;
+			continue;
 		}
+		if (e == EAGAIN)
+			e = ETIMEDOUT;
+		else if (e == EINPROGRESS && oe_wait(fd, POLLOUT, deadline) == 0
+			 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e == 0)
+			break;
+		e = e ? e : errno;
+		close(fd);
+		errno = e;
+		return -1;
 	}
 	oe_fd = fd;
 	oe_fd_pid = getpid();
@@ -292,10 +307,9 @@ oe_exchange(const struct oe_req *r, char *rbuf, size_t *rlen, long long deadline
 }
 
 enum oe_verdict
-oe_query(const struct oe_opts *o, struct oe_req *r, char *reply, size_t replylen,
+oe_query(const struct oe_opts *o, struct oe_req *r, long long deadline, char *reply, size_t replylen,
 	 char *err, size_t errlen)
 {
-	long long deadline = oe_now() + o->timeout_ms;
 	char	rbuf[OE_REPLY_MAX];
 	size_t	rlen = 0;
 	enum oe_verdict v;

@@ -13,8 +13,12 @@
  *	router declines, delivery goes on) otherwise.
  * OPTIONS: "socket=PATH timeout=MS fail=accept|defer" (oe_query.h).
  *
- * What exim knows is read with expand_string(): Debian's exim exports
- * only the local_scan API, and $variables work in every exim build.
+ * What exim knows is read from the variables local_scan.h exports
+ * (message_id, sender_address, sender_host_address, recipients_count,
+ * sender_host_authenticated) and the rest with one expand_string() per
+ * variable: Debian's exim exports only the local_scan API, and
+ * $variables work in every exim build.  The timeout runs from the moment
+ * exim calls in, so the expansions and /proc reads count in it.
  * For a local submission the submitting script is found from the
  * X-PHP-Originating-Script header, else from the parent process (the
  * one that ran sendmail and is waiting for it): its command line, which
@@ -43,37 +47,40 @@
 
 #define OE_EXPORT __attribute__((visibility("default")))
 
-/* The message's facts, from one expansion: fields split on \001. */
-static const char oe_facts[] =
-	"${message_exim_id}\001${originator_uid}\001${authenticated_id}\001"
-	"${sender_host_address}\001${sender_address}\001${recipients_count}\001"
-	"${exim_uid}\001${qualify_domain}\001${initial_cwd}";
-enum { F_ID, F_UID, F_AUTH, F_HOST, F_SENDER, F_RCPTS, F_EXIM_UID, F_QUALIFY, F_CWD, F_N };
+/*
+ * The message's facts.  What local_scan.h exports is read directly; the
+ * rest comes from one expansion per variable, never from one expansion
+ * split on a separator: the sender, the authenticated id and the cwd
+ * are the sender's text and may hold any byte but NUL.
+ */
+enum { F_UID, F_AUTH, F_EXIM_UID, F_QUALIFY, F_CWD, F_N };
+static const char *const oe_vars[F_N] = {
+	"$originator_uid", "$authenticated_id", "$exim_uid", "$qualify_domain", "$initial_cwd",
+};
 
 struct oe_msg {
-	char   *f[F_N];
+	const char *f[F_N];
+	const char *id, *sender, *host, *auth;
+	char	rcpts[16];
 	int	local;			/* not received over SMTP */
 };
 
 static int
 oe_facts_get(struct oe_msg *m)
 {
-	uschar *x = expand_string(US oe_facts);
-	char   *p;
-
-	if (x == NULL)
-		return -1;
-	p = (char *) x;
 	for (int i = 0; i < F_N; i++) {
-		m->f[i] = p;
-		if ((p = strchr(p, '\001')) == NULL) {
-			if (i != F_N - 1)
-				return -1;
-			break;
-		}
-		*p++ = 0;
+		uschar *x = expand_string(US oe_vars[i]);
+
+		if (x == NULL)
+			return -1;
+		m->f[i] = (const char *) x;
 	}
-	m->local = m->f[F_HOST][0] == 0;
+	m->id = (const char *) message_id;
+	m->sender = (const char *) sender_address;
+	m->host = (const char *) sender_host_address;
+	m->auth = sender_host_authenticated ? m->f[F_AUTH] : "";
+	snprintf(m->rcpts, sizeof(m->rcpts), "%d", recipients_count);
+	m->local = m->host == NULL || m->host[0] == 0;
 	return 0;
 }
 
@@ -242,9 +249,9 @@ oe_identity(struct oe_req *r, const struct oe_msg *m)
 	oe_req_add(r, "source", "exim");
 	if (m->local)
 		oe_req_add(r, "uid", oe_nonempty(m->f[F_UID]));
-	oe_req_add(r, "sasl_username", oe_nonempty(m->f[F_AUTH]));
-	oe_req_add(r, "client_address", oe_nonempty(m->f[F_HOST]));
-	oe_req_add(r, "sender", oe_nonempty(m->f[F_SENDER]));
+	oe_req_add(r, "sasl_username", oe_nonempty(m->auth));
+	oe_req_add(r, "client_address", oe_nonempty(m->host));
+	oe_req_add(r, "sender", oe_nonempty(m->sender));
 }
 
 static void
@@ -262,12 +269,14 @@ osm_check(uschar **yield, int argc, uschar *argv[])
 	struct oe_req *r = &req;
 	char	err[256], text[300], count[16];
 	enum oe_verdict v;
+	long long deadline = oe_now();
 
 	if (oe_opts_parse(argc > 0 ? (const char *) argv[0] : "", &o, err, sizeof(err)) != 0) {
 		oe_fail_log("osm_check", err, 0);
 		*yield = US "accept";
 		return OK;
 	}
+	deadline += o.timeout_ms;
 	if (oe_facts_get(&m) != 0) {
 		oe_fail_log("osm_check", "cannot expand the message's variables", o.fail_defer);
 		*yield = US (o.fail_defer ? "defer" : "accept");
@@ -281,8 +290,8 @@ osm_check(uschar **yield, int argc, uschar *argv[])
 	oe_req_init(r);
 	oe_identity(r, &m);
 	oe_req_add(r, "protocol_state", "END-OF-MESSAGE");
-	oe_req_add(r, "message_id", oe_nonempty(m.f[F_ID]));
-	oe_req_add(r, "recipient_count", oe_nonempty(m.f[F_RCPTS]));
+	oe_req_add(r, "message_id", oe_nonempty(m.id));
+	oe_req_add(r, "recipient_count", m.rcpts);
 	snprintf(count, sizeof(count), "%d", oe_remote_count(m.f[F_QUALIFY]));
 	oe_req_add(r, "remote_recipient_count", count);
 	oe_req_add(r, "subject", oe_header("$h_Subject:"));
@@ -295,7 +304,7 @@ osm_check(uschar **yield, int argc, uschar *argv[])
 		snprintf(count, sizeof(count), "%ld", (long) getpid());
 		oe_req_add(r, "pid", count);
 	}
-	v = oe_query(&o, r, text, sizeof(text), err, sizeof(err));
+	v = oe_query(&o, r, deadline, text, sizeof(text), err, sizeof(err));
 	if (v == OE_ERROR || (v == OE_DEFER && !o.fail_defer)) {
 		oe_fail_log("osm_check", v == OE_ERROR ? err : "osm-policyd answered DEFER", o.fail_defer);
 		v = o.fail_defer ? OE_DEFER : OE_ACCEPT;
@@ -314,18 +323,20 @@ osm_route(uschar **yield, int argc, uschar *argv[])
 	struct oe_req *r = &req;
 	char	err[256], text[300];
 	enum oe_verdict v;
+	long long deadline = oe_now();
 
 	if (oe_opts_parse(argc > 0 ? (const char *) argv[0] : "", &o, err, sizeof(err)) != 0) {
 		oe_fail_log("osm_route", err, 0);
 		return FAIL_FORCED;
 	}
+	deadline += o.timeout_ms;
 	if (oe_facts_get(&m) != 0 || (m.local && strcmp(m.f[F_UID], m.f[F_EXIM_UID]) == 0))
 		return FAIL_FORCED;
 	oe_req_init(r);
 	oe_identity(r, &m);
 	oe_req_add(r, "protocol_state", "DELIVERY");	/* look, don't count */
-	oe_req_add(r, "message_id", oe_nonempty(m.f[F_ID]));
-	v = oe_query(&o, r, text, sizeof(text), err, sizeof(err));
+	oe_req_add(r, "message_id", oe_nonempty(m.id));
+	v = oe_query(&o, r, deadline, text, sizeof(text), err, sizeof(err));
 	switch (v) {
 	case OE_HOLD:
 		*yield = string_sprintf(":defer: %s", text[0] ? text : "osm: sender held");

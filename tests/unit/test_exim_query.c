@@ -2,7 +2,7 @@
 /*
  * test_exim_query - the exim module's policy client (oe_query) against
  * small servers forked here: answering, closing after each reply,
- * hanging, talking garbage, or absent.
+ * hanging, talking garbage, absent, or with a full backlog for a while.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -22,7 +23,7 @@
 
 #include "oe_query.h"
 
-enum mode { ANSWER, CLOSE, HANG, GARBAGE };
+enum mode { ANSWER, CLOSE, HANG, GARBAGE, BACKLOG };
 
 static char dir[64], sock[108], conns_file[128];
 static pid_t server;
@@ -35,8 +36,10 @@ serve(enum mode mode)
 	int	ls = socket(AF_UNIX, SOCK_STREAM, 0), n = 0;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
-	if (bind(ls, (struct sockaddr *) &sun, sizeof(sun)) < 0 || listen(ls, 8) < 0)
+	if (bind(ls, (struct sockaddr *) &sun, sizeof(sun)) < 0 || listen(ls, mode == BACKLOG ? 0 : 8) < 0)
 		_exit(1);
+	if (mode == BACKLOG)
+		usleep(300000);			/* the test fills the backlog meanwhile */
 	for (;;) {
 		int	c = accept(ls, NULL, NULL);
 		char	buf[8192];
@@ -51,6 +54,13 @@ serve(enum mode mode)
 		}
 		if (mode == HANG)
 			continue;		/* keep it open, never answer */
+		if (mode == BACKLOG) {
+			if (fork() != 0) {
+				close(c);	/* a child each: the fillers never send */
+				continue;
+			}
+			prctl(PR_SET_PDEATHSIG, SIGKILL);	/* gone with the server */
+		}
 		for (int answered = 0;;) {
 			ssize_t	r = read(c, buf + got, sizeof(buf) - 1 - got);
 			char   *end;
@@ -75,6 +85,8 @@ serve(enum mode mode)
 				break;
 		}
 		close(c);
+		if (mode == BACKLOG)
+			_exit(0);
 	}
 }
 
@@ -148,7 +160,7 @@ query_t(const char *subject, char *text, char *err, int timeout_ms)
 	oe_req_init(&r);
 	oe_req_add(&r, "request", "smtpd_access_policy");
 	oe_req_add(&r, "subject", subject);
-	return oe_query(&o, &r, text, 300, err, 256);
+	return oe_query(&o, &r, oe_now() + timeout_ms, text, 300, err, 256);
 }
 
 static enum oe_verdict
@@ -284,6 +296,75 @@ test_garbage_and_absent(void **state)
 	assert_non_null(strstr(err, "connect "));
 }
 
+/* A full backlog (EAGAIN on connect) is waited out, within the deadline. */
+static void
+test_full_backlog(void **state)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char	text[300], err[256];
+	int	fill[64], n = 0;
+	long long t0;
+
+	(void) state;
+	start(BACKLOG);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
+	while (n < 64) {
+		fill[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (connect(fill[n], (struct sockaddr *) &sun, sizeof(sun)) < 0) {
+			assert_int_equal(errno, EAGAIN);
+			close(fill[n]);
+			break;
+		}
+		n++;
+	}
+	assert_true(n < 64);			/* it is full now */
+	t0 = ms_now();
+	if (query("a", text, err) != OE_ACCEPT)
+		fail_msg("%s", err);
+	assert_true(ms_now() - t0 >= 100);	/* it waited for the server */
+	/* ... but never past the deadline */
+	for (int i = 0; i < n; i++)
+		close(fill[i]);
+	stop();
+	start(BACKLOG);
+	for (n = 0; n < 64; n++) {
+		fill[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (connect(fill[n], (struct sockaddr *) &sun, sizeof(sun)) < 0) {
+			close(fill[n]);
+			break;
+		}
+	}
+	t0 = ms_now();
+	assert_int_equal(query_t("a", text, err, 50), OE_ERROR);
+	assert_true(ms_now() - t0 < 250);
+	assert_non_null(strstr(err, "connect "));
+	for (int i = 0; i < n; i++)
+		close(fill[i]);
+	stop();
+}
+
+/* The deadline is the caller's: time spent before the query counts. */
+static void
+test_deadline_is_the_callers(void **state)
+{
+	struct oe_opts o;
+	struct oe_req r;
+	char	text[300], err[256];
+	long long t0;
+
+	(void) state;
+	start(HANG);
+	assert_int_equal(oe_opts_parse("timeout=3000", &o, err, sizeof(err)), 0);
+	snprintf(o.socket, sizeof(o.socket), "%s", sock);
+	oe_req_init(&r);
+	oe_req_add(&r, "request", "smtpd_access_policy");
+	t0 = ms_now();
+	assert_int_equal(oe_query(&o, &r, oe_now() + 100, text, sizeof(text), err, sizeof(err)), OE_ERROR);
+	assert_true(ms_now() - t0 < 1000);
+	assert_non_null(strstr(err, "no answer within the timeout"));
+	stop();
+}
+
 int
 main(void)
 {
@@ -295,6 +376,8 @@ main(void)
 		cmocka_unit_test_teardown(test_reconnect_after_close, teardown),
 		cmocka_unit_test_teardown(test_hang_times_out, teardown),
 		cmocka_unit_test_teardown(test_garbage_and_absent, teardown),
+		cmocka_unit_test_teardown(test_full_backlog, teardown),
+		cmocka_unit_test_teardown(test_deadline_is_the_callers, teardown),
 	};
 	int	r;
 
