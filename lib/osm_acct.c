@@ -244,6 +244,15 @@ osm_acct_by_uid(const struct osm_acct *a, unsigned long uid, char *out, size_t o
 	return 0;
 }
 
+int
+osm_acct_is_account(const struct osm_acct *a, const char *name)
+{
+	for (size_t i = 0; i < a->nhomes; i++)
+		if (!strcmp(a->homes[i].name, name))
+			return 1;
+	return 0;
+}
+
 const char *
 osm_acct_by_path(const struct osm_acct *a, const char *path)
 {

@@ -27,6 +27,8 @@ int	osm_acct_stale(const struct osm_acct *);
 /* Writes the user name or "uid:N" into out; returns 1 if the uid is known. */
 int	osm_acct_by_uid(const struct osm_acct *, unsigned long uid, char *out, size_t outlen);
 const char *osm_acct_by_path(const struct osm_acct *, const char *path);
+/* NAME is an account: a user with uid >= min_uid and a home. */
+int	osm_acct_is_account(const struct osm_acct *, const char *name);
 const char *osm_acct_by_email(const struct osm_acct *, const char *email);
 const char *osm_acct_by_domain(const struct osm_acct *, const char *domain);
 

@@ -53,6 +53,23 @@ osm_queue_header_match(const char *h, const char *who, int frozen_only)
 	return match && (frozen || !frozen_only);
 }
 
+/* osm_queue_read - one header file, up to 64 KiB, NUL-terminated; 0 if empty or unreadable */
+static ssize_t
+osm_queue_read(const char *path, char *h, size_t size)
+{
+	int	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t	got;
+
+	if (fd < 0)
+		return 0;
+	got = read(fd, h, size - 1);
+	close(fd);
+	if (got <= 0)
+		return 0;
+	h[got] = 0;
+	return got;
+}
+
 static void
 osm_queue_dir(const char *dir, const char *who, int frozen_only, char (*ids)[OSM_QUEUE_ID_LEN],
 	      size_t *n, size_t max, int depth)
@@ -74,17 +91,7 @@ osm_queue_dir(const char *dir, const char *who, int frozen_only, char (*ids)[OSM
 		}
 		if (l < 3 || strcmp(e->d_name + l - 2, "-H") || !osm_exlog_is_id(e->d_name, l - 2))
 			continue;
-		int	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		ssize_t	got;
-
-		if (fd < 0)
-			continue;
-		got = read(fd, h, sizeof(h) - 1);
-		close(fd);
-		if (got <= 0)
-			continue;
-		h[got] = 0;
-		if (osm_queue_header_match(h, who, frozen_only)) {
+		if (osm_queue_read(path, h, sizeof(h)) && osm_queue_header_match(h, who, frozen_only)) {
 			snprintf(ids[*n], OSM_QUEUE_ID_LEN, "%.*s", (int) (l - 2), e->d_name);
 			(*n)++;
 		}
@@ -104,6 +111,24 @@ osm_queue_scan(const char *spool, const char *who, int frozen_only, char (*ids)[
 	snprintf(dir, sizeof(dir), "%s/input", spool);
 	osm_queue_dir(dir, who, frozen_only, ids, n, max, 0);
 	return (int) (*n - before);
+}
+
+int
+osm_queue_owned(const char *spool, const char *id, const char *who, int frozen_only)
+{
+	static char h[65536];
+	char	path[4200];
+
+	if (!osm_exlog_is_id(id, strlen(id)) || strchr(who, ':') == NULL)
+		return 0;
+	/* split_spool_directory: input/X/ with X the id's sixth character */
+	snprintf(path, sizeof(path), "%.4000s/input/%s-H", spool, id);
+	if (osm_queue_read(path, h, sizeof(h)) == 0) {
+		snprintf(path, sizeof(path), "%.4000s/input/%c/%s-H", spool, id[5], id);
+		if (osm_queue_read(path, h, sizeof(h)) == 0)
+			return 0;
+	}
+	return osm_queue_header_match(h, who, frozen_only);
 }
 
 /* osm_queue_count - the messages exim's output says it handled */

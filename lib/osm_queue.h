@@ -28,6 +28,8 @@ struct osm_run_result;
 
 int	osm_queue_scan(const char *spool, const char *who, int frozen_only,
 		       char (*ids)[OSM_QUEUE_ID_LEN], size_t *n, size_t max);
+/* The message ID is in the queue and WHO's (and frozen): its header file says so. */
+int	osm_queue_owned(const char *spool, const char *id, const char *who, int frozen_only);
 /* One header file's text (NUL-terminated): is it WHO's (and frozen)? */
 int	osm_queue_header_match(const char *header, const char *who, int frozen_only);
 int	osm_queue_exim(const char *exim, const char *op, char (*ids)[OSM_QUEUE_ID_LEN], size_t n,

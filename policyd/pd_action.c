@@ -143,20 +143,38 @@ pd_worker_call(struct pd_worker *w, json_t *results, const char *id, const char 
 	}
 }
 
-/* pd_worker_script - a script as the exim module saw it, made a path; a
- * command line (the module's last resort, with blanks) is not a file */
+/* pd_worker_script_add - a rename_script candidate and the account it is renamed as */
+static void
+pd_worker_script_add(const char **list, const char **accts, int *n, const char *v, const char *acct)
+{
+	int	before = *n;
+
+	pd_worker_add(list, n, v);
+	if (*n > before)
+		accts[before] = acct;
+}
+
+/*
+ * pd_worker_script - a script as the exim module saw it, made a path; a
+ * command line (the module's last resort, with blanks) is not a file.
+ * X-PHP-Originating-Script is "UID:name.php", written by PHP but set by
+ * whoever runs it: a UID that is not the sending uid names no target.
+ */
 static int
-pd_worker_script(const char *script, const char *cwd, char *out, size_t len)
+pd_worker_script(const char *script, const char *cwd, const char *uid, char *out, size_t len)
 {
 	const char *s = script;
 
 	if (strpbrk(script, " \t"))
 		return -1;
-
-	/* X-PHP-Originating-Script: "UID:name.php" */
 	while (isdigit((unsigned char) *s))
 		s++;
-	s = (*s == ':' && s != script) ? s + 1 : script;
+	if (*s == ':' && s != script) {
+		if (uid == NULL || strlen(uid) != (size_t) (s - script) || strncmp(uid, script, (size_t) (s - script)))
+			return -1;
+		s++;
+	} else
+		s = script;
 	if (*s == '/')
 		snprintf(out, len, "%s", s);
 	else if (cwd && *cwd == '/' && *s && strchr(s, ' ') == NULL)
@@ -166,17 +184,20 @@ pd_worker_script(const char *script, const char *cwd, char *out, size_t len)
 	return osm_safefs_path_ok(out) ? 0 : -1;
 }
 
+/*
+ * pd_worker_rename - PATH renamed as OWNER, inside OWNER's home: the
+ * report's account, never the path's owner (a process of one account
+ * may name another's files), or for a script Apache says it serves,
+ * the vhost's account.
+ */
 static void
 pd_worker_rename(struct pd_worker *w, json_t *results, const char *id, const char *kind,
-		 const char *path, const char *fallback_owner)
+		 const char *path, const char *owner)
 {
-	const char *owner = osm_acct_by_path(w->acct, path);
 	const char *action = kind[0] == 'p' ? "rename_path" : "rename_script";
 
-	if (owner == NULL)
-		owner = fallback_owner;
 	if (owner == NULL) {
-		pd_worker_result(results, id, action, "skipped", "no account owns the path");
+		pd_worker_result(results, id, action, "skipped", "the report names no account");
 		return;
 	}
 	const char *f[] = {"rename", kind, owner, path, id};
@@ -210,7 +231,7 @@ pd_worker_rename(struct pd_worker *w, json_t *results, const char *id, const cha
  */
 static void
 pd_worker_apache(struct pd_worker *w, json_t *report, const char *id, const char *account,
-		 const char **scripts, int *nscript, char (*scriptbuf)[4096])
+		 const char **scripts, const char **accts, int *nscript, char (*scriptbuf)[4096])
 {
 	static struct osm_apache_req reqs[64];
 	char	err[256], path[1024];
@@ -259,7 +280,7 @@ pd_worker_apache(struct pd_worker *w, json_t *report, const char *id, const char
 			json_object_set_new(r, "script", json_string(script));
 			if (*nscript < PD_ACTION_MAX_EACH) {
 				snprintf(scriptbuf[*nscript], 4096, "%s", script);
-				pd_worker_add(scripts, nscript, scriptbuf[*nscript]);
+				pd_worker_script_add(scripts, accts, nscript, scriptbuf[*nscript], owner);
 			}
 		}
 		json_array_append_new(list, r);
@@ -402,7 +423,7 @@ pd_worker_report(struct pd_worker *w, const char *id, const char *tag)
 	const char *actions = pd_worker_str(report, "actions");
 	int	monitor = pd_worker_str(report, "mode") && !strcmp(pd_worker_str(report, "mode"), "monitor");
 	const char *account = NULL, *email = NULL, *ips[PD_ACTION_MAX_EACH], *cwds[PD_ACTION_MAX_EACH];
-	const char *scripts[PD_ACTION_MAX_EACH], *msgids[50];
+	const char *scripts[PD_ACTION_MAX_EACH], *script_acct[PD_ACTION_MAX_EACH], *msgids[50];
 	char	scriptbuf[PD_ACTION_MAX_EACH][4096];
 	int	nip = 0, ncwd = 0, nscript = 0, nmsg = 0;
 
@@ -414,6 +435,7 @@ pd_worker_report(struct pd_worker *w, const char *id, const char *tag)
 		pd_worker_add(cwds, &ncwd, pd_worker_str(report, "key"));
 	json_array_foreach(json_object_get(report, "events"), i, ev) {
 		const char *cwd = pd_worker_str(ev, "cwd"), *script = pd_worker_str(ev, "script");
+		const char *uid = pd_worker_str(ev, "uid");
 
 		if (account == NULL)
 			account = pd_worker_str(ev, "account");
@@ -421,15 +443,15 @@ pd_worker_report(struct pd_worker *w, const char *id, const char *tag)
 		if (!(type && strstr(type, ":cwd")))
 			pd_worker_add(cwds, &ncwd, cwd);
 		if (script && nscript < PD_ACTION_MAX_EACH
-		    && pd_worker_script(script, cwd, scriptbuf[nscript], sizeof(scriptbuf[0])) == 0)
-			pd_worker_add(scripts, &nscript, scriptbuf[nscript]);
+		    && pd_worker_script(script, cwd, uid, scriptbuf[nscript], sizeof(scriptbuf[0])) == 0)
+			pd_worker_script_add(scripts, script_acct, &nscript, scriptbuf[nscript], account);
 		if (pd_worker_str(ev, "message_id") && nmsg < 50)
 			msgids[nmsg++] = pd_worker_str(ev, "message_id");
 	}
 
 	if (w->cfg->apache_enabled && type && (!strncmp(type, "packet", 6) || !strncmp(type, "logline", 7)
 					      || !strncmp(type, "cwdcheck", 8)))
-		pd_worker_apache(w, report, id, account, scripts, &nscript, scriptbuf);
+		pd_worker_apache(w, report, id, account, scripts, script_acct, &nscript, scriptbuf);
 
 	/* the actions, in a fixed order; store is done already */
 	unsigned want = 0;
@@ -489,7 +511,7 @@ pd_worker_report(struct pd_worker *w, const char *id, const char *tag)
 						 rpath ? "no path in the report" : "no script path in the report");
 			for (int j = 0; j < n; j++)
 				pd_worker_rename(w, results, id, rpath ? "path" : "script",
-						 rpath ? cwds[j] : scripts[j], account);
+						 rpath ? cwds[j] : scripts[j], rpath ? account : script_acct[j]);
 		} else if (act == OSM_ACT_CUSTOM) {
 			json_t *copy = json_deep_copy(report);
 			int	fd;

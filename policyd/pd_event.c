@@ -421,7 +421,7 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	char	uidname[64], email[256], subjkey[340], target[300], cwdtarget[300];
 	char	cwdmark[160];
 	int	only_cwd = 0;
-	const char *owner = NULL, *tag, *key;
+	const char *owner = NULL, *path_owner = NULL, *tag, *key;
 	int	sniffer = 0;
 
 	pd_plan_reset(p);
@@ -504,9 +504,19 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 		account = uidname;
 	}
 	if (cwd)
-		owner = osm_acct_by_path(ctx->acct, cwd);
+		owner = path_owner = osm_acct_by_path(ctx->acct, cwd);
 	if (account == NULL && *email == 0 && owner)
 		account = owner;		/* local send known only by its path */
+	/*
+	 * The path's owner is who the cwd events count for: that is how mail
+	 * of the web server's user (apache_status.web_users) is an account's.  But a process of an
+	 * account that sits in another account's directory (homes are 0711)
+	 * counts for itself: no hold, rename or suspension lands on one
+	 * account on the word of another's process.
+	 */
+	if (owner && account && strcmp(owner, account) && osm_acct_is_account(ctx->acct, account)
+	    && !osm_cfg_web_user(cfg, account))
+		owner = account;
 
 	/* Who sends: the email account, else the account, else the IP. */
 	if (*email) {
@@ -558,7 +568,7 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	osm_json_field(p->mem, &first, "ip", ip);
 	osm_json_field(p->mem, &first, "uid", uid);
 	osm_json_field(p->mem, &first, "cwd", req_cwd);
-	osm_json_field(p->mem, &first, "cwd_owner", owner);
+	osm_json_field(p->mem, &first, "cwd_owner", path_owner);
 	osm_json_field(p->mem, &first, "subject", req_subject);
 	osm_json_field(p->mem, &first, "sender", pd_event_nonempty(av[PD_A_SENDER]));
 	osm_json_field(p->mem, &first, "message_id", msgid);

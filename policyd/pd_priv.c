@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "osm_acct.h"
 #include "osm_addr.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
@@ -135,6 +136,46 @@ pd_priv_is_local(const char *ip)
 
 /* --- command actions --------------------------------------------------- */
 
+/*
+ * pd_priv_sender_ok - the account and email account a command acts on
+ * are real, not root, not below min_uid, not ignored, and the email
+ * account is the account's (its domain's owner in userdomains): the
+ * unprivileged side names them, root checks them.
+ */
+static int
+pd_priv_sender_ok(const struct osm_cfg *cfg, const char *account, const char *email, struct pd_priv_reply *r)
+{
+	struct passwd *pw;
+
+	if (*account) {
+		if ((pw = getpwnam(account)) == NULL || pw->pw_uid == 0 || pw->pw_uid < cfg->min_uid) {
+			pd_priv_set(r, "failed", "%s is not an account (uid >= %u, not root)", account, cfg->min_uid);
+			return -1;
+		}
+		if (osm_cfg_ignore_account(cfg, account) || (cfg->user && !strcmp(account, cfg->user))) {
+			pd_priv_set(r, "skipped", "%s is in ignore.accounts", account);
+			return -1;
+		}
+	}
+	if (*email && osm_cfg_ignore_email(cfg, email)) {
+		pd_priv_set(r, "skipped", "%s is in ignore.emails", email);
+		return -1;
+	}
+	if (*email == 0 || *account == 0)
+		return 0;			/* no %account for a command on the email account */
+	struct osm_acct *acct = osm_acct_load(cfg->userdomains, cfg->min_uid);
+	const char *owner = acct ? osm_acct_by_email(acct, email) : NULL;
+	int	mine = owner && !strcmp(owner, account);
+
+	osm_acct_free(acct);
+	if (!mine) {
+		pd_priv_set(r, "failed", "%s is not an email account of %s", email, account);
+		return -1;
+	}
+	return 0;
+}
+
+
 /* pd_priv_expand - one argument with %account, %email, %domain, %ip, %report */
 static int
 pd_priv_expand(const char *tmpl, const char *const vals[5], char *out, size_t outlen)
@@ -195,6 +236,8 @@ pd_priv_command(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply
 		pd_priv_set(r, "failed", "command: a field has a bad shape");
 		return;
 	}
+	if (pd_priv_sender_ok(cfg, account, block_ip ? "" : email, r) != 0)
+		return;
 	if (block_ip) {
 		if (*ip == 0) {
 			pd_priv_set(r, "skipped", "no client IP in the report");
@@ -286,22 +329,28 @@ pd_priv_queue(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply *
 		if (osm_exlog_is_id(f[i], strlen(f[i])) && nids < PD_PRIV_MAX_IDS)
 			snprintf(ids[nids++], OSM_QUEUE_ID_LEN, "%s", f[i]);
 	osm_queue_scan(cfg->exim_spool, who, op[2] == 't', ids, &nids, PD_PRIV_MAX_IDS);
-	/* drop duplicates and ids no longer in the queue (delivered, removed) */
-	size_t	m = 0;
+	/*
+	 * Drop duplicates, ids no longer in the queue (delivered, removed),
+	 * and any message that is not WHO's: the ids come from the
+	 * unprivileged side, and its header file is what exim says.
+	 */
+	size_t	m = 0, foreign = 0;
 
 	for (size_t i = 0; i < nids; i++) {
-		char	path[4200], split[4200];
-		struct stat st;
 		int	dup = 0;
 
 		for (size_t j = 0; j < m && !dup; j++)
 			dup = !strcmp(ids[i], ids[j]);
-		/* split_spool_directory: input/X/ with X the id's sixth character */
-		snprintf(path, sizeof(path), "%.4000s/input/%.23s-H", cfg->exim_spool, ids[i]);
-		snprintf(split, sizeof(split), "%.4000s/input/%c/%.23s-H", cfg->exim_spool, ids[i][5], ids[i]);
-		if (!dup && (lstat(path, &st) == 0 || lstat(split, &st) == 0))
+		if (dup)
+			continue;
+		if (osm_queue_owned(cfg->exim_spool, ids[i], who, op[2] == 't'))
 			memmove(ids[m++], ids[i], OSM_QUEUE_ID_LEN);
+		else
+			foreign++;
 	}
+	if (foreign)
+		osm_msg_info("queue %s %s: %zu message id(s) given are not %s's or are gone; left alone",
+			     f[1], f[3], foreign, who);
 	nids = m;
 	if (nids == 0) {
 		pd_priv_set(r, "ok", "no messages of %s in the queue", who);

@@ -40,10 +40,15 @@ expect_eq "$(rcli LLEN "$k:w:cwdcheck:$u1:60")" 1 "cwd owner is $u1"
 expect_eq "$(rcli --scan --pattern "$k:w:cwdcheck:cwd:*" | wc -l)" 1 "cwdcheck:cwd key"
 expect_eq "$(rcli --scan --pattern "$k:w:logline:subject:*" | wc -l)" 1 "logline:subject key"
 
-# u1's script in u2's home: logline under u1, cwdcheck under u2.
+# u1's script in u2's home (homes are 0711): all of it u1's, nothing
+# lands on u2 on the word of u1's process.
 ask source=exim "uid=$uid1" "cwd=$T/home/$u2/www" >/dev/null
 expect_eq "$(rcli LLEN "$k:w:logline:$u1:60")" 2 "u1's logline"
-expect_eq "$(rcli LLEN "osm:test:{$u2}:w:cwdcheck:$u2:60")" 1 "u2 owns the cwd"
+expect_eq "$(rcli LLEN "$k:w:cwdcheck:$u1:60")" 2 "u1's cwdcheck"
+expect_eq "$(rcli --scan --pattern "osm:test:{$u2}:*" | wc -l)" 0 "nothing counted for u2"
+# the web server's user in u2's home: u2's cwd
+ask source=exim "uid=$(id -u www-data)" "cwd=$T/home/$u2/www" >/dev/null
+expect_eq "$(rcli LLEN "osm:test:{$u2}:w:cwdcheck:$u2:60")" 1 "u2 owns the web user's cwd"
 # the daemon's own user (its report emails) is never counted
 ask source=exim "uid=$(id -u "$RUN_USER")" >/dev/null
 expect_eq "$(rcli --scan --pattern "osm:test:{$RUN_USER}:*" | wc -l)" 0 "the daemon's user is not counted"
@@ -66,7 +71,7 @@ ask source=exim "uid=$uid1" "subject=Order confirmation 123" >/dev/null
 expect_eq "$(rcli --scan --pattern 'osm:test:{trusted}:*' | wc -l)" 0 "ignored account"
 expect_eq "$(rcli EXISTS "osm:test:{$u2}:w:logline:noreply@shop.example:60")" 0 "ignored email"
 expect_eq "$(rcli --scan --pattern 'osm:test:{relay*' | wc -l)" 0 "ignored IPv4 and IPv6 ranges"
-expect_eq "$(rcli LLEN "$k:w:cwdcheck:$u1:60")" 1 "ignored path not counted"
+expect_eq "$(rcli LLEN "$k:w:cwdcheck:$u1:60")" 2 "ignored path not counted (the 2 above)"
 expect_eq "$(rcli --scan --pattern "$k:w:logline:subject:*" | wc -l)" 1 "ignored subject not counted"
 wait_until [ "$(rcli LLEN "$k:w:logline:$u1:60")" = 4 ]
 expect_eq "$(rcli LLEN "$k:w:logline:$u1:60")" 4 "the rest of those messages still counted"

@@ -12,9 +12,9 @@ tid="actions"
 . "$top_srcdir/tests/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "skip: $tid (needs root: users, privileged helper)"; exit 77; }
 users=""
-for s in a b c; do users="$users osmy$$$s"; done
+for s in a b c d e; do users="$users osmy$$$s"; done
 set -- $users
-A2=$1 A3=$2 A4=$3
+A2=$1 A3=$2 A4=$3 A5=$4 A1=$5
 trap 'for u in $users; do userdel "$u" 2>/dev/null; done; cleanup' EXIT INT TERM
 chmod 755 "$T"
 mkdir -p "$T/bin" "$T/home" "$T/out" "$T/outside"
@@ -25,7 +25,7 @@ done
 
 # Stand-ins for what cannot exist here: each records its argv, one
 # bracketed word per argument, so spaces and quoting are visible.
-for p in suspendacct whmapi1 uapi csf nft; do
+for p in suspendacct whmapi1 uapi csf nft exim; do
 	cat > "$T/bin/$p" <<EOS
 #!/bin/sh
 { printf '%s' "$p"; for a in "\$@"; do printf ' [%s]' "\$a"; done; echo; } >> "$T/argv.log"
@@ -52,6 +52,7 @@ mode: $1
 min_uid: 1000
 ignore:
   ips: [127.0.0.1, "::1", 198.51.100.0/24]
+  accounts: [quiet]
 triggers:
   default:
     logline: { events: 2, seconds: 60, actions: [store] }
@@ -59,9 +60,13 @@ triggers:
     cwdcheck: { enabled: false }
     cwdcheck:cwd: { enabled: false }
   accounts:
-    acct1: { logline: { actions: [store, suspend_account, block_account_mail] } }
+    $A1: { logline: { actions: [store, suspend_account, block_account_mail] } }
     $A2: { logline: { actions: [store, rename_path, rename_script] } }
     $A3: { logline: { events: 3, actions: [store, rename_path, rename_script] } }
+    $A4: { logline: { actions: [store, rename_path, rename_script] } }
+    $A5:
+      logline: { events: 100 }
+      cwdcheck: { enabled: true, events: 2, actions: [store, rename_path] }
     cust: { logline: { actions: [store, custom] } }
     flood: { logline: { events: 0, actions: [store, custom] } }
   email_accounts:
@@ -69,6 +74,7 @@ triggers:
 actions:
   timeout: $4
   queue: $3
+  exim: $T/bin/exim
   exim_spool: $T/spool
   commands:
     suspend_account: [$T/bin/suspendacct, "%account", "osm report %report"]
@@ -119,13 +125,13 @@ start_policyd
 
 # --- cPanel account actions: exact command lines ------------------------
 tid="actions cpanel account"
-send 3 account=acct1 uid=1234
-id=$(report_of acct1)
-[ -n "$id" ] || fail "no report for acct1"
+send 3 account="$A1" uid="$(id -u "$A1")"
+id=$(report_of "$A1")
+[ -n "$id" ] || fail "no report for $A1"
 expect_eq "$(status_of "$id" suspend_account | cut -d' ' -f1)" ok "suspend_account ok"
 expect_eq "$(status_of "$id" block_account_mail | cut -d' ' -f1)" ok "block_account_mail ok"
-expect_eq "$(grep '^suspendacct' "$T/argv.log")" "suspendacct [acct1] [osm report $id]" "suspendacct argv"
-expect_eq "$(grep '^whmapi1' "$T/argv.log")" "whmapi1 [suspend_outgoing_email] [user=acct1]" "whmapi1 argv"
+expect_eq "$(grep '^suspendacct' "$T/argv.log")" "suspendacct [$A1] [osm report $id]" "suspendacct argv"
+expect_eq "$(grep '^whmapi1' "$T/argv.log")" "whmapi1 [suspend_outgoing_email] [user=$A1]" "whmapi1 argv"
 pass
 
 # --- email account actions and block_ip (csf, then the fallback) ---------
@@ -219,6 +225,65 @@ expect_eq "$(stat -c %a "$T/outside/file")" 644 "the file outside keeps its mode
 	fail "an attacked path was renamed"
 pass
 
+# --- one account's process in another account's home -------------------
+tid="actions cross-home"
+h5="$T/home/$A5"; shop="$h5/public_html/shop"
+mkdir -p "$shop"; echo '<?php mail(...);' > "$shop/x.php"
+chown -R "$A5:" "$h5/public_html"
+# A4 runs A5's script from A5's directory, naming A5's uid in the PHP
+# header: counted for A4; nothing lands on A5
+send 3 uid="$(id -u "$A4")" cwd="$shop" script="$(id -u "$A5"):$shop/x.php"
+id=$(report_of "$A4")
+[ -n "$id" ] || fail "no report for $A4"
+expect_eq "$(status_of "$id" rename_path | cut -d' ' -f1)" failed "rename_path refused outside $A4's home"
+expect_eq "$(status_of "$id" rename_script)" "skipped no script path in the report" \
+	"a header naming another uid is no rename target"
+expect_eq "$(report_of "$A5")" "" "no report for $A5 on $A4's word"
+osmctl report "$id" --json > "$T/r4.json"
+expect_grep "\"cwd_owner\": *\"$A5\"" "$T/r4.json" "the report still says whose directory it was"
+[ -d "$shop" ] && [ -f "$shop/x.php" ] || fail "$A5's files were renamed"
+# the web server's user (not an account) in A5's docroot: A5's, as before
+send 3 uid="$(id -u www-data)" cwd="$shop"
+id=$(report_of "$A5")
+[ -n "$id" ] || fail "no cwdcheck report for $A5"
+expect_eq "$(status_of "$id" rename_path | cut -d' ' -f1)" ok "rename_path of the web user's cwd"
+[ -d "$shop.osm-disabled-$id" ] || fail "the docroot was not disabled"
+osmctl restore "$id" > /dev/null || fail "restore"
+[ -d "$shop" ] || fail "not restored"
+pass
+
+# --- the privileged helper checks what the unprivileged side names -------
+tid="actions helper checks"
+PRIV="$top_builddir/tests/tools/privcall"
+priv() { "$PRIV" "$CONF" "$@" 2>> "$T/priv.log"; }
+case "$(priv rename path "$A4" "$shop" 1a2b)" in
+"failed $shop: not a clean absolute path inside the home"*) ;; *) fail "a rename outside the named account's home" ;; esac
+[ -d "$shop" ] || fail "$shop renamed"
+case "$(priv command suspend_account root "" "" 1a2b)" in
+failed*"not an account"*) ;; *) fail "root accepted as an account" ;; esac
+case "$(priv command suspend_account daemon "" "" 1a2b)" in
+failed*"not an account"*) ;; *) fail "an account below min_uid accepted" ;; esac
+useradd -M -u 1999 -d /nonexistent quiet 2>/dev/null
+case "$(priv command suspend_account quiet "" "" 1a2b)" in
+skipped*"ignore.accounts"*) ;; *) fail "an ignored account acted on" ;; esac
+userdel quiet 2>/dev/null
+case "$(priv command suspend_email "$A4" sales@shop.example "" 1a2b)" in
+failed*"not an email account of $A4"*) ;; *) fail "another account's mailbox acted on" ;; esac
+grep -q "^uapi.*$A4" "$T/argv.log" && fail "uapi ran for a foreign mailbox"
+# exim's queue: a message id that is another sender's is left alone
+mkdir -p "$T/spool/input"
+for m in "1xYdgy-0007nR-0g $A4" "1xYdgy-0007nS-0g $A5"; do
+	set -- $m
+	printf '%s-H\n%s %s %s\n<%s@mx.test.example>\n1796192388 0\n-ident %s\n' \
+		"$1" "$2" "$(id -u "$2")" "$(id -g "$2")" "$2" "$2" > "$T/spool/input/$1-H"
+done
+: > "$T/argv.log"
+out=$(priv queue hold "account:$A4" 1a2b 1xYdgy-0007nS-0g)
+# (the stand-in exim says nothing, so none counts as frozen)
+case "$out" in *" 0 of 1 message(s) of account:$A4: 1xYdgy-0007nR-0g "*) ;; *) fail "queue hold: $out" ;; esac
+expect_eq "$(grep '^exim' "$T/argv.log")" "exim [-Mf] [1xYdgy-0007nR-0g]" "exim ran on $A4's message only"
+pass
+
 # --- custom: four formats, real parsers, a hostile subject --------------
 tid="actions custom formats"
 subj=$(printf 'He said "hi" $(touch %s/pwned) `touch %s/pwned2` '"'"'q'"'"' <x>&amp; \377end' "$T" "$T")
@@ -282,9 +347,9 @@ pass
 tid="actions monitor"
 reconfig monitor json 50 3s
 : > "$T/argv.log"
-osmctl release acct1 > /dev/null
-send 3 account=acct1
-id=$(report_of acct1)
+osmctl release "$A1" > /dev/null
+send 3 account="$A1"
+id=$(report_of "$A1")
 expect_eq "$(status_of "$id" suspend_account)" "skipped monitor mode" "monitor: skipped"
 expect_eq "$(status_of "$id" store | cut -d' ' -f1)" ok "monitor: stored"
 sleep 0.5

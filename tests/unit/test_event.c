@@ -179,6 +179,12 @@ test_cwd_owner(void **state)
 	assert_true(has_arg(&plan->cmd[1], "account:root"));
 	/* the ignored subject made no logline:subject window: verdict + 1 window */
 	assert_int_equal(plan->cmd[0].nkeys, 3);
+	/* an account's process in another account's home counts for itself */
+	assert_int_equal(run("request=smtpd_access_policy\nsource=exim\nuid=0\ncwd=/nonexistent/site\n\n", &why), 0);
+	assert_int_equal(plan->ncmd, 1);
+	assert_string_equal(plan->cmd[0].tag, "root");
+	assert_true(has_arg(&plan->cmd[0], "osm:s:{root}:w:cwdcheck:root:60"));
+	assert_false(has_arg(&plan->cmd[0], "account:nobody"));
 	/* a disabled type adds no window */
 	assert_int_equal(run("request=smtpd_access_policy\nsource=exim\naccount=quiet\n\n", &why), 0);
 	assert_int_equal(plan->cmd[0].nkeys, 1);
