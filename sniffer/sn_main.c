@@ -17,9 +17,19 @@
  * to osm-policyd as source=sniffer requests, which count them as packet
  * (by account) and packet:cwd (by directory) events.
  *
- * Privileges: the capture and the netlink socket are opened as root;
- * then the process becomes the configured user keeping only
- * CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (to read other users' /proc).
+ * Privilege separation (OpenSSH privsep, osm-policyd's pd_proc): two
+ * processes.  As root, this one loads the eBPF program, opens the
+ * capture and the netlink socket, and forks the /proc reader (sn_proc),
+ * which keeps only CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, the two it
+ * needs to read other users' /proc, and one socketpair descriptor.  Then
+ * this process, which decodes attackers' frames and eBPF events, builds
+ * the events and talks to osm-policyd, becomes the configured user with
+ * no capability in any set (bounding included), no supplementary
+ * groups, no_new_privs and RLIMIT_NPROC 0 (osm_priv_drop_all).  It keeps
+ * descriptors, not privileges: the capture, the eBPF ring buffer and
+ * links, the netlink socket (sock_diag needs no privilege) and its end
+ * of the socketpair; it asks the reader for a process's details by pid
+ * (eBPF) or by socket inode (pcap) and gets five bounded fields back.
  * Without permission to capture it says so and exits 1; on a kernel that
  * cannot capture at all (OpenVZ) it logs that once and exits 0, so the
  * rest of osm runs on.
@@ -37,6 +47,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <syslog.h>
@@ -52,6 +64,7 @@
 #include "osm_pkt.h"
 #include "osm_priv.h"
 #include "sn_attr.h"
+#include "sn_proc.h"
 #ifdef HAVE_EBPF
 #include "sn_ebpf.h"
 #endif
@@ -119,6 +132,7 @@ struct sn {
 	pcap_t *pcap;
 	int	dlt;
 	int	nl;
+	struct sn_proc *rd;		/* the /proc reader */
 	int	pd;			/* osm-policyd, -1 until connected */
 	struct sn_seen seen[SN_SEEN];
 	struct sn_attempt pending[SN_PENDING];
@@ -283,7 +297,7 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 		c->a.since = c->ms;
 		c->a.seen_us = osm_wall_us();
 		/* read it now: the caller usually still holds the socket */
-		c->a.have_proc = sn_attr_pid((long) e->pid, &c->a.proc) == 0;
+		c->a.have_proc = sn_proc_pid(s->rd, (long) e->pid, (uid_t) e->uid, &c->a.proc) == 0;
 		if (!c->a.have_proc)
 			c->a.proc.pid = e->pid;
 		s->st.attempts++;
@@ -411,10 +425,10 @@ sn_flush(struct sn *s)
 		s->st.attributed++;
 		if (a->have_proc)
 			p = a->proc;
-		else if (a->proc.pid == 0 || sn_attr_pid(a->proc.pid, &p) != 0) {
+		else if (a->proc.pid == 0 || sn_proc_pid(s->rd, a->proc.pid, a->uid, &p) != 0) {
 			long	known = a->proc.pid;
 
-			if (sn_attr_proc(a->uid, a->inode, &p) != 0) {
+			if (sn_proc_sock(s->rd, a->uid, a->inode, &p) != 0) {
 				memset(&p, 0, sizeof(p));
 				p.pid = known;		/* eBPF knows the pid even when /proc is gone */
 			}
@@ -567,6 +581,18 @@ sn_cmp_u(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* sn_drop - the frame decoder's privileges: none (see the top of this file) */
+static void
+sn_drop(const char *user)
+{
+	struct rlimit none = {0, 0};
+
+	prctl(PR_SET_NAME, "osm-sniffer", 0, 0, 0);
+	osm_priv_drop_all(user);
+	if (setrlimit(RLIMIT_NPROC, &none) < 0)
+		osm_msg_fatal("setrlimit: %m");
+}
+
 static void
 sn_usage(void)
 {
@@ -630,7 +656,8 @@ main(int argc, char **argv)
 	if ((s.nl = sn_attr_open()) < 0)
 		osm_msg_fatal("sock_diag: %m");
 	s.pd = -1;
-	osm_priv_drop_proc(s.cfg->user);
+	s.rd = sn_proc_start(s.cfg->user);	/* before the drop: it needs root to keep two */
+	sn_drop(s.cfg->user);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -678,6 +705,7 @@ main(int argc, char **argv)
 	}
 	if (s.pcap)
 		pcap_close(s.pcap);
+	sn_proc_free(s.rd);
 #ifdef HAVE_EBPF
 	sn_ebpf_close(bpf);
 #endif
