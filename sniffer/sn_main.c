@@ -93,14 +93,15 @@ struct sn_attempt {
 	const char *backend;
 	int	blocked;		/* -1 unknown, 0 left the host, 1 stopped here */
 	long long due;			/* eBPF: when it may be judged and sent */
-	long long since;		/* eBPF: when connect() began */
+	long long since;		/* eBPF: when connect() began (the kernel's
+					 * CLOCK_MONOTONIC, as sn_recent.ms) */
 	long long seen_us;		/* wall clock of the SYN (pcap) or event (eBPF) */
 };
 
 /* the SYNs pcap saw lately, for eBPF outcomes that lost their port */
 #define SN_RECENT	4096
 struct sn_recent {
-	long long ms;
+	long long ms;			/* when the kernel saw it (CLOCK_MONOTONIC) */
 	struct osm_pkt_syn syn;
 	int	claimed;
 };
@@ -138,6 +139,8 @@ struct sn {
 	struct sn_attempt pending[SN_PENDING];
 	int	npending;
 	int	ebpf;			/* the eBPF backend runs; pcap only confirms */
+	long long drained;		/* every SYN the kernel saw before this (mono ms)
+					 * has been read from the capture */
 	unsigned netns;			/* our network namespace (eBPF sees all) */
 	struct sn_connect connects[SN_CONNECTS];
 	struct sn_recent recent[SN_RECENT];
@@ -190,6 +193,10 @@ sn_retransmit(struct sn *s, const struct osm_pkt_syn *syn)
  * sn_left - did pcap see the SYN of this eBPF outcome leave?  A failed
  * socket has lost its port by the time the kernel reports CLOSE, so
  * match the addresses and the port it went to, since connect() began.
+ * Both times are the kernel's, not when this process got to them: in a
+ * burst the SYN is read in one pcap_dispatch() and the connect event
+ * after many others (each a question to the /proc reader), tens of ms
+ * later, and a SYN stamped when read looked older than its connect.
  */
 static int
 sn_left(struct sn *s, struct sn_attempt *a)
@@ -234,7 +241,8 @@ sn_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
 	if (s->ebpf) {				/* noted: eBPF reports it */
 		struct sn_recent *r = &s->recent[s->nrecent++ % SN_RECENT];
 
-		r->ms = osm_mono_ms();
+		/* the kernel's timestamp (CLOCK_REALTIME), on the monotonic clock */
+		r->ms = osm_mono_ms() - osm_wall_ms() + h->ts.tv_sec * 1000LL + h->ts.tv_usec / 1000;
 		r->syn = a.syn;
 		r->claimed = 0;
 		return;
@@ -294,7 +302,7 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 		c->a.uid = e->uid;
 		c->a.have_uid = 1;
 		c->a.due = c->ms + SN_PHASE1_MS;
-		c->a.since = c->ms;
+		c->a.since = (long long) (e->ns / 1000000);
 		c->a.seen_us = osm_wall_us();
 		/* read it now: the caller usually still holds the socket */
 		c->a.have_proc = sn_proc_pid(s->rd, (long) e->pid, (uid_t) e->uid, &c->a.proc) == 0;
@@ -312,7 +320,7 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 	}
 	else {					/* its connect was missed */
 		memset(&a, 0, sizeof(a));
-		a.since = osm_mono_ms() - SN_PHASE1_MS;
+		a.since = (long long) (e->ns / 1000000) - SN_PHASE1_MS;
 		a.seen_us = osm_wall_us();
 		a.backend = "ebpf";
 		a.uid = e->uid;
@@ -404,8 +412,10 @@ sn_flush(struct sn *s)
 		struct osm_proc p;
 		char	text[200], src[80], dst[80], uid[16], pid[24];
 
-		if (a->due > now) {
-			s->pending[keep++] = *a;	/* not yet judged */
+		/* not yet judged; and "pcap never saw its SYN" only once the
+		 * capture has been read past the time it was due */
+		if (a->due > now || (a->blocked < 0 && s->ebpf && s->pcap && s->drained < a->due)) {
+			s->pending[keep++] = *a;
 			continue;
 		}
 		if (a->blocked < 0 && s->ebpf && s->pcap)
@@ -472,6 +482,27 @@ sn_flush(struct sn *s)
 	sn_send(s, b, nreq);
 	osm_buf_free(r);
 	osm_buf_free(b);
+}
+
+/*
+ * sn_capture - read what the capture holds.  When it is empty, every SYN
+ * sent before the call is read (the kernel copies a frame to the capture
+ * as it sends it), which sn_flush needs before it calls an eBPF attempt
+ * blocked: reading the eBPF events of a burst may take longer than
+ * SN_BLOCKED_MS.  At most 64 rounds, so a flood cannot starve the rest.
+ */
+static void
+sn_capture(struct sn *s)
+{
+	long long start = osm_mono_ms();
+	int	n, rounds = 0;
+
+	while ((n = pcap_dispatch(s->pcap, -1, sn_packet, (u_char *) s)) > 0 && ++rounds < 64)
+		;
+	if (n < 0)
+		osm_msg_fatal("capture: %s", pcap_geterr(s->pcap));
+	if (n == 0)
+		s->drained = start;
 }
 
 /* sn_filter - the kernel filter for the configured ports */
@@ -681,8 +712,8 @@ main(int argc, char **argv)
 		if (p[0].revents)
 			break;
 		/* pcap first: a SYN it saw marks an eBPF outcome as not blocked */
-		if (s.pcap && pcap_dispatch(s.pcap, -1, sn_packet, (u_char *) &s) < 0)
-			osm_msg_fatal("capture: %s", pcap_geterr(s.pcap));
+		if (s.pcap)
+			sn_capture(&s);
 #ifdef HAVE_EBPF
 		if (bpf)
 			sn_ebpf_read(bpf, sn_ebpf_event, &s);
