@@ -25,7 +25,8 @@
  * this process, which decodes attackers' frames and eBPF events, builds
  * the events and talks to osm-policyd, becomes the configured user with
  * no capability in any set (bounding included), no supplementary
- * groups, no_new_privs and RLIMIT_NPROC 0 (osm_priv_drop_all).  It keeps
+ * groups, no_new_privs and RLIMIT_NPROC 0 (osm_priv_drop_all; NPROC is
+ * left alone in a sanitizer build, whose leak check forks).  It keeps
  * descriptors, not privileges: the capture, the eBPF ring buffer and
  * links, the netlink socket (sock_diag needs no privilege) and its end
  * of the socketpair; it asks the reader for a process's details by pid
@@ -612,6 +613,14 @@ sn_cmp_u(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SN_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SN_LSAN 1
+#endif
+#endif
+
 /* sn_drop - the frame decoder's privileges: none (see the top of this file) */
 static void
 sn_drop(const char *user)
@@ -620,8 +629,13 @@ sn_drop(const char *user)
 
 	prctl(PR_SET_NAME, "osm-sniffer", 0, 0, 0);
 	osm_priv_drop_all(user);
+#ifndef SN_LSAN
+	/* not under --enable-sanitizers: LeakSanitizer clones a tracer at exit */
 	if (setrlimit(RLIMIT_NPROC, &none) < 0)
 		osm_msg_fatal("setrlimit: %m");
+#else
+	(void) none;
+#endif
 }
 
 static void
