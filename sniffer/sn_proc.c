@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "osm_clock.h"
@@ -330,6 +331,9 @@ sn_proc_jail(int fd, const char *user)
 	struct rlimit none = {0, 0}, few = {16, 16}, nofile;
 	sigset_t all;
 
+	/* syslog's socket goes too (reopened when needed): were it fd 3, the
+	 * reader's log lines would go to the sniffer as replies */
+	closelog();
 	/* nothing of the sniffer's: no capture, no netlink, no osm-policyd */
 	if (fd != 3 && (dup2(fd, 3) < 0 || close(fd) < 0))
 		osm_msg_fatal("/proc reader: dup2: %m");
