@@ -78,6 +78,15 @@ osm_priv_limit(const int *keep, int nkeep)
 	cap_t	have, want;
 	cap_flag_value_t v;
 
+	/* the bounding set too, where this process may (CAP_SETPCAP) */
+	for (int c = 0; c <= CAP_LAST_CAP; c++) {
+		int	kept = 0;
+
+		for (int i = 0; i < nkeep; i++)
+			kept |= keep[i] == c;
+		if (!kept && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL && errno != EPERM)
+			osm_msg_fatal("drop capability %d: %m", c);
+	}
 	if ((have = cap_get_proc()) == NULL || (want = cap_init()) == NULL)
 		osm_msg_fatal("reading capabilities: %m");
 	for (int i = 0; i < nkeep; i++) {
@@ -105,11 +114,9 @@ osm_priv_drop_all(const char *user)
 	cap_t	caps, none;
 	int	root = geteuid() == 0;
 
-	if (root && (user == NULL || *user == 0)) {
-		osm_msg_warn("no user configured: running as root");
-		return;
-	}
-	if (root && ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0))
+	if (root && (user == NULL || *user == 0))
+		osm_msg_warn("no user configured: running as root, without capabilities");
+	else if (root && ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0))
 		osm_msg_fatal("user %s does not exist or is root", user);
 	/* the bounding set: always as root; otherwise only with CAP_SETPCAP */
 	for (int c = 0; c <= CAP_LAST_CAP; c++)

@@ -28,16 +28,17 @@ void	osm_priv_drop_proc(const char *user);
  * permitted, effective, inheritable and ambient sets are emptied (a
  * process started with capabilities, by systemd say, gives them up) and
  * no_new_privs is set.  Then it checks that none is left and that root
- * cannot be regained; any failure is fatal.  An empty USER keeps root,
- * with a warning, as osm_priv_drop() does.
+ * cannot be regained; any failure is fatal.  An empty USER keeps uid 0,
+ * with a warning, but still without any capability.
  */
 void	osm_priv_drop_all(const char *user);
 
 /*
  * osm_priv_limit(KEEP, N): lower this process's capabilities to those of
- * KEEP it has (permitted and effective), empty the inheritable and
- * ambient sets and set no_new_privs; works as any user (osm_priv_drop_proc
- * does nothing when not root).  Fatal on failure.
+ * KEEP it has (permitted and effective; the bounding set too where it
+ * may), empty the inheritable and ambient sets and set no_new_privs;
+ * works as any user (osm_priv_drop_proc does nothing when not root, or
+ * without a user).  Fatal on failure.
  */
 void	osm_priv_limit(const int *keep, int nkeep);
 

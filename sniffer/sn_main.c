@@ -711,7 +711,7 @@ main(int argc, char **argv)
 		osm_msg_fatal("signalfd: %m");
 	osm_msg_info("capturing on %s (backend %s%s, ports %u...), as %s", s.cfg->sniffer_interface,
 		     s.ebpf ? "ebpf" : "pcap", s.ebpf && s.pcap ? " with pcap" : "", s.cfg->sniffer_ports[0],
-		     s.cfg->user ? s.cfg->user : "root");
+		     s.cfg->user && *s.cfg->user ? s.cfg->user : "root");
 	for (;;) {
 		struct pollfd p[3] = {{sfd, POLLIN, 0}, {s.pcap ? pcap_get_selectable_fd(s.pcap) : -1, POLLIN, 0},
 			{-1, POLLIN, 0}};
