@@ -64,6 +64,7 @@ sn_state(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->sk = (unsigned long long) sk;
+	e->ns = bpf_ktime_get_ns();
 	e->phase = new == TCP_SYN_SENT ? SN_BPF_CONNECT : SN_BPF_RESULT;
 	e->newstate = (unsigned char) new;
 	e->dport = dport;

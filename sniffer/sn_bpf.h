@@ -13,6 +13,7 @@
 
 struct sn_bpf_event {
 	unsigned long long sk;		/* the socket, to join the two phases */
+	unsigned long long ns;		/* when (bpf_ktime_get_ns: CLOCK_MONOTONIC) */
 	unsigned int pid;		/* phase 1: the caller's (tgid) */
 	unsigned int uid;		/* the socket's owner (sk_uid) */
 	unsigned int netns;		/* the socket's network namespace inode */

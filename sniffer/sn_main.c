@@ -17,9 +17,20 @@
  * to osm-policyd as source=sniffer requests, which count them as packet
  * (by account) and packet:cwd (by directory) events.
  *
- * Privileges: the capture and the netlink socket are opened as root;
- * then the process becomes the configured user keeping only
- * CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (to read other users' /proc).
+ * Privilege separation (OpenSSH privsep, osm-policyd's pd_proc): two
+ * processes.  As root, this one loads the eBPF program, opens the
+ * capture and the netlink socket, and forks the /proc reader (sn_proc),
+ * which keeps only CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, the two it
+ * needs to read other users' /proc, and one socketpair descriptor.  Then
+ * this process, which decodes attackers' frames and eBPF events, builds
+ * the events and talks to osm-policyd, becomes the configured user with
+ * no capability in any set (bounding included), no supplementary
+ * groups, no_new_privs and RLIMIT_NPROC 0 (osm_priv_drop_all; NPROC is
+ * left alone in a sanitizer build, whose leak check forks).  It keeps
+ * descriptors, not privileges: the capture, the eBPF ring buffer and
+ * links, the netlink socket (sock_diag needs no privilege) and its end
+ * of the socketpair; it asks the reader for a process's details by pid
+ * (eBPF) or by socket inode (pcap) and gets five bounded fields back.
  * Without permission to capture it says so and exits 1; on a kernel that
  * cannot capture at all (OpenVZ) it logs that once and exits 0, so the
  * rest of osm runs on.
@@ -37,6 +48,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <syslog.h>
@@ -52,6 +65,7 @@
 #include "osm_pkt.h"
 #include "osm_priv.h"
 #include "sn_attr.h"
+#include "sn_proc.h"
 #ifdef HAVE_EBPF
 #include "sn_ebpf.h"
 #endif
@@ -80,14 +94,15 @@ struct sn_attempt {
 	const char *backend;
 	int	blocked;		/* -1 unknown, 0 left the host, 1 stopped here */
 	long long due;			/* eBPF: when it may be judged and sent */
-	long long since;		/* eBPF: when connect() began */
+	long long since;		/* eBPF: when connect() began (the kernel's
+					 * CLOCK_MONOTONIC, as sn_recent.ms) */
 	long long seen_us;		/* wall clock of the SYN (pcap) or event (eBPF) */
 };
 
 /* the SYNs pcap saw lately, for eBPF outcomes that lost their port */
 #define SN_RECENT	4096
 struct sn_recent {
-	long long ms;
+	long long ms;			/* when the kernel saw it (CLOCK_MONOTONIC) */
 	struct osm_pkt_syn syn;
 	int	claimed;
 };
@@ -119,11 +134,14 @@ struct sn {
 	pcap_t *pcap;
 	int	dlt;
 	int	nl;
+	struct sn_proc *rd;		/* the /proc reader */
 	int	pd;			/* osm-policyd, -1 until connected */
 	struct sn_seen seen[SN_SEEN];
 	struct sn_attempt pending[SN_PENDING];
 	int	npending;
 	int	ebpf;			/* the eBPF backend runs; pcap only confirms */
+	long long drained;		/* every SYN the kernel saw before this (mono ms)
+					 * has been read from the capture */
 	unsigned netns;			/* our network namespace (eBPF sees all) */
 	struct sn_connect connects[SN_CONNECTS];
 	struct sn_recent recent[SN_RECENT];
@@ -176,6 +194,10 @@ sn_retransmit(struct sn *s, const struct osm_pkt_syn *syn)
  * sn_left - did pcap see the SYN of this eBPF outcome leave?  A failed
  * socket has lost its port by the time the kernel reports CLOSE, so
  * match the addresses and the port it went to, since connect() began.
+ * Both times are the kernel's, not when this process got to them: in a
+ * burst the SYN is read in one pcap_dispatch() and the connect event
+ * after many others (each a question to the /proc reader), tens of ms
+ * later, and a SYN stamped when read looked older than its connect.
  */
 static int
 sn_left(struct sn *s, struct sn_attempt *a)
@@ -220,7 +242,8 @@ sn_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
 	if (s->ebpf) {				/* noted: eBPF reports it */
 		struct sn_recent *r = &s->recent[s->nrecent++ % SN_RECENT];
 
-		r->ms = osm_mono_ms();
+		/* the kernel's timestamp (CLOCK_REALTIME), on the monotonic clock */
+		r->ms = osm_mono_ms() - osm_wall_ms() + h->ts.tv_sec * 1000LL + h->ts.tv_usec / 1000;
 		r->syn = a.syn;
 		r->claimed = 0;
 		return;
@@ -280,10 +303,10 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 		c->a.uid = e->uid;
 		c->a.have_uid = 1;
 		c->a.due = c->ms + SN_PHASE1_MS;
-		c->a.since = c->ms;
+		c->a.since = (long long) (e->ns / 1000000);
 		c->a.seen_us = osm_wall_us();
 		/* read it now: the caller usually still holds the socket */
-		c->a.have_proc = sn_attr_pid((long) e->pid, &c->a.proc) == 0;
+		c->a.have_proc = sn_proc_pid(s->rd, (long) e->pid, (uid_t) e->uid, &c->a.proc) == 0;
 		if (!c->a.have_proc)
 			c->a.proc.pid = e->pid;
 		s->st.attempts++;
@@ -298,7 +321,7 @@ sn_ebpf_event(void *arg, const struct sn_bpf_event *e)
 	}
 	else {					/* its connect was missed */
 		memset(&a, 0, sizeof(a));
-		a.since = osm_mono_ms() - SN_PHASE1_MS;
+		a.since = (long long) (e->ns / 1000000) - SN_PHASE1_MS;
 		a.seen_us = osm_wall_us();
 		a.backend = "ebpf";
 		a.uid = e->uid;
@@ -390,8 +413,10 @@ sn_flush(struct sn *s)
 		struct osm_proc p;
 		char	text[200], src[80], dst[80], uid[16], pid[24];
 
-		if (a->due > now) {
-			s->pending[keep++] = *a;	/* not yet judged */
+		/* not yet judged; and "pcap never saw its SYN" only once the
+		 * capture has been read past the time it was due */
+		if (a->due > now || (a->blocked < 0 && s->ebpf && s->pcap && s->drained < a->due)) {
+			s->pending[keep++] = *a;
 			continue;
 		}
 		if (a->blocked < 0 && s->ebpf && s->pcap)
@@ -411,10 +436,10 @@ sn_flush(struct sn *s)
 		s->st.attributed++;
 		if (a->have_proc)
 			p = a->proc;
-		else if (a->proc.pid == 0 || sn_attr_pid(a->proc.pid, &p) != 0) {
+		else if (a->proc.pid == 0 || sn_proc_pid(s->rd, a->proc.pid, a->uid, &p) != 0) {
 			long	known = a->proc.pid;
 
-			if (sn_attr_proc(a->uid, a->inode, &p) != 0) {
+			if (sn_proc_sock(s->rd, a->uid, a->inode, &p) != 0) {
 				memset(&p, 0, sizeof(p));
 				p.pid = known;		/* eBPF knows the pid even when /proc is gone */
 			}
@@ -458,6 +483,27 @@ sn_flush(struct sn *s)
 	sn_send(s, b, nreq);
 	osm_buf_free(r);
 	osm_buf_free(b);
+}
+
+/*
+ * sn_capture - read what the capture holds.  When it is empty, every SYN
+ * sent before the call is read (the kernel copies a frame to the capture
+ * as it sends it), which sn_flush needs before it calls an eBPF attempt
+ * blocked: reading the eBPF events of a burst may take longer than
+ * SN_BLOCKED_MS.  At most 64 rounds, so a flood cannot starve the rest.
+ */
+static void
+sn_capture(struct sn *s)
+{
+	long long start = osm_mono_ms();
+	int	n, rounds = 0;
+
+	while ((n = pcap_dispatch(s->pcap, -1, sn_packet, (u_char *) s)) > 0 && ++rounds < 64)
+		;
+	if (n < 0)
+		osm_msg_fatal("capture: %s", pcap_geterr(s->pcap));
+	if (n == 0)
+		s->drained = start;
 }
 
 /* sn_filter - the kernel filter for the configured ports */
@@ -567,6 +613,31 @@ sn_cmp_u(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SN_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SN_LSAN 1
+#endif
+#endif
+
+/* sn_drop - the frame decoder's privileges: none (see the top of this file) */
+static void
+sn_drop(const char *user)
+{
+	struct rlimit none = {0, 0};
+
+	prctl(PR_SET_NAME, "osm-sniffer", 0, 0, 0);
+	osm_priv_drop_all(user);
+#ifndef SN_LSAN
+	/* not under --enable-sanitizers: LeakSanitizer clones a tracer at exit */
+	if (setrlimit(RLIMIT_NPROC, &none) < 0)
+		osm_msg_fatal("setrlimit: %m");
+#else
+	(void) none;
+#endif
+}
+
 static void
 sn_usage(void)
 {
@@ -630,7 +701,8 @@ main(int argc, char **argv)
 	if ((s.nl = sn_attr_open()) < 0)
 		osm_msg_fatal("sock_diag: %m");
 	s.pd = -1;
-	osm_priv_drop_proc(s.cfg->user);
+	s.rd = sn_proc_start(s.cfg->user);	/* before the drop: it needs root to keep two */
+	sn_drop(s.cfg->user);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -639,7 +711,7 @@ main(int argc, char **argv)
 		osm_msg_fatal("signalfd: %m");
 	osm_msg_info("capturing on %s (backend %s%s, ports %u...), as %s", s.cfg->sniffer_interface,
 		     s.ebpf ? "ebpf" : "pcap", s.ebpf && s.pcap ? " with pcap" : "", s.cfg->sniffer_ports[0],
-		     s.cfg->user ? s.cfg->user : "root");
+		     s.cfg->user && *s.cfg->user ? s.cfg->user : "root");
 	for (;;) {
 		struct pollfd p[3] = {{sfd, POLLIN, 0}, {s.pcap ? pcap_get_selectable_fd(s.pcap) : -1, POLLIN, 0},
 			{-1, POLLIN, 0}};
@@ -654,8 +726,8 @@ main(int argc, char **argv)
 		if (p[0].revents)
 			break;
 		/* pcap first: a SYN it saw marks an eBPF outcome as not blocked */
-		if (s.pcap && pcap_dispatch(s.pcap, -1, sn_packet, (u_char *) &s) < 0)
-			osm_msg_fatal("capture: %s", pcap_geterr(s.pcap));
+		if (s.pcap)
+			sn_capture(&s);
 #ifdef HAVE_EBPF
 		if (bpf)
 			sn_ebpf_read(bpf, sn_ebpf_event, &s);
@@ -678,6 +750,7 @@ main(int argc, char **argv)
 	}
 	if (s.pcap)
 		pcap_close(s.pcap);
+	sn_proc_free(s.rd);
 #ifdef HAVE_EBPF
 	sn_ebpf_close(bpf);
 #endif
