@@ -28,7 +28,7 @@ cleanup() {
 	sleep 0.1
 	# A sanitizer report from any daemon fails the test, though the
 	# daemon's answers were right (under --enable-sanitizers).
-	san=$(grep -r -a -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T" 2>/dev/null)
+	san=$(grep -r -a -l -E 'ERROR: (Address|Leak)Sanitizer|LeakSanitizer has encountered a fatal error|runtime error:' "$T" 2>/dev/null)
 	if [ -n "$san" ]; then
 		for f in $san; do
 			echo "FAIL: ${tid:-?}: sanitizer report in $f:" >&2
