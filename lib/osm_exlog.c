@@ -377,51 +377,114 @@ osm_exlog_is_addr(const char *p, size_t w)
 	return 0;
 }
 
-/* osm_exlog_cwd - "cwd=PATH N args: ARGS"; the first " N args: " ends the path */
+/* osm_exlog_count - how many arguments follow, as exim writes them (see below); -1 if not so */
+static long
+osm_exlog_count(const char *a, const char *end)
+{
+	long	got = 0;
+
+	while (a < end) {
+		if (*a++ != ' ')
+			return -1;
+		if (end - a == 3 && memcmp(a, "...", 3) == 0)
+			return got;		/* continued in the next line */
+		if (a < end && *a == '"') {
+			const char *q = a + 1;
+
+			while (q < end && !(*q == '"' && (q + 1 == end || q[1] == ' ')))
+				q++;
+			if (q >= end)
+				return -1;
+			a = q + 1;
+		} else
+			while (a < end && *a != ' ')
+				a++;
+		got++;
+	}
+	return got;
+}
+
+/*
+ * osm_exlog_nargs - do the arguments after "N args:" read as N, as
+ * exim writes them (exim.c: each " ARG", wrapped in quotes when it
+ * holds a blank, inner quotes as they are; a long list goes on in a line
+ * of its own after " ...")?  0 exactly N, 1 fewer (cut short), -1 not.
+ */
+static int
+osm_exlog_nargs(const char *a, const char *end, long n)
+{
+	long	got = osm_exlog_count(a, end);
+
+	return got < 0 ? -1 : got == n ? 0 : got < n ? 1 : -1;
+}
+
+
+/* osm_exlog_ref - the message id of exim -Mc ID / -M ID / -E<ID> in ARGS */
+static void
+osm_exlog_ref(struct osm_exlog_in *in, const char *a)
+{
+	for (const char *s = a; s + 3 < in->end; s++) {
+		if (s[0] != '-' || (s != a && s[-1] != ' '))
+			continue;
+		const char *id = NULL;
+
+		if (s[1] == 'E' && s[2] != ' ')
+			id = s + 2;
+		else if (s[1] == 'M' && (s[2] == ' ' || (s[2] == 'c' && s[3] == ' ')))
+			id = s + (s[2] == ' ' ? 3 : 4);
+		if (id) {
+			size_t	n = 0;
+
+			while (id + n < in->end && id[n] != ' ')
+				n++;
+			if (osm_exlog_is_id(id, n)) {
+				in->o->ref_id = osm_exlog_save(in, id, n);
+				return;
+			}
+		}
+	}
+}
+
+/*
+ * osm_exlog_cwd - "cwd=PATH N args: ARGS".  exim writes PATH raw, so a
+ * directory named "x 2 args: exim -Mc ID" makes a second " N args:";
+ * the real one is the one followed by exactly N arguments (or, in a
+ * list cut short, fewer).  When two readings fit equally, the line is
+ * not used: it is never read by position alone.
+ */
 static enum osm_exlog_kind
 osm_exlog_cwd(struct osm_exlog_in *in)
 {
 	struct osm_exlog *o = in->o;
-	const char *p = in->p + 4;
+	const char *p = in->p + 4, *path_end = NULL, *args = NULL;
+	int	best = 2, ties = 0;
 
 	for (const char *q = p; q < in->end; q++) {
-		const char *d = q + 1, *a;
+		const char *d = q + 1;
+		long	n = 0;
+		int	fit;
 
 		if (*q != ' ' || d >= in->end || !isdigit((unsigned char) *d))
 			continue;
-		while (d < in->end && isdigit((unsigned char) *d))
-			d++;
-		if (in->end - d < 6 || memcmp(d, " args:", 6) != 0)
+		while (d < in->end && isdigit((unsigned char) *d) && n < 100000)
+			n = n * 10 + (*d++ - '0');
+		if (in->end - d < 6 || memcmp(d, " args:", 6) != 0 || (fit = osm_exlog_nargs(d + 6, in->end, n)) < 0
+		    || fit > best)
 			continue;
-		o->cwd = osm_exlog_save(in, p, (size_t) (q - p));
-		a = d + 6;
-		if (a < in->end && *a == ' ')
-			a++;
-		o->args = osm_exlog_save(in, a, (size_t) (in->end - a));
-		/* exim -Mc ID / -M ID / -E<ID>: the message this process works on */
-		for (const char *s = a; o->args && s + 3 < in->end; s++) {
-			if (s[0] != '-' || (s != a && s[-1] != ' '))
-				continue;
-			const char *id = NULL;
-
-			if (s[1] == 'E' && s + 2 < in->end && s[2] != ' ')
-				id = s + 2;
-			else if (s[1] == 'M' && (s[2] == ' ' || (s[2] == 'c' && s + 3 < in->end && s[3] == ' ')))
-				id = s + (s[2] == ' ' ? 3 : 4);
-			if (id) {
-				size_t	n = 0;
-
-				while (id + n < in->end && id[n] != ' ')
-					n++;
-				if (osm_exlog_is_id(id, n)) {
-					o->ref_id = osm_exlog_save(in, id, n);
-					break;
-				}
-			}
-		}
-		return o->cwd ? OSM_EXLOG_CWD : OSM_EXLOG_SKIP;
+		ties = fit == best ? ties + 1 : 1;
+		best = fit;
+		path_end = q;
+		args = d + 6;
 	}
-	return OSM_EXLOG_SKIP;
+	if (path_end == NULL || ties > 1)
+		return OSM_EXLOG_SKIP;		/* two readings: someone wrote one */
+	o->cwd = osm_exlog_save(in, p, (size_t) (path_end - p));
+	if (args < in->end && *args == ' ')
+		args++;
+	o->args = osm_exlog_save(in, args, (size_t) (in->end - args));
+	if (o->args)
+		osm_exlog_ref(in, args);
+	return o->cwd ? OSM_EXLOG_CWD : OSM_EXLOG_SKIP;
 }
 
 enum osm_exlog_kind

@@ -198,6 +198,14 @@ test_hostile_senders(void **state)
 			       "A=f:s@e.example S=3 for \"r"), OSM_EXLOG_ARRIVAL);
 	assert_int_equal(l.more, 0);
 	assert_string_equal(l.auth, "s@e.example");
+	/* a directory named like the rest of a cwd line: only the reading that fits */
+	assert_int_equal(parse("2026-12-02 07:06:29 [9881] cwd=/tmp/a 2 args: /usr/sbin/exim4 -Mc 1xYeQ0-0002Za-0v "
+			       "4 args: /usr/sbin/exim4 -odq \"x y@r.example\" q@r.example"), OSM_EXLOG_CWD);
+	assert_string_equal(l.cwd, "/tmp/a 2 args: /usr/sbin/exim4 -Mc 1xYeQ0-0002Za-0v");
+	assert_null(l.ref_id);
+	/* two readings that fit: neither is taken */
+	assert_int_equal(parse("2026-12-02 07:06:29 cwd=/tmp/a 6 args: -Mc 1xYeQ0-0002Za-0v 2 args: -t -i"),
+			 OSM_EXLOG_SKIP);
 	/* authenticated protocols exim names */
 	const char *protos[] = {"esmtpsa", "utf8esmtpa", "utf8esmtpsa", "local-esmtpa", "local-esmtpsa"};
 
