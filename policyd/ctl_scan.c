@@ -6,7 +6,7 @@
  * in Redis is read or changed.
  *
  * The lines become requests exactly as osm-mainlog makes them
- * (ml_events), and the requests become events keyed as osm-policyd keys
+ * (osm_mlev), and the requests become events keyed as osm-policyd keys
  * them: logline by email account, account or ip:ADDR; logline:subject by
  * that and the subject; cwdcheck by the owner of the cwd; cwdcheck:cwd
  * by the path; delivery by the sender of the message.  Ignore lists and
@@ -22,10 +22,10 @@
 #include <zlib.h>
 
 #include "ctl_scan.h"
-#include "ml_events.h"
 #include "osm_acct.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_mlev.h"
 #include "osm_msg.h"
 #include "osm_proto.h"
 
@@ -243,9 +243,9 @@ int
 ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 {
 	struct sc s = {cfg, osm_acct_load(cfg->userdomains, cfg->min_uid), NULL, 0, 0, 0, 0};
-	struct ml_events *ev = ml_events_new(cfg);
+	struct osm_mlev *ev = osm_mlev_new(cfg);
 	struct osm_buf *out = osm_buf_new(1 << 20);
-	struct ml_stats st;
+	struct osm_mlev_stats st;
 	char   *line = malloc(65536);
 
 	if (s.acct == NULL || ev == NULL || out == NULL || line == NULL)
@@ -261,15 +261,15 @@ ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 			if (n && line[n - 1] == '\n')
 				line[--n] = 0;
 			osm_buf_reset(out);
-			if (ml_events_feed(ev, line, n, out) > 0)
+			if (osm_mlev_feed(ev, line, n, out) > 0)
 				sc_requests(&s, out);
 		}
 		osm_buf_reset(out);
-		if (ml_events_flush(ev, out) > 0)
+		if (osm_mlev_flush(ev, out) > 0)
 			sc_requests(&s, out);
 		gzclose(gz);
 	}
-	ml_events_stats(ev, &st);
+	osm_mlev_stats(ev, &st);
 
 	struct sc_key **keys = calloc(s.n + 1, sizeof(*keys));
 	size_t	nk = 0;
@@ -342,7 +342,7 @@ ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 	free(s.tab);
 	free(line);
 	osm_buf_free(out);
-	ml_events_free(ev);
+	osm_mlev_free(ev);
 	osm_acct_free(s.acct);
 	return 0;
 }
