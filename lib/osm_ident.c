@@ -47,51 +47,57 @@ osm_ident_hex(const char *s, size_t max)
 	return 1;
 }
 
-/* osm_ident_check_delivery - events=delivery needs its result */
-static int
-osm_ident_check_delivery(const struct osm_ident_req *r, const char **why)
+/* osm_ident_bad_delivery - events=delivery needs its result; NULL if it has it */
+static const char *
+osm_ident_bad_delivery(const struct osm_ident_req *r)
 {
 	const char *d = r->delivery;
 
-	if (d == NULL || (strcmp(d, "delivered") && strcmp(d, "bounced") && strcmp(d, "deferred"))) {
-		*why = "events=delivery needs 'delivery' (delivered, bounced or deferred)";
-		return -1;
-	}
-	if (r->did && !osm_ident_hex(r->did, 32)) {
-		*why = "'delivery_id' is not a short hex string";
-		return -1;
-	}
-	return 0;
+	if (d == NULL || (strcmp(d, "delivered") && strcmp(d, "bounced") && strcmp(d, "deferred")))
+		return "events=delivery needs 'delivery' (delivered, bounced or deferred)";
+	if (r->did && !osm_ident_hex(r->did, 32))
+		return "'delivery_id' is not a short hex string";
+	return NULL;
 }
 
-/* osm_ident_check - see osm_ident.h; the order is the daemon's, for its messages */
+/* osm_ident_bad - why osm-policyd refuses R, NULL if it does not; the daemon's order */
+static const char *
+osm_ident_bad(const struct osm_ident_req *r)
+{
+	const char *s = r->source, *why;
+
+	if (s && strcmp(s, "postfix") && strcmp(s, "exim") && strcmp(s, "mainlog") && strcmp(s, "sniffer"))
+		return "unknown 'source' (want postfix, exim, mainlog or sniffer)";
+	if (r->uid && !osm_ident_digits(r->uid, 10))
+		return "'uid' is not a number";
+	if ((r->rcpts && !osm_ident_digits(r->rcpts, 9)) || (r->remote && !osm_ident_digits(r->remote, 9)))
+		return "recipient count is not a number";
+	if (r->ip && !osm_addr_is_valid(r->ip))
+		return "'client_address' is not an IP address";
+	if (r->cwd && r->cwd[0] != '/')
+		return "'cwd' is not an absolute path";
+	if (r->events && strcmp(r->events, "cwd") && strcmp(r->events, "delivery"))
+		return "unknown 'events' (want cwd: count only the working directory, or delivery)";
+	if (r->events && !strcmp(r->events, "delivery") && (why = osm_ident_bad_delivery(r)) != NULL)
+		return why;
+	if (r->msgid && (strlen(r->msgid) > 120 || strpbrk(r->msgid, " \t")))
+		return "'message_id' too long or has blanks";
+	if (r->account && (strlen(r->account) > 128 || strpbrk(r->account, "{}@ \t")))
+		return "'account' is not an account name";
+	if (r->sasl && strlen(r->sasl) >= OSM_IDENT_MAX_EMAIL)
+		return "'sasl_username' too long";
+	return NULL;
+}
+
+/* osm_ident_check - see osm_ident.h */
 int
 osm_ident_check(const struct osm_ident_req *r, const char **why)
 {
-	const char *s = r->source;
+	const char *w = osm_ident_bad(r);
 
-	if (s && strcmp(s, "postfix") && strcmp(s, "exim") && strcmp(s, "mainlog") && strcmp(s, "sniffer"))
-		*why = "unknown 'source' (want postfix, exim, mainlog or sniffer)";
-	else if (r->uid && !osm_ident_digits(r->uid, 10))
-		*why = "'uid' is not a number";
-	else if ((r->rcpts && !osm_ident_digits(r->rcpts, 9)) || (r->remote && !osm_ident_digits(r->remote, 9)))
-		*why = "recipient count is not a number";
-	else if (r->ip && !osm_addr_is_valid(r->ip))
-		*why = "'client_address' is not an IP address";
-	else if (r->cwd && r->cwd[0] != '/')
-		*why = "'cwd' is not an absolute path";
-	else if (r->events && strcmp(r->events, "cwd") && strcmp(r->events, "delivery"))
-		*why = "unknown 'events' (want cwd: count only the working directory, or delivery)";
-	else if (r->events && !strcmp(r->events, "delivery") && osm_ident_check_delivery(r, why) < 0)
-		;
-	else if (r->msgid && (strlen(r->msgid) > 120 || strpbrk(r->msgid, " \t")))
-		*why = "'message_id' too long or has blanks";
-	else if (r->account && (strlen(r->account) > 128 || strpbrk(r->account, "{}@ \t")))
-		*why = "'account' is not an account name";
-	else if (r->sasl && strlen(r->sasl) >= sizeof(((struct osm_ident *) 0)->emailbuf))
-		*why = "'sasl_username' too long";
-	else
+	if (w == NULL)
 		return 0;
+	*why = w;
 	return -1;
 }
 

@@ -64,6 +64,7 @@ enum osm_ident_skip {
 	OSM_IDENT_IGNORED_IP,
 };
 
+#define OSM_IDENT_MAX_EMAIL 256		/* a longer sasl_username is refused */
 #define OSM_IDENT_MAX_EV 4		/* logline, subject, cwdcheck, cwdcheck:cwd */
 
 struct osm_ident_ev {
@@ -97,7 +98,7 @@ struct osm_ident {
 	struct osm_ident_ev ev[OSM_IDENT_MAX_EV];
 	/* what the pointers above may point into */
 	char	uidname[64];
-	char	emailbuf[256];
+	char	emailbuf[OSM_IDENT_MAX_EMAIL];
 	char	targetbuf[300];
 	char	cwdtargetbuf[300];
 	char	subjkey[340];

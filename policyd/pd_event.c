@@ -173,6 +173,40 @@ pd_event_actions(struct osm_buf *b, unsigned actions)
 	}
 }
 
+/* pd_event_win_args - a window's 6 script arguments; the last is what only a report needs */
+static void
+pd_event_win_args(const struct osm_cfg *cfg, struct pd_plan *p, struct pd_cmd *c,
+		  const struct pd_event_win *w, const char *id, int failed)
+{
+	const char *kind = "-";
+	size_t	start;
+
+	if (!cfg->monitor && (w->actions & OSM_ACT_DISCARD))
+		kind = "DISCARD";
+	else if (!cfg->monitor && (w->actions & OSM_ACT_HOLD))
+		kind = "HOLD";
+	pd_event_argn(p, c, w->w.events);
+	pd_event_argn(p, c, w->w.seconds * 1000LL);
+	pd_event_argn(p, c, w->w.ratio);
+	pd_event_args(p, c, failed ? "1" : "0");
+	pd_event_args(p, c, id);
+	/* what only a report needs, in one argument */
+	start = osm_buf_len(p->mem);
+	osm_buf_puts(p->mem, osm_ev_names[w->ev]);
+	osm_buf_puts(p->mem, "\n");
+	osm_buf_putu(p->mem, w->w.seconds, 0);
+	osm_buf_puts(p->mem, "\n");
+	pd_event_actions(p->mem, w->actions);
+	osm_buf_puts(p->mem, "\n");
+	osm_buf_puts(p->mem, kind);
+	osm_buf_puts(p->mem, "\n");
+	osm_buf_puts(p->mem, w->target);
+	osm_buf_puts(p->mem, "\n");
+	osm_buf_puts(p->mem, w->key);
+	pd_event_arg_at(c, start, osm_buf_len(p->mem) - start);
+	osm_buf_append(p->mem, "", 1);
+}
+
 /*
  * pd_event_call - one call of the window script (see pd_window.lua):
  * keys = verdict hash, message markers, then a window list and a report
@@ -232,36 +266,8 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 		return;
 	pd_event_args(p, c, tag);
 	pd_event_argn(p, c, nwin);
-	for (int i = 0; i < nwin; i++) {
-		const struct pd_event_win *w = &wins[i];
-		const char *kind = "-";
-		size_t	start;
-
-		if (!cfg->monitor && (w->actions & OSM_ACT_DISCARD))
-			kind = "DISCARD";
-		else if (!cfg->monitor && (w->actions & OSM_ACT_HOLD))
-			kind = "HOLD";
-		pd_event_argn(p, c, w->w.events);
-		pd_event_argn(p, c, w->w.seconds * 1000LL);
-		pd_event_argn(p, c, w->w.ratio);
-		pd_event_args(p, c, failed ? "1" : "0");
-		pd_event_args(p, c, ids[i]);
-		/* what only a report needs, in one argument */
-		start = osm_buf_len(p->mem);
-		osm_buf_puts(p->mem, osm_ev_names[w->ev]);
-		osm_buf_puts(p->mem, "\n");
-		osm_buf_putu(p->mem, w->w.seconds, 0);
-		osm_buf_puts(p->mem, "\n");
-		pd_event_actions(p->mem, w->actions);
-		osm_buf_puts(p->mem, "\n");
-		osm_buf_puts(p->mem, kind);
-		osm_buf_puts(p->mem, "\n");
-		osm_buf_puts(p->mem, w->target);
-		osm_buf_puts(p->mem, "\n");
-		osm_buf_puts(p->mem, w->key);
-		pd_event_arg_at(c, start, osm_buf_len(p->mem) - start);
-		osm_buf_append(p->mem, "", 1);
-	}
+	for (int i = 0; i < nwin; i++)
+		pd_event_win_args(cfg, p, c, &wins[i], ids[i], failed);
 }
 
 /* pd_event_add - append the windows of one event type for one key */
