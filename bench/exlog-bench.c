@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * exlog-bench - mainlog parse throughput: every line of FILE through
- * osm_exlog_parse(), then through ml_events (parse and build the
+ * osm_exlog_parse(), then through osm_mlev (parse and build the
  * requests osm-mainlog would send), each timed on one core.
  *
  *   exlog-bench FILE
@@ -15,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ml_events.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_exlog.h"
+#include "osm_mlev.h"
 
 static double
 eb_now(void)
@@ -57,7 +57,7 @@ main(int argc, char **argv)
 	}
 	t1 = eb_now();
 	struct osm_cfg *cfg = osm_cfg_load_mem("b.yaml", "server_name: b\n", 14, NULL);
-	struct ml_events *ev = ml_events_new(cfg);
+	struct osm_mlev *ev = osm_mlev_new(cfg);
 	struct osm_buf *out = osm_buf_new(1 << 20);
 
 	t1 = eb_now();
@@ -65,7 +65,7 @@ main(int argc, char **argv)
 		const char *nl = memchr(p, '\n', (size_t) (end - p));
 		size_t	n = nl ? (size_t) (nl - p) : (size_t) (end - p);
 
-		requests += (unsigned long) ml_events_feed(ev, p, n, out);
+		requests += (unsigned long) osm_mlev_feed(ev, p, n, out);
 		osm_buf_reset(out);
 		p += n + 1;
 	}

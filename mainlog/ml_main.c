@@ -9,7 +9,7 @@
  * Its own process, so that reading the log (group adm on Debian) needs
  * no privilege in osm-policyd: it drops to the configured user (with
  * its groups) at once, follows mainlog.path (ml_tail), turns lines into
- * requests (ml_events), sends each batch to osm-policyd's first listen
+ * requests (osm_mlev), sends each batch to osm-policyd's first listen
  * address and waits for every reply; only then is the batch's end saved
  * as the new offset.  A crash between the two replays some lines; the
  * message markers in osm-policyd keep them from counting twice.
@@ -30,11 +30,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "ml_events.h"
-#include "osm_exlog.h"
 #include "ml_tail.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_exlog.h"
+#include "osm_mlev.h"
 #include "osm_msg.h"
 #include "osm_pclient.h"
 #include "osm_priv.h"
@@ -52,11 +52,11 @@ static const char *ml_file = OSM_SYSCONFDIR "/osm/osm.yaml";
 static int
 ml_dry(const struct osm_cfg *cfg, char **files, int n)
 {
-	struct ml_events *ev = ml_events_new(cfg);
+	struct osm_mlev *ev = osm_mlev_new(cfg);
 	struct osm_buf *out = osm_buf_new(1 << 20);
 	char   *line = NULL;
 	size_t	cap = 0;
-	struct ml_stats st;
+	struct osm_mlev_stats st;
 
 	if (ev == NULL || out == NULL)
 		osm_msg_fatal("out of memory");
@@ -69,23 +69,23 @@ ml_dry(const struct osm_cfg *cfg, char **files, int n)
 		while ((len = getline(&line, &cap, fp)) > 0) {
 			if (line[len - 1] == '\n')
 				len--;
-			ml_events_feed(ev, line, (size_t) len, out);
+			osm_mlev_feed(ev, line, (size_t) len, out);
 			fwrite(osm_buf_data(out), 1, osm_buf_len(out), stdout);
 			osm_buf_reset(out);
 		}
-		ml_events_flush(ev, out);
+		osm_mlev_flush(ev, out);
 		fwrite(osm_buf_data(out), 1, osm_buf_len(out), stdout);
 		osm_buf_reset(out);
 		if (fp != stdin)
 			fclose(fp);
 	}
-	ml_events_stats(ev, &st);
+	osm_mlev_stats(ev, &st);
 	fflush(stdout);			/* the counts after the requests, even on one file */
 	fprintf(stderr, "lines=%lu skipped=%lu arrivals=%lu forged=%lu results=%lu unattributed=%lu requests=%lu\n",
 		st.lines, st.skipped, st.arrivals, st.forged, st.results, st.unattributed, st.requests);
 	free(line);
 	osm_buf_free(out);
-	ml_events_free(ev);
+	osm_mlev_free(ev);
 	return 0;
 }
 
@@ -97,7 +97,7 @@ ml_dry(const struct osm_cfg *cfg, char **files, int n)
  * local user, must never be read as a line of exim's.
  */
 static size_t
-ml_entries(struct ml_events *ev, char *buf, size_t n, int final, struct osm_buf *out, int *nreq)
+ml_entries(struct osm_mlev *ev, char *buf, size_t n, int final, struct osm_buf *out, int *nreq)
 {
 	char   *p = buf, *end = buf + n;
 
@@ -112,7 +112,7 @@ ml_entries(struct ml_events *ev, char *buf, size_t n, int final, struct osm_buf 
 
 			if (nl == NULL && !final && !(p == buf && n == ML_READ))
 				return (size_t) (p - buf);
-			if ((r = ml_events_line(ev, p, len, last, out)) != ML_EVENTS_MORE)
+			if ((r = osm_mlev_line(ev, p, len, last, out)) != OSM_MLEV_MORE)
 				break;
 			nl = memchr(nl + 1, '\n', (size_t) (end - nl - 1));
 		}
@@ -134,7 +134,7 @@ int
 main(int argc, char **argv)
 {
 	struct osm_cfg *cfg;
-	struct ml_events *ev;
+	struct osm_mlev *ev;
 	struct ml_tail *t;
 	struct osm_buf *out;
 	char   *buf;
@@ -181,7 +181,7 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0)
 		osm_msg_fatal("signalfd: %m");
-	if ((ev = ml_events_new(cfg)) == NULL || (out = osm_buf_new(16 << 20)) == NULL
+	if ((ev = osm_mlev_new(cfg)) == NULL || (out = osm_buf_new(16 << 20)) == NULL
 	    || (buf = malloc(ML_READ)) == NULL || (t = ml_tail_open(cfg->mainlog_path, cfg->mainlog_state)) == NULL)
 		osm_msg_fatal("out of memory");
 	osm_msg_info("following %s (state %s)", cfg->mainlog_path, cfg->mainlog_state);
@@ -191,11 +191,11 @@ main(int argc, char **argv)
 		size_t	used = 0;
 
 		if (n > 0) {
-			struct ml_stats before, after;
+			struct osm_mlev_stats before, after;
 
-			ml_events_stats(ev, &before);
+			osm_mlev_stats(ev, &before);
 			used = ml_entries(ev, buf, (size_t) n, final, out, &nreq);
-			ml_events_stats(ev, &after);
+			osm_mlev_stats(ev, &after);
 			if (after.forged > before.forged)
 				osm_msg_warn("%lu arrival line(s) with fields out of exim's order (from an ident, "
 					     "a HELO name or a certificate?): their A= is not taken",
@@ -231,7 +231,7 @@ main(int argc, char **argv)
 	}
 	osm_msg_info("exiting: %lu requests sent", sent);
 	ml_tail_close(t);
-	ml_events_free(ev);
+	osm_mlev_free(ev);
 	osm_buf_free(out);
 	free(buf);
 	osm_cfg_free(cfg);

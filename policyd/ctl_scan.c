@@ -6,7 +6,7 @@
  * in Redis is read or changed.
  *
  * The lines become requests exactly as osm-mainlog makes them
- * (ml_events), and the requests become events keyed as osm-policyd keys
+ * (osm_mlev), and the requests become events keyed as osm-policyd keys
  * them: logline by email account, account or ip:ADDR; logline:subject by
  * that and the subject; cwdcheck by the owner of the cwd; cwdcheck:cwd
  * by the path; delivery by the sender of the message.  Ignore lists and
@@ -14,7 +14,6 @@
  * window keeps its own events and, like osm-policyd, consumes them when
  * it fires.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +21,11 @@
 #include <zlib.h>
 
 #include "ctl_scan.h"
-#include "ml_events.h"
 #include "osm_acct.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_ident.h"
+#include "osm_mlev.h"
 #include "osm_msg.h"
 #include "osm_proto.h"
 
@@ -96,10 +96,10 @@ sc_key(struct sc *s, const char *name)
 	return k;
 }
 
-/* sc_event - one event of type EV for KEY at T (a failed delivery: FAILED) */
+/* sc_event - one event of type EV for KEY under hash TAG at T (a failed delivery: FAILED) */
 static void
-sc_event(struct sc *s, enum osm_ev ev, const char *key, const char *account, const char *email,
-	 long long t, int failed)
+sc_event(struct sc *s, enum osm_ev ev, const char *tag, const char *key, const char *account,
+	 const char *email, long long t, int failed)
 {
 	struct osm_trig trig;
 	char	name[1400];
@@ -108,7 +108,8 @@ sc_event(struct sc *s, enum osm_ev ev, const char *key, const char *account, con
 	osm_cfg_trigger(s->cfg, account, email, ev, &trig);
 	if (!trig.enabled)
 		return;
-	snprintf(name, sizeof(name), "%s\t%s", osm_ev_names[ev], key);
+	/* osm-policyd's windows are per tag: a path can be in two */
+	snprintf(name, sizeof(name), "%s\t%s\t%s", osm_ev_names[ev], tag, key);
 	k = sc_key(s, name);
 	k->events++;
 	k->nwin = trig.nwin;
@@ -142,65 +143,55 @@ sc_event(struct sc *s, enum osm_ev ev, const char *key, const char *account, con
 	}
 }
 
-/* sc_request - the events of one request, as osm-policyd would key them */
+/* sc_attr - an attribute's first value, NULL if absent or empty (as osm-policyd reads it) */
+static const char *
+sc_attr(const struct osm_proto_req *req, const char *name)
+{
+	const char *v = osm_proto_get(req, name);
+
+	return v && *v ? v : NULL;
+}
+
+/* sc_request - the events of one request, resolved by osm_ident as osm-policyd resolves them */
 static void
 sc_request(struct sc *s, char *text, size_t len, long long t)
 {
 	static struct osm_proto_req req;
 	struct osm_proto_limits lim = {65536, 256, 1 << 20};
+	struct osm_ident_req r;
+	struct osm_ident id;
 	const char *why;
 	size_t	used;
-	char	email[256] = "", key[600];
 
 	if (osm_proto_parse(text, len, &lim, &req, &used, &why) != OSM_PROTO_OK)
 		return;
-	const char *account = osm_proto_get(&req, "account");
-	const char *sasl = osm_proto_get(&req, "sasl_username");
-	const char *ip = osm_proto_get(&req, "client_address");
-	const char *subject = osm_proto_get(&req, "subject");
-	const char *cwd = osm_proto_get(&req, "cwd");
-	const char *events = osm_proto_get(&req, "events");
-	int	only_cwd = events && !strcmp(events, "cwd");
-	int	delivery = events && !strcmp(events, "delivery");
-
-	if (sasl && strchr(sasl, '@')) {
-		for (size_t i = 0; sasl[i] && i < sizeof(email) - 1; i++)
-			email[i] = (char) tolower((unsigned char) sasl[i]), email[i + 1] = 0;
-		if (account == NULL)
-			account = osm_acct_by_email(s->acct, email);
-	} else if (sasl && account == NULL)
-		account = sasl;
-	if ((account && osm_cfg_ignore_account(s->cfg, account)) || (*email && osm_cfg_ignore_email(s->cfg, email))
-	    || osm_cfg_ignore_ip(s->cfg, ip))
+	r.source = sc_attr(&req, "source");
+	r.events = sc_attr(&req, "events");
+	r.delivery = sc_attr(&req, "delivery");
+	r.uid = sc_attr(&req, "uid");
+	r.account = sc_attr(&req, "account");
+	r.sasl = sc_attr(&req, "sasl_username");
+	r.ip = sc_attr(&req, "client_address");
+	r.cwd = sc_attr(&req, "cwd");
+	r.subject = sc_attr(&req, "subject");
+	r.rcpts = sc_attr(&req, "recipient_count");
+	r.remote = sc_attr(&req, "remote_recipient_count");
+	r.msgid = sc_attr(&req, "message_id");
+	r.did = sc_attr(&req, "delivery_id");
+	if (osm_ident_check(&r, &why) < 0)
+		return;				/* osm-policyd refuses it */
+	osm_ident_resolve(&r, s->cfg, s->acct, &id);
+	if (id.skip != OSM_IDENT_COUNT)
 		return;
-	snprintf(key, sizeof(key), "%s", *email ? email : account ? account : "");
-	if (*key == 0 && ip)
-		snprintf(key, sizeof(key), "ip:%s", ip);
-	if (delivery) {
-		const char *d = osm_proto_get(&req, "delivery");
-
+	if (id.delivery)
 		s->results++;
-		if (*key)
-			sc_event(s, OSM_EV_DELIVERY, key, account, *email ? email : NULL, t,
-				 d && strcmp(d, "delivered") != 0);
-		return;
-	}
-	s->messages += !only_cwd;
-	if (*key && !only_cwd) {
-		sc_event(s, OSM_EV_LOGLINE, key, account, *email ? email : NULL, t, 0);
-		if (subject && !osm_cfg_ignore_subject(s->cfg, subject)) {
-			char	sk[1300];
+	else
+		s->messages += !id.only_cwd;
+	for (int i = 0; i < id.nev; i++) {
+		const struct osm_ident_ev *e = &id.ev[i];
 
-			snprintf(sk, sizeof(sk), "%s: %s", key, subject);
-			sc_event(s, OSM_EV_LOGLINE_SUBJECT, sk, account, *email ? email : NULL, t, 0);
-		}
-	}
-	if (cwd && !osm_cfg_ignore_path(s->cfg, cwd)) {
-		const char *owner = osm_acct_by_path(s->acct, cwd);
-
-		if (owner && !osm_cfg_ignore_account(s->cfg, owner))
-			sc_event(s, OSM_EV_CWDCHECK, owner, owner, NULL, t, 0);
-		sc_event(s, OSM_EV_CWDCHECK_CWD, cwd, owner ? owner : account, NULL, t, 0);
+		sc_event(s, e->ev, e->cwd ? id.cwd_tag : id.tag, e->key, e->account, e->email, t,
+			 id.delivery && strcmp(r.delivery, "delivered") != 0);
 	}
 }
 
@@ -243,9 +234,9 @@ int
 ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 {
 	struct sc s = {cfg, osm_acct_load(cfg->userdomains, cfg->min_uid), NULL, 0, 0, 0, 0};
-	struct ml_events *ev = ml_events_new(cfg);
+	struct osm_mlev *ev = osm_mlev_new(cfg);
 	struct osm_buf *out = osm_buf_new(1 << 20);
-	struct ml_stats st;
+	struct osm_mlev_stats st;
 	char   *line = malloc(65536);
 
 	if (s.acct == NULL || ev == NULL || out == NULL || line == NULL)
@@ -261,15 +252,15 @@ ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 			if (n && line[n - 1] == '\n')
 				line[--n] = 0;
 			osm_buf_reset(out);
-			if (ml_events_feed(ev, line, n, out) > 0)
+			if (osm_mlev_feed(ev, line, n, out) > 0)
 				sc_requests(&s, out);
 		}
 		osm_buf_reset(out);
-		if (ml_events_flush(ev, out) > 0)
+		if (osm_mlev_flush(ev, out) > 0)
 			sc_requests(&s, out);
 		gzclose(gz);
 	}
-	ml_events_stats(ev, &st);
+	osm_mlev_stats(ev, &st);
 
 	struct sc_key **keys = calloc(s.n + 1, sizeof(*keys));
 	size_t	nk = 0;
@@ -290,10 +281,11 @@ ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 		json_object_set_new(o, "delivery_results", json_integer((json_int_t) s.results));
 		for (size_t i = 0; i < nk; i++) {
 			json_t *k = json_object(), *w = json_array();
-			char   *tab = strchr(keys[i]->name, '\t');
+			char   *tab = strchr(keys[i]->name, '\t'), *tab2 = strchr(tab + 1, '\t');
 
 			json_object_set_new(k, "type", json_stringn(keys[i]->name, (size_t) (tab - keys[i]->name)));
-			json_object_set_new(k, "key", json_string(tab + 1));
+			json_object_set_new(k, "tag", json_stringn(tab + 1, (size_t) (tab2 - tab - 1)));
+			json_object_set_new(k, "key", json_string(tab2 + 1));
 			json_object_set_new(k, "events", json_integer((json_int_t) keys[i]->events));
 			for (int j = 0; j < keys[i]->nwin; j++) {
 				const struct sc_win *sw = &keys[i]->win[j];
@@ -316,7 +308,7 @@ ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 		       st.lines, st.skipped, s.messages, s.results);
 		printf("%-16s %-40s %8s  %s\n", "EVENT", "KEY", "EVENTS", "WOULD FIRE");
 		for (size_t i = 0; i < nk; i++) {
-			char   *tab = strchr(keys[i]->name, '\t');
+			char   *tab = strchr(keys[i]->name, '\t'), *tab2 = strchr(tab + 1, '\t');
 			char	fired[200] = "";
 
 			for (int j = 0; j < keys[i]->nwin; j++) {
@@ -328,7 +320,7 @@ ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 				snprintf(fired + strlen(fired), sizeof(fired) - strlen(fired), "%s%lux (>%u/%us%s)",
 					 j ? ", " : "", sw->fired, sw->level, sw->seconds, ratio);
 			}
-			printf("%-16.*s %-40s %8lu  %s\n", (int) (tab - keys[i]->name), keys[i]->name, tab + 1,
+			printf("%-16.*s %-40s %8lu  %s\n", (int) (tab - keys[i]->name), keys[i]->name, tab2 + 1,
 			       keys[i]->events, fired);
 		}
 	}
@@ -342,7 +334,7 @@ ctl_scan(const struct osm_cfg *cfg, char **files, int nfiles, int json)
 	free(s.tab);
 	free(line);
 	osm_buf_free(out);
-	ml_events_free(ev);
+	osm_mlev_free(ev);
 	osm_acct_free(s.acct);
 	return 0;
 }

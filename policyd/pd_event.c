@@ -3,26 +3,20 @@
  * pd_event - policy request -> events -> window script calls; see pd_event.h
  * and docs/protocol.md for the attributes.
  *
- * Event keys follow the reference osm readme: logline counts a local
- * send under the account owning the sending uid and an authenticated
- * send under the email account (with the client IP recorded);
- * logline:subject counts one subject from one sender; cwdcheck counts
- * the account owning the working directory and cwdcheck:cwd the path
- * itself; packet and packet:cwd are the sniffer's; delivery counts a
- * remote delivery result of the sender's mail (the mainlog source's
- * events=delivery), a bounce or deferral also in the window's failures.
- * An unauthenticated relay with neither uid nor account is keyed by its
- * client IP.
+ * Who sent the request and which (event type, key) pairs it enters is
+ * osm_ident's (lib/osm_ident.c), shared with osmctl scan; here those
+ * become windows, the event's JSON, verdict fields, message markers and
+ * the script's calls.  pd_event_plan() is those steps in order:
+ * validate, resolve (osm_ident), the event, the windows, the fields and
+ * markers, the calls.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "osm_acct.h"
-#include "osm_addr.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_ident.h"
 #include "osm_json.h"
 #include "osm_msg.h"
 #include "osm_proto.h"
@@ -179,6 +173,40 @@ pd_event_actions(struct osm_buf *b, unsigned actions)
 	}
 }
 
+/* pd_event_win_args - a window's 6 script arguments; the last is what only a report needs */
+static void
+pd_event_win_args(const struct osm_cfg *cfg, struct pd_plan *p, struct pd_cmd *c,
+		  const struct pd_event_win *w, const char *id, int failed)
+{
+	const char *kind = "-";
+	size_t	start;
+
+	if (!cfg->monitor && (w->actions & OSM_ACT_DISCARD))
+		kind = "DISCARD";
+	else if (!cfg->monitor && (w->actions & OSM_ACT_HOLD))
+		kind = "HOLD";
+	pd_event_argn(p, c, w->w.events);
+	pd_event_argn(p, c, w->w.seconds * 1000LL);
+	pd_event_argn(p, c, w->w.ratio);
+	pd_event_args(p, c, failed ? "1" : "0");
+	pd_event_args(p, c, id);
+	/* what only a report needs, in one argument */
+	start = osm_buf_len(p->mem);
+	osm_buf_puts(p->mem, osm_ev_names[w->ev]);
+	osm_buf_puts(p->mem, "\n");
+	osm_buf_putu(p->mem, w->w.seconds, 0);
+	osm_buf_puts(p->mem, "\n");
+	pd_event_actions(p->mem, w->actions);
+	osm_buf_puts(p->mem, "\n");
+	osm_buf_puts(p->mem, kind);
+	osm_buf_puts(p->mem, "\n");
+	osm_buf_puts(p->mem, w->target);
+	osm_buf_puts(p->mem, "\n");
+	osm_buf_puts(p->mem, w->key);
+	pd_event_arg_at(c, start, osm_buf_len(p->mem) - start);
+	osm_buf_append(p->mem, "", 1);
+}
+
 /*
  * pd_event_call - one call of the window script (see pd_window.lua):
  * keys = verdict hash, message markers, then a window list and a report
@@ -238,36 +266,8 @@ pd_event_call(struct pd_event_ctx *ctx, struct pd_plan *p, const char *tag, long
 		return;
 	pd_event_args(p, c, tag);
 	pd_event_argn(p, c, nwin);
-	for (int i = 0; i < nwin; i++) {
-		const struct pd_event_win *w = &wins[i];
-		const char *kind = "-";
-		size_t	start;
-
-		if (!cfg->monitor && (w->actions & OSM_ACT_DISCARD))
-			kind = "DISCARD";
-		else if (!cfg->monitor && (w->actions & OSM_ACT_HOLD))
-			kind = "HOLD";
-		pd_event_argn(p, c, w->w.events);
-		pd_event_argn(p, c, w->w.seconds * 1000LL);
-		pd_event_argn(p, c, w->w.ratio);
-		pd_event_args(p, c, failed ? "1" : "0");
-		pd_event_args(p, c, ids[i]);
-		/* what only a report needs, in one argument */
-		start = osm_buf_len(p->mem);
-		osm_buf_puts(p->mem, osm_ev_names[w->ev]);
-		osm_buf_puts(p->mem, "\n");
-		osm_buf_putu(p->mem, w->w.seconds, 0);
-		osm_buf_puts(p->mem, "\n");
-		pd_event_actions(p->mem, w->actions);
-		osm_buf_puts(p->mem, "\n");
-		osm_buf_puts(p->mem, kind);
-		osm_buf_puts(p->mem, "\n");
-		osm_buf_puts(p->mem, w->target);
-		osm_buf_puts(p->mem, "\n");
-		osm_buf_puts(p->mem, w->key);
-		pd_event_arg_at(c, start, osm_buf_len(p->mem) - start);
-		osm_buf_append(p->mem, "", 1);
-	}
+	for (int i = 0; i < nwin; i++)
+		pd_event_win_args(cfg, p, c, &wins[i], ids[i], failed);
 }
 
 /* pd_event_add - append the windows of one event type for one key */
@@ -289,26 +289,6 @@ pd_event_add(const struct osm_cfg *cfg, struct pd_event_win *wins, int n, int ev
 		n++;
 	}
 	return n;
-}
-
-static int
-pd_event_digits(const char *s, size_t max)
-{
-	size_t	n = 0;
-
-	for (; *s; s++, n++)
-		if (!isdigit((unsigned char) *s) || n >= max)
-			return 0;
-	return n > 0;
-}
-
-static int
-pd_event_digits_hex(const char *s)
-{
-	for (; *s; s++)
-		if (!isxdigit((unsigned char) *s))
-			return 0;
-	return 1;
 }
 
 /* The attributes pd_event reads; the JSON names of an event's fields. */
@@ -391,169 +371,41 @@ pd_event_json_attrs(struct osm_buf *b, int *first, const char *const *v, const e
 		osm_json_field(b, first, pd_attr_names[which[i]], pd_event_nonempty(v[which[i]]));
 }
 
-/* pd_event_plan - see pd_event.h */
-int
-pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long long now,
-	      struct pd_plan *p, int script, const char **why)
+/* pd_event_validate - the request's attributes, checked; -1 with *why if refused */
+static int
+pd_event_validate(const char *const *av, struct osm_ident_req *r, const char **why)
 {
-	const struct osm_cfg *cfg = ctx->cfg;
-	const char *av[PD_A_COUNT];
-
-	pd_event_attrs(req, av);
-
 	const char *request = av[PD_A_REQUEST];
-	const char *source = pd_event_nonempty(av[PD_A_SOURCE]);
-	const char *state = av[PD_A_STATE];
-	const char *uid = pd_event_nonempty(av[PD_A_UID]);
-	const char *account = pd_event_nonempty(av[PD_A_ACCOUNT]);
-	const char *sasl = pd_event_nonempty(av[PD_A_SASL]);
-	const char *ip = pd_event_nonempty(av[PD_A_IP]);
-	const char *cwd = pd_event_nonempty(av[PD_A_CWD]);
-	const char *subject = pd_event_nonempty(av[PD_A_SUBJECT]);
-	const char *rcpts = pd_event_nonempty(av[PD_A_RCPTS]);
-	const char *remote = pd_event_nonempty(av[PD_A_REMOTE]);
-	const char *msgid = pd_event_nonempty(av[PD_A_MSGID]);
-	const char *events = pd_event_nonempty(av[PD_A_EVENTS]);
-	const char *dstatus = pd_event_nonempty(av[PD_A_DELIVERY]);
-	const char *did = pd_event_nonempty(av[PD_A_DID]);
-	const char *req_cwd = cwd, *req_subject = subject;	/* as sent, for the event */
-	int	delivery = 0;
-	char	uidname[64], email[256], subjkey[340], target[300], cwdtarget[300];
-	char	cwdmark[160];
-	int	only_cwd = 0;
-	const char *owner = NULL, *path_owner = NULL, *tag, *key;
-	int	sniffer = 0;
 
-	pd_plan_reset(p);
 	if (request == NULL || strcmp(request, "smtpd_access_policy") != 0) {
 		*why = "missing or unsupported 'request' attribute (want smtpd_access_policy)";
 		return -1;
 	}
-	if (source == NULL)
-		source = "postfix";
-	if (!strcmp(source, "sniffer"))
-		sniffer = 1;
-	else if (strcmp(source, "postfix") && strcmp(source, "exim") && strcmp(source, "mainlog")) {
-		*why = "unknown 'source' (want postfix, exim, mainlog or sniffer)";
-		return -1;
-	}
-	if (uid && !pd_event_digits(uid, 10)) {
-		*why = "'uid' is not a number";
-		return -1;
-	}
-	if ((rcpts && !pd_event_digits(rcpts, 9)) || (remote && !pd_event_digits(remote, 9))) {
-		*why = "recipient count is not a number";
-		return -1;
-	}
-	if (ip && !osm_addr_is_valid(ip)) {
-		*why = "'client_address' is not an IP address";
-		return -1;
-	}
-	if (cwd && cwd[0] != '/') {
-		*why = "'cwd' is not an absolute path";
-		return -1;
-	}
-	if (events && strcmp(events, "cwd") != 0 && strcmp(events, "delivery") != 0) {
-		*why = "unknown 'events' (want cwd: count only the working directory, or delivery)";
-		return -1;
-	}
-	only_cwd = events && !strcmp(events, "cwd");
-	if (events && !strcmp(events, "delivery")) {
-		if (dstatus == NULL || (strcmp(dstatus, "delivered") && strcmp(dstatus, "bounced")
-					&& strcmp(dstatus, "deferred"))) {
-			*why = "events=delivery needs 'delivery' (delivered, bounced or deferred)";
-			return -1;
-		}
-		if (did && (strlen(did) > 32 || !pd_event_digits_hex(did))) {
-			*why = "'delivery_id' is not a short hex string";
-			return -1;
-		}
-		delivery = 1;
-		cwd = subject = NULL;		/* results count only as delivery events */
-	}
-	if (msgid && (strlen(msgid) > 120 || strpbrk(msgid, " \t"))) {
-		*why = "'message_id' too long or has blanks";
-		return -1;
-	}
-	if (account && (strlen(account) > 128 || strpbrk(account, "{}@ \t"))) {
-		*why = "'account' is not an account name";
-		return -1;
-	}
-	/* Postfix asks at every stage; only the end of a message is one.  An
-	 * osm source counts unless it names another stage (exim's router
-	 * asks with protocol_state=DELIVERY: look, don't count). */
-	p->count = state ? !strcmp(state, "END-OF-MESSAGE") : strcmp(source, "postfix") != 0;
-	p->plain = p->count;
+	r->source = pd_event_nonempty(av[PD_A_SOURCE]);
+	r->events = pd_event_nonempty(av[PD_A_EVENTS]);
+	r->delivery = pd_event_nonempty(av[PD_A_DELIVERY]);
+	r->uid = pd_event_nonempty(av[PD_A_UID]);
+	r->account = pd_event_nonempty(av[PD_A_ACCOUNT]);
+	r->sasl = pd_event_nonempty(av[PD_A_SASL]);
+	r->ip = pd_event_nonempty(av[PD_A_IP]);
+	r->cwd = pd_event_nonempty(av[PD_A_CWD]);
+	r->subject = pd_event_nonempty(av[PD_A_SUBJECT]);
+	r->rcpts = pd_event_nonempty(av[PD_A_RCPTS]);
+	r->remote = pd_event_nonempty(av[PD_A_REMOTE]);
+	r->msgid = pd_event_nonempty(av[PD_A_MSGID]);
+	r->did = pd_event_nonempty(av[PD_A_DID]);
+	return osm_ident_check(r, why);
+}
 
-	email[0] = 0;
-	if (sasl) {
-		if (strlen(sasl) >= sizeof(email)) {
-			*why = "'sasl_username' too long";
-			return -1;
-		}
-		if (strchr(sasl, '@')) {
-			for (size_t i = 0; (email[i] = (char) tolower((unsigned char) sasl[i])) != 0; i++)
-				;
-			if (account == NULL)
-				account = osm_acct_by_email(ctx->acct, email);
-		} else if (account == NULL && strlen(sasl) <= 128 && !strpbrk(sasl, "{} \t"))
-			account = sasl;		/* the account's own login */
-	}
-	if (account == NULL && uid) {
-		osm_acct_by_uid(ctx->acct, strtoul(uid, NULL, 10), uidname, sizeof(uidname));
-		account = uidname;
-	}
-	if (cwd)
-		owner = path_owner = osm_acct_by_path(ctx->acct, cwd);
-	if (account == NULL && *email == 0 && owner)
-		account = owner;		/* local send known only by its path */
-	/*
-	 * The path's owner is who the cwd events count for: that is how mail
-	 * of the web server's user (apache_status.web_users) is an account's.  But a process of an
-	 * account that sits in another account's directory (homes are 0711)
-	 * counts for itself: no hold, rename or suspension lands on one
-	 * account on the word of another's process.
-	 */
-	if (owner && account && strcmp(owner, account) && osm_acct_is_account(ctx->acct, account)
-	    && !osm_cfg_web_user(cfg, account))
-		owner = account;
-
-	/* Who sends: the email account, else the account, else the IP. */
-	if (*email) {
-		pd_event_cat(target, sizeof(target), "email:", email);
-		key = email;
-		tag = account ? account : email;
-	} else if (account) {
-		pd_event_cat(target, sizeof(target), "account:", account);
-		key = account;
-		tag = account;
-	} else if (ip) {
-		pd_event_cat(target, sizeof(target), "ip:", ip);
-		key = target;
-		tag = target;
-	} else {
-		snprintf(p->who, sizeof(p->who), "unknown sender");
-		return 0;			/* nothing to key it by: DUNNO */
-	}
-	pd_event_cat(p->who, sizeof(p->who), target, "");
-	osm_proto_printable(p->who, sizeof(p->who) - 1);
-
-	/* osm's own mail (the report action runs sendmail as the daemon's user) */
-	if (account && cfg->user && !strcmp(account, cfg->user))
-		return 0;
-	if ((account && osm_cfg_ignore_account(cfg, account))
-	    || (*email && osm_cfg_ignore_email(cfg, email))
-	    || osm_cfg_ignore_ip(cfg, ip))
-		return 0;			/* ignored: no events, DUNNO */
-	if (owner && osm_cfg_ignore_account(cfg, owner))
-		cwd = NULL;
-	if (cwd && osm_cfg_ignore_path(cfg, cwd))
-		cwd = NULL;
-	if (subject && osm_cfg_ignore_subject(cfg, subject))
-		subject = NULL;
-
-	/* The event itself, stored in every window it enters. */
-	size_t	moff = osm_buf_len(p->mem);
+/* pd_event_json - the event itself, stored in every window it enters; returns its length */
+static size_t
+pd_event_json(struct pd_event_ctx *ctx, struct pd_plan *p, const char *const *av,
+	      const struct osm_ident_req *r, const struct osm_ident *id, long long now)
+{
+	static const enum pd_attr local[] = {PD_A_QUEUE_ID, PD_A_SCRIPT, PD_A_EXE, PD_A_PARENT_CWD};
+	static const enum pd_attr sf[] = {PD_A_SRC, PD_A_DST, PD_A_PID, PD_A_CMDLINE, PD_A_BACKEND, PD_A_BLOCKED};
+	static const enum pd_attr dl[] = {PD_A_RECIPIENT, PD_A_REMOTE_HOST, PD_A_REMOTE_ADDRESS, PD_A_REASON};
+	size_t	moff = osm_buf_len(p->mem), mlen;
 	int	first = 0;			/* "id" and "t" come first */
 
 	osm_buf_puts(p->mem, "{\"id\":\"");
@@ -562,133 +414,144 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 	osm_buf_putu(p->mem, ctx->seq++, 1);
 	osm_buf_puts(p->mem, "\",\"t\":");
 	osm_buf_putu(p->mem, (unsigned long long) now, 0);
-	osm_json_field(p->mem, &first, "source", source);
-	osm_json_field(p->mem, &first, "account", account);
-	osm_json_field(p->mem, &first, "email", *email ? email : NULL);
-	osm_json_field(p->mem, &first, "ip", ip);
-	osm_json_field(p->mem, &first, "uid", uid);
-	osm_json_field(p->mem, &first, "cwd", req_cwd);
-	osm_json_field(p->mem, &first, "cwd_owner", path_owner);
-	osm_json_field(p->mem, &first, "subject", req_subject);
+	osm_json_field(p->mem, &first, "source", r->source ? r->source : "postfix");
+	osm_json_field(p->mem, &first, "account", id->account);
+	osm_json_field(p->mem, &first, "email", id->email);
+	osm_json_field(p->mem, &first, "ip", r->ip);
+	osm_json_field(p->mem, &first, "uid", r->uid);
+	osm_json_field(p->mem, &first, "cwd", r->cwd);		/* as sent */
+	osm_json_field(p->mem, &first, "cwd_owner", id->cwd_owner);
+	osm_json_field(p->mem, &first, "subject", r->subject);
 	osm_json_field(p->mem, &first, "sender", pd_event_nonempty(av[PD_A_SENDER]));
-	osm_json_field(p->mem, &first, "message_id", msgid);
-	{
-		static const enum pd_attr local[] = {PD_A_QUEUE_ID, PD_A_SCRIPT, PD_A_EXE, PD_A_PARENT_CWD};
-		static const enum pd_attr sf[] = {PD_A_SRC, PD_A_DST, PD_A_PID, PD_A_CMDLINE, PD_A_BACKEND,
-						  PD_A_BLOCKED};
-		static const enum pd_attr dl[] = {PD_A_RECIPIENT, PD_A_REMOTE_HOST, PD_A_REMOTE_ADDRESS,
-						  PD_A_REASON};
-
-		pd_event_json_attrs(p->mem, &first, av, local, sizeof(local) / sizeof(local[0]));
-		if (sniffer)
-			pd_event_json_attrs(p->mem, &first, av, sf, sizeof(sf) / sizeof(sf[0]));
-		if (delivery) {
-			osm_json_field(p->mem, &first, "delivery", dstatus);
-			pd_event_json_attrs(p->mem, &first, av, dl, sizeof(dl) / sizeof(dl[0]));
-		}
+	osm_json_field(p->mem, &first, "message_id", r->msgid);
+	pd_event_json_attrs(p->mem, &first, av, local, sizeof(local) / sizeof(local[0]));
+	if (id->sniffer)
+		pd_event_json_attrs(p->mem, &first, av, sf, sizeof(sf) / sizeof(sf[0]));
+	if (id->delivery) {
+		osm_json_field(p->mem, &first, "delivery", r->delivery);
+		pd_event_json_attrs(p->mem, &first, av, dl, sizeof(dl) / sizeof(dl[0]));
 	}
-	if (rcpts) {				/* digits only: see above */
+	if (r->rcpts) {				/* digits only: osm_ident_check */
 		osm_buf_puts(p->mem, ",\"recipients\":");
-		osm_buf_puts(p->mem, rcpts);
+		osm_buf_puts(p->mem, r->rcpts);
 	}
-	if (remote) {
+	if (r->remote) {
 		osm_buf_puts(p->mem, ",\"remote_recipients\":");
-		osm_buf_puts(p->mem, remote);
+		osm_buf_puts(p->mem, r->remote);
 	}
 	osm_buf_puts(p->mem, "}");
-	size_t	mlen = osm_buf_len(p->mem) - moff;
-
+	mlen = osm_buf_len(p->mem) - moff;
 	osm_buf_append(p->mem, "", 1);
+	return mlen;
+}
 
-	/* Call 1: the sender's tag. */
-	struct pd_event_win wins[PD_EVENT_MAX_WIN];
-	int	n = 0;
-	const char *ev_email = *email ? email : NULL;
+/* The windows of one request: the sender's tag's, and the cwd owner's. */
+struct pd_event_wins {
+	struct pd_event_win w[PD_EVENT_MAX_WIN];
+	int	n;
+	struct pd_event_win cw[PD_EVENT_MAX_WIN];	/* under the cwd's own tag */
+	int	cn;
+};
 
-	if (only_cwd) {
-		/* the mainlog's late cwd line of a message already counted */
-	} else if (delivery) {
-		n = pd_event_add(cfg, wins, n, OSM_EV_DELIVERY, key, account, ev_email, target);
-	} else if (sniffer) {
-		if (account)
-			n = pd_event_add(cfg, wins, n, OSM_EV_PACKET, key, account, NULL, target);
-	} else {
-		n = pd_event_add(cfg, wins, n, OSM_EV_LOGLINE, key, account, ev_email, target);
-		if (subject) {
-			snprintf(subjkey, sizeof(subjkey), "%s:%016llx", key, osm_redis_hash(subject));
-			n = pd_event_add(cfg, wins, n, OSM_EV_LOGLINE_SUBJECT, subjkey, account, ev_email, target);
-		}
+/* pd_event_windows - the windows of the events osm_ident named; cwd events under the sender's tag if same */
+static void
+pd_event_windows(const struct osm_cfg *cfg, const struct osm_ident *id, struct pd_event_wins *ws)
+{
+	ws->n = ws->cn = 0;
+	for (int i = 0; i < id->nev; i++) {
+		const struct osm_ident_ev *e = &id->ev[i];
+
+		if (!e->cwd)
+			ws->n = pd_event_add(cfg, ws->w, ws->n, e->ev, e->key, e->account, e->email, id->target);
+		else if (id->same)
+			ws->n = pd_event_add(cfg, ws->w, ws->n, e->ev, e->key, e->account, e->email, id->cwd_target);
+		else
+			ws->cn = pd_event_add(cfg, ws->cw, ws->cn, e->ev, e->key, e->account, e->email, id->cwd_target);
 	}
-	/* cwd events go with the sender unless another account owns the path */
-	const char *cwdtag = owner ? owner : tag;
-	int	same = strcmp(cwdtag, tag) == 0;
-	struct pd_event_win cwins[PD_EVENT_MAX_WIN];
-	int	cn = 0;
+}
 
-	if (owner)
-		pd_event_cat(cwdtarget, sizeof(cwdtarget), "account:", owner);
-	else
-		pd_event_cat(cwdtarget, sizeof(cwdtarget), target, "");
-	if (cwd && !sniffer) {
-		if (owner)
-			cn = pd_event_add(cfg, cwins, cn, OSM_EV_CWDCHECK, owner, owner, NULL, cwdtarget);
-		cn = pd_event_add(cfg, cwins, cn, OSM_EV_CWDCHECK_CWD, cwd, owner ? owner : account, NULL, cwdtarget);
-	} else if (cwd)
-		cn = pd_event_add(cfg, cwins, cn, OSM_EV_PACKET_CWD, cwd, owner ? owner : account, NULL, cwdtarget);
-	if (same) {
-		for (int i = 0; i < cn && n < PD_EVENT_MAX_WIN; i++)
-			wins[n++] = cwins[i];
-		cn = 0;
-	}
-	/* The verdict fields: the sender, and its account when it is an email. */
+/* The strings the calls name: verdict fields and message markers. */
+struct pd_event_marks {
+	const char *fields[PD_EVENT_MAX_FIELDS];
+	int	nfields;
 	char	acctfield[300], ownerfield[300];
-	const char *fields[3] = {target};
-	int	nfields = 1;
+	const char *marks[2];
+	int	nmark;
+	int	ncwdmark;
+	char	cwdmark[160];
+	int	dedupe;
+};
 
-	if (*email && account) {
-		pd_event_cat(acctfield, sizeof(acctfield), "account:", account);
-		fields[nfields++] = acctfield;
+/* pd_event_fields - the verdict fields: the sender, its account when it is an email, the cwd's owner */
+static void
+pd_event_fields(const struct osm_ident *id, struct pd_event_marks *m)
+{
+	m->fields[0] = id->target;
+	m->nfields = 1;
+	if (id->email && id->account) {
+		pd_event_cat(m->acctfield, sizeof(m->acctfield), "account:", id->account);
+		m->fields[m->nfields++] = m->acctfield;
 	}
-	if (same && owner && (account == NULL || strcmp(owner, account))) {
-		pd_event_cat(ownerfield, sizeof(ownerfield), "account:", owner);
-		fields[nfields++] = ownerfield;
+	if (id->same && id->owner && (id->account == NULL || strcmp(id->owner, id->account))) {
+		pd_event_cat(m->ownerfield, sizeof(m->ownerfield), "account:", id->owner);
+		m->fields[m->nfields++] = m->ownerfield;
 	}
-	/* Message markers: the exim module and the mainlog count a message once. */
-	int	dedupe = msgid && p->count && (!strcmp(source, "exim") || !strcmp(source, "mainlog"));
-	const char *marks[2], *cwdmarks[1] = {cwdmark};
-	int	nmark = 0;
+}
 
-	if (dedupe && delivery) {
+/* pd_event_markers - the exim module and the mainlog count a message once */
+static void
+pd_event_markers(const struct pd_plan *p, const struct osm_ident_req *r, const struct osm_ident *id,
+		 struct pd_event_marks *m)
+{
+	const char *msgid = r->msgid;
+
+	m->nmark = m->ncwdmark = 0;
+	m->dedupe = msgid && p->count && r->source && (!strcmp(r->source, "exim") || !strcmp(r->source, "mainlog"));
+	if (m->dedupe && id->delivery) {
 		/* a result line replayed after a crash: counted once */
-		snprintf(cwdmark, sizeof(cwdmark), "%s:d:%s", msgid, did ? did : "");
-		if (did)
-			marks[nmark++] = cwdmark;
-	} else if (dedupe) {
-		snprintf(cwdmark, sizeof(cwdmark), "%s:cwd", msgid);
-		if (!only_cwd)
-			marks[nmark++] = msgid;
-		if (cwd && same)
-			marks[nmark++] = cwdmark;
+		if (r->did) {
+			snprintf(m->cwdmark, sizeof(m->cwdmark), "%s:d:%s", msgid, r->did);
+			m->marks[m->nmark++] = m->cwdmark;
+		}
+	} else if (m->dedupe) {
+		pd_event_cat(m->cwdmark, sizeof(m->cwdmark), msgid, ":cwd");
+		if (!id->only_cwd)
+			m->marks[m->nmark++] = msgid;
+		if (id->cwd && id->same)
+			m->marks[m->nmark++] = m->cwdmark;
+		m->ncwdmark = id->cwd != NULL;
 	}
-	/* Markers and ratios need the script; anything else may go as RPUSHes. */
-	if (nmark > 0 || (!same && dedupe && cwd))
-		p->plain = 0;
-	for (int i = 0; i < n; i++)
-		if (wins[i].w.ratio)
-			p->plain = 0;
-	for (int i = 0; i < cn; i++)
-		if (cwins[i].w.ratio)
-			p->plain = 0;
-	/* An event only the script can count is planned whole at once. */
-	p->script = script || (p->count && !p->plain);
-	pd_event_call(ctx, p, tag, now, moff, mlen, fields, nfields, marks, nmark, wins, n,
-		      delivery && strcmp(dstatus, "delivered") != 0);
-	if (!same) {
-		const char *cwdfields[1] = {cwdtarget};
+}
 
-		pd_event_call(ctx, p, cwdtag, now, moff, mlen, cwdfields, 1, cwdmarks, dedupe && cwd, cwins, cn, 0);
+/* pd_event_plain - markers and ratios need the script; anything else may go as RPUSHes */
+static int
+pd_event_plain(const struct osm_ident *id, const struct pd_event_wins *ws, const struct pd_event_marks *m)
+{
+	if (m->nmark > 0 || (!id->same && m->dedupe && id->cwd))
+		return 0;
+	for (int i = 0; i < ws->n; i++)
+		if (ws->w[i].w.ratio)
+			return 0;
+	for (int i = 0; i < ws->cn; i++)
+		if (ws->cw[i].w.ratio)
+			return 0;
+	return 1;
+}
+
+/* pd_event_calls - the sender's call, the cwd owner's if another tag; then fix up the pointers */
+static void
+pd_event_calls(struct pd_event_ctx *ctx, struct pd_plan *p, const struct osm_ident_req *r,
+	       const struct osm_ident *id, long long now, size_t moff, size_t mlen,
+	       const struct pd_event_wins *ws, const struct pd_event_marks *m)
+{
+	pd_event_call(ctx, p, id->tag, now, moff, mlen, m->fields, m->nfields, m->marks, m->nmark,
+		      ws->w, ws->n, id->delivery && strcmp(r->delivery, "delivered") != 0);
+	if (!id->same) {
+		const char *cwdfields[1] = {id->cwd_target}, *cwdmarks[1] = {m->cwdmark};
+
+		pd_event_call(ctx, p, id->cwd_tag, now, moff, mlen, cwdfields, 1, cwdmarks, m->ncwdmark,
+			      ws->cw, ws->cn, 0);
 	}
-
 	/* Buffer is final: fix up pointers. */
 	for (int i = 0; i < p->ncmd; i++) {
 		struct pd_cmd *c = &p->cmd[i];
@@ -696,5 +559,50 @@ pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long lo
 		for (int a = 0; a < c->argc; a++)
 			c->argv[a] = osm_buf_data(p->mem) + c->off[a];
 	}
+}
+
+/* pd_event_plan - see pd_event.h */
+int
+pd_event_plan(struct pd_event_ctx *ctx, const struct osm_proto_req *req, long long now,
+	      struct pd_plan *p, int script, const char **why)
+{
+	const char *av[PD_A_COUNT], *state;
+	struct osm_ident_req r;
+	struct osm_ident id;
+	struct pd_event_wins ws;
+	struct pd_event_marks m;
+	size_t	moff, mlen;
+
+	pd_plan_reset(p);
+	pd_event_attrs(req, av);
+	if (pd_event_validate(av, &r, why) < 0)
+		return -1;
+	/* Postfix asks at every stage; only the end of a message is one.  An
+	 * osm source counts unless it names another stage (exim's router
+	 * asks with protocol_state=DELIVERY: look, don't count). */
+	state = av[PD_A_STATE];
+	p->count = state ? !strcmp(state, "END-OF-MESSAGE") : (r.source && strcmp(r.source, "postfix") != 0);
+	p->plain = p->count;
+
+	osm_ident_resolve(&r, ctx->cfg, ctx->acct, &id);
+	if (id.skip == OSM_IDENT_NO_SENDER) {
+		pd_event_cat(p->who, sizeof(p->who), "unknown sender", "");
+		return 0;			/* nothing to key it by: DUNNO */
+	}
+	pd_event_cat(p->who, sizeof(p->who), id.target, "");
+	osm_proto_printable(p->who, sizeof(p->who) - 1);
+	if (id.skip != OSM_IDENT_COUNT)
+		return 0;			/* ignored, or osm's own: no events, DUNNO */
+
+	moff = osm_buf_len(p->mem);
+	mlen = pd_event_json(ctx, p, av, &r, &id, now);
+	pd_event_windows(ctx->cfg, &id, &ws);
+	pd_event_fields(&id, &m);
+	pd_event_markers(p, &r, &id, &m);
+	if (!pd_event_plain(&id, &ws, &m))
+		p->plain = 0;
+	/* An event only the script can count is planned whole at once. */
+	p->script = script || (p->count && !p->plain);
+	pd_event_calls(ctx, p, &r, &id, now, moff, mlen, &ws, &m);
 	return 0;
 }

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ml_events.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_exlog.h"
+#include "osm_mlev.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,14 +21,14 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct osm_cfg *cfg;
-	static struct ml_events *ev;
+	static struct osm_mlev *ev;
 	static struct osm_exlog line;
 	struct osm_buf *out = osm_buf_new(1 << 20);
 	const char *p = (const char *) data, *end = p + size;
 
 	if (cfg == NULL) {
 		cfg = osm_cfg_load_mem("fuzz.yaml", "server_name: f\n", 15, NULL);
-		ev = ml_events_new(cfg);
+		ev = osm_mlev_new(cfg);
 	}
 	if (cfg == NULL || ev == NULL || out == NULL)
 		abort();
@@ -37,10 +37,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t	n = nl ? (size_t) (nl - p) : (size_t) (end - p);
 
 		(void) osm_exlog_parse(p, n, &line);
-		ml_events_feed(ev, p, n, out);
+		osm_mlev_feed(ev, p, n, out);
 		p += n + 1;
 	}
-	ml_events_flush(ev, out);
+	osm_mlev_flush(ev, out);
 	const char *o = osm_buf_data(out);
 	size_t	ol = osm_buf_len(out);
 

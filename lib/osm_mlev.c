@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ml_events - mainlog lines to policy requests; see ml_events.h.
+ * osm_mlev - mainlog lines to policy requests; see osm_mlev.h.
  *
  * Two fixed tables join lines: the cwd last logged by each pid (a
  * sendmail process logs "cwd=..." before its "<=" line), and the
@@ -13,21 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ml_events.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_exlog.h"
+#include "osm_mlev.h"
 
-#define ML_PIDS		1024
-#define ML_MSGS		16384
-#define ML_VALUE_MAX	1000
+#define OSM_MLEV_PIDS		1024
+#define OSM_MLEV_MSGS		16384
+#define OSM_MLEV_VALUE_MAX	1000
 
-struct ml_pidcwd {
+struct osm_mlev_pidcwd {
 	long	pid;			/* 0: free */
 	char	cwd[1024];
 };
 
-struct ml_msg {
+struct osm_mlev_msg {
 	char	id[24];
 	char	sender[256];		/* the account, or the SMTP AUTH id */
 	char	ip[46];			/* the client's, with SMTP AUTH */
@@ -35,21 +35,21 @@ struct ml_msg {
 	char	had_cwd;
 };
 
-struct ml_events {
+struct osm_mlev {
 	const struct osm_cfg *cfg;
-	struct ml_pidcwd pids[ML_PIDS];
+	struct osm_mlev_pidcwd pids[OSM_MLEV_PIDS];
 	char	last_cwd[1024];		/* without +pid: the previous cwd line */
-	struct ml_msg msgs[ML_MSGS];
-	struct ml_stats st;
+	struct osm_mlev_msg msgs[OSM_MLEV_MSGS];
+	struct osm_mlev_stats st;
 	struct osm_exlog line;
-	size_t	npend;			/* ml_events_feed: an entry's lines so far */
+	size_t	npend;			/* osm_mlev_feed: an entry's lines so far */
 	char	pend[OSM_EXLOG_MAX_LINE + 1];
 };
 
-struct ml_events *
-ml_events_new(const struct osm_cfg *cfg)
+struct osm_mlev *
+osm_mlev_new(const struct osm_cfg *cfg)
 {
-	struct ml_events *e = calloc(1, sizeof(*e));
+	struct osm_mlev *e = calloc(1, sizeof(*e));
 
 	if (e)
 		e->cfg = cfg;
@@ -57,26 +57,26 @@ ml_events_new(const struct osm_cfg *cfg)
 }
 
 void
-ml_events_free(struct ml_events *e)
+osm_mlev_free(struct osm_mlev *e)
 {
 	free(e);
 }
 
 void
-ml_events_config(struct ml_events *e, const struct osm_cfg *cfg)
+osm_mlev_config(struct osm_mlev *e, const struct osm_cfg *cfg)
 {
 	e->cfg = cfg;
 }
 
 void
-ml_events_stats(const struct ml_events *e, struct ml_stats *st)
+osm_mlev_stats(const struct osm_mlev *e, struct osm_mlev_stats *st)
 {
 	*st = e->st;
 }
 
-/* ml_attr - name=value, control characters made spaces, cut at ML_VALUE_MAX */
+/* osm_mlev_attr - name=value, control characters made spaces, cut at OSM_MLEV_VALUE_MAX */
 static void
-ml_attr(struct osm_buf *out, const char *name, const char *value)
+osm_mlev_attr(struct osm_buf *out, const char *name, const char *value)
 {
 	size_t	n;
 
@@ -84,7 +84,7 @@ ml_attr(struct osm_buf *out, const char *name, const char *value)
 		return;
 	osm_buf_puts(out, name);
 	osm_buf_puts(out, "=");
-	n = strnlen(value, ML_VALUE_MAX);
+	n = strnlen(value, OSM_MLEV_VALUE_MAX);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char) value[i];
 
@@ -94,7 +94,7 @@ ml_attr(struct osm_buf *out, const char *name, const char *value)
 }
 
 static unsigned long long
-ml_hash(const char *s, size_t n)
+osm_mlev_hash(const char *s, size_t n)
 {
 	unsigned long long h = 14695981039346656037ull;
 
@@ -103,41 +103,41 @@ ml_hash(const char *s, size_t n)
 	return h;
 }
 
-static struct ml_msg *
-ml_msg(struct ml_events *e, const char *id)
+static struct osm_mlev_msg *
+osm_mlev_msg(struct osm_mlev *e, const char *id)
 {
-	return &e->msgs[ml_hash(id, strlen(id)) % ML_MSGS];
+	return &e->msgs[osm_mlev_hash(id, strlen(id)) % OSM_MLEV_MSGS];
 }
 
 static int
-ml_local(const struct osm_exlog *l)
+osm_mlev_local(const struct osm_exlog *l)
 {
 	return l->proto && strncmp(l->proto, "local", 5) == 0;
 }
 
 static void
-ml_begin(struct osm_buf *out, const struct osm_exlog *l)
+osm_mlev_begin(struct osm_buf *out, const struct osm_exlog *l)
 {
 	osm_buf_puts(out, "request=smtpd_access_policy\nsource=mainlog\n");
 	osm_buf_printf(out, "log_time=%lld\n", l->time);
-	ml_attr(out, "message_id", l->id);
+	osm_mlev_attr(out, "message_id", l->id);
 }
 
 static int
-ml_arrival(struct ml_events *e, const struct osm_exlog *l, struct osm_buf *out)
+osm_mlev_arrival(struct osm_mlev *e, const struct osm_exlog *l, struct osm_buf *out)
 {
 	char	count[16];
 	const char *cwd = NULL;
 
 	e->st.arrivals++;
 	e->st.forged += (unsigned long) l->forged;
-	if (l->auth == NULL && !ml_local(l))
+	if (l->auth == NULL && !osm_mlev_local(l))
 		return 0;			/* inbound, or an unauthenticated relay */
 	if (l->auth == NULL && (l->user == NULL || osm_cfg_exim_user(e->cfg, l->user)))
 		return 0;			/* exim's own mail: bounces, warnings */
 	if (l->auth == NULL) {
 		if (l->pid >= 0) {
-			struct ml_pidcwd *p = &e->pids[(unsigned long) l->pid % ML_PIDS];
+			struct osm_mlev_pidcwd *p = &e->pids[(unsigned long) l->pid % OSM_MLEV_PIDS];
 
 			if (p->pid == l->pid && p->cwd[0]) {
 				cwd = p->cwd;
@@ -146,53 +146,53 @@ ml_arrival(struct ml_events *e, const struct osm_exlog *l, struct osm_buf *out)
 		} else if (e->last_cwd[0])
 			cwd = e->last_cwd;
 	}
-	struct ml_msg *m = ml_msg(e, l->id);
+	struct osm_mlev_msg *m = osm_mlev_msg(e, l->id);
 
 	snprintf(m->id, sizeof(m->id), "%s", l->id);
 	snprintf(m->sender, sizeof(m->sender), "%s", l->auth ? l->auth : l->user);
 	snprintf(m->ip, sizeof(m->ip), "%s", l->auth && l->ip ? l->ip : "");
 	m->auth = l->auth != NULL;
 	m->had_cwd = cwd != NULL;
-	ml_begin(out, l);
+	osm_mlev_begin(out, l);
 	if (l->auth) {
-		ml_attr(out, "sasl_username", l->auth);
-		ml_attr(out, "client_address", l->ip);
+		osm_mlev_attr(out, "sasl_username", l->auth);
+		osm_mlev_attr(out, "client_address", l->ip);
 	} else {
-		ml_attr(out, "account", l->user);
-		ml_attr(out, "cwd", cwd);
+		osm_mlev_attr(out, "account", l->user);
+		osm_mlev_attr(out, "cwd", cwd);
 	}
-	ml_attr(out, "sender", strcmp(l->addr ? l->addr : "", "<>") ? l->addr : NULL);
-	ml_attr(out, "subject", l->subject);
+	osm_mlev_attr(out, "sender", strcmp(l->addr ? l->addr : "", "<>") ? l->addr : NULL);
+	osm_mlev_attr(out, "subject", l->subject);
 	snprintf(count, sizeof(count), "%d", l->nrcpt);
 	if (l->nrcpt > 0)
-		ml_attr(out, "recipient_count", count);
+		osm_mlev_attr(out, "recipient_count", count);
 	osm_buf_puts(out, "\n");
 	e->last_cwd[0] = 0;
 	return 1;
 }
 
 static int
-ml_cwd(struct ml_events *e, const struct osm_exlog *l, struct osm_buf *out)
+osm_mlev_cwd(struct osm_mlev *e, const struct osm_exlog *l, struct osm_buf *out)
 {
 	if (l->ref_id) {
 		/* a delivery process of a message: late cwd, if it had none */
-		struct ml_msg *r = ml_msg(e, l->ref_id);
+		struct osm_mlev_msg *r = osm_mlev_msg(e, l->ref_id);
 
 		if (strcmp(r->id, l->ref_id) != 0 || r->auth || r->had_cwd || l->cwd[0] != '/')
 			return 0;
 		r->had_cwd = 1;
 		osm_buf_puts(out, "request=smtpd_access_policy\nsource=mainlog\nevents=cwd\n");
 		osm_buf_printf(out, "log_time=%lld\n", l->time);
-		ml_attr(out, "message_id", l->ref_id);
-		ml_attr(out, "account", r->sender);
-		ml_attr(out, "cwd", l->cwd);
+		osm_mlev_attr(out, "message_id", l->ref_id);
+		osm_mlev_attr(out, "account", r->sender);
+		osm_mlev_attr(out, "cwd", l->cwd);
 		osm_buf_puts(out, "\n");
 		return 1;
 	}
 	if (l->cwd[0] != '/')
 		return 0;
 	if (l->pid >= 0) {
-		struct ml_pidcwd *p = &e->pids[(unsigned long) l->pid % ML_PIDS];
+		struct osm_mlev_pidcwd *p = &e->pids[(unsigned long) l->pid % OSM_MLEV_PIDS];
 
 		p->pid = l->pid;
 		snprintf(p->cwd, sizeof(p->cwd), "%s", l->cwd);
@@ -202,70 +202,70 @@ ml_cwd(struct ml_events *e, const struct osm_exlog *l, struct osm_buf *out)
 }
 
 /*
- * ml_result - a delivery result of an outgoing message.  It left (or
+ * osm_mlev_result - a delivery result of an outgoing message.  It left (or
  * tried to) if the line names a remote host or an smtp transport; a
  * failure or deferral that never reached a transport (unrouteable,
  * retry time not reached) counts too; local transports, and osm's own
  * router keeping a held sender's mail queued, do not.
  */
 static int
-ml_result(struct ml_events *e, const struct osm_exlog *l, const char *line, size_t len,
+osm_mlev_result(struct osm_mlev *e, const struct osm_exlog *l, const char *line, size_t len,
 	  struct osm_buf *out)
 {
 	int	failed = l->kind == OSM_EXLOG_FAILURE || l->kind == OSM_EXLOG_DEFERRAL;
-	struct ml_msg *m;
+	struct osm_mlev_msg *m;
 
 	if (!(l->ip || (l->transport && strstr(l->transport, "smtp")) || (failed && !l->transport)))
 		return 0;
 	if (l->reason && strncmp(l->reason, "osm: ", 5) == 0)
 		return 0;			/* osm's own router holding the sender's queue */
-	m = ml_msg(e, l->id);
+	m = osm_mlev_msg(e, l->id);
 	if (strcmp(m->id, l->id) != 0) {
 		e->st.unattributed++;
 		return 0;
 	}
 	e->st.results++;
-	ml_begin(out, l);
+	osm_mlev_begin(out, l);
 	osm_buf_puts(out, "events=delivery\n");
 	osm_buf_printf(out, "delivery=%s\n", l->kind == OSM_EXLOG_FAILURE ? "bounced"
 		       : l->kind == OSM_EXLOG_DEFERRAL ? "deferred" : "delivered");
-	osm_buf_printf(out, "delivery_id=%016llx\n", ml_hash(line, len));
-	ml_attr(out, m->auth ? "sasl_username" : "account", m->sender);
-	ml_attr(out, "client_address", m->ip);
-	ml_attr(out, "recipient", l->addr);
-	ml_attr(out, "remote_host", l->host);
-	ml_attr(out, "remote_address", l->ip);
-	ml_attr(out, "reason", l->reason);
+	osm_buf_printf(out, "delivery_id=%016llx\n", osm_mlev_hash(line, len));
+	osm_mlev_attr(out, m->auth ? "sasl_username" : "account", m->sender);
+	osm_mlev_attr(out, "client_address", m->ip);
+	osm_mlev_attr(out, "recipient", l->addr);
+	osm_mlev_attr(out, "remote_host", l->host);
+	osm_mlev_attr(out, "remote_address", l->ip);
+	osm_mlev_attr(out, "reason", l->reason);
 	osm_buf_puts(out, "\n");
 	return 1;
 }
 
 int
-ml_events_line(struct ml_events *e, const char *line, size_t len, int last, struct osm_buf *out)
+osm_mlev_line(struct osm_mlev *e, const char *line, size_t len, int last, struct osm_buf *out)
 {
 	struct osm_exlog *l = &e->line;
 	int	n = 0;
 	enum osm_exlog_kind kind = osm_exlog_parse(line, len, l);
 
 	if (l->more && !last)
-		return ML_EVENTS_MORE;
+		return OSM_MLEV_MORE;
 	e->st.lines++;
 	switch (kind) {
 	case OSM_EXLOG_SKIP:
 		e->st.skipped++;
 		break;
 	case OSM_EXLOG_ARRIVAL:
-		n = ml_arrival(e, l, out);
+		n = osm_mlev_arrival(e, l, out);
 		break;
 	case OSM_EXLOG_CWD:
-		n = ml_cwd(e, l, out);
+		n = osm_mlev_cwd(e, l, out);
 		break;
 	case OSM_EXLOG_DELIVERY:
 	case OSM_EXLOG_ADDITIONAL:
 	case OSM_EXLOG_CUTTHROUGH:
 	case OSM_EXLOG_FAILURE:
 	case OSM_EXLOG_DEFERRAL:
-		n = ml_result(e, l, line, len, out);
+		n = osm_mlev_result(e, l, line, len, out);
 		break;
 	default:
 		break;
@@ -275,12 +275,12 @@ ml_events_line(struct ml_events *e, const char *line, size_t len, int last, stru
 }
 
 int
-ml_events_feed(struct ml_events *e, const char *line, size_t len, struct osm_buf *out)
+osm_mlev_feed(struct osm_mlev *e, const char *line, size_t len, struct osm_buf *out)
 {
 	int	n;
 
 	if (e->npend == 0) {
-		if ((n = ml_events_line(e, line, len, 0, out)) != ML_EVENTS_MORE)
+		if ((n = osm_mlev_line(e, line, len, 0, out)) != OSM_MLEV_MORE)
 			return n;
 	} else if (e->npend + 1 + len > OSM_EXLOG_MAX_LINE) {
 		/* longer than any entry exim writes: skipped whole, never read as two */
@@ -292,17 +292,17 @@ ml_events_feed(struct ml_events *e, const char *line, size_t len, struct osm_buf
 		e->pend[e->npend++] = '\n';
 	memcpy(e->pend + e->npend, line, len);
 	e->npend += len;
-	if ((n = ml_events_line(e, e->pend, e->npend, 0, out)) == ML_EVENTS_MORE)
+	if ((n = osm_mlev_line(e, e->pend, e->npend, 0, out)) == OSM_MLEV_MORE)
 		return 0;
 	e->npend = 0;
 	return n;
 }
 
 int
-ml_events_flush(struct ml_events *e, struct osm_buf *out)
+osm_mlev_flush(struct osm_mlev *e, struct osm_buf *out)
 {
 	size_t	n = e->npend;
 
 	e->npend = 0;
-	return n == 0 ? 0 : ml_events_line(e, e->pend, n, 1, out);
+	return n == 0 ? 0 : osm_mlev_line(e, e->pend, n, 1, out);
 }

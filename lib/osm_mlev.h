@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef ML_EVENTS_H
-#define ML_EVENTS_H
+#ifndef OSM_MLEV_H
+#define OSM_MLEV_H
 
 /*
- * ml_events - exim mainlog lines in, osm-policyd requests out.
+ * osm_mlev - exim mainlog lines in, osm-policyd requests out.
  *
- * ml_events_line() parses one entry (osm_exlog) and appends the policy
+ * osm_mlev_line() parses one entry (osm_exlog) and appends the policy
  * requests it makes, each ended by an empty line, to out:
  *   - an arrival ("<=") of a local submission (P=local*, not by an exim
  *     user, mainlog.exim_users): source=mainlog, account (U=), the
@@ -24,7 +24,7 @@
  *     and a delivery_id that names the line (a replay counts once).
  * Unauthenticated SMTP arrivals (inbound mail) and every other line make
  * nothing; lines the parser cannot read are counted as skipped.  The
- * outgoing messages are remembered in a fixed table (ML_MSGS entries):
+ * outgoing messages are remembered in a fixed table (OSM_MLEV_MSGS entries):
  * a result of a message that arrived before this process started, or
  * that was pushed out by newer ones, counts as unattributed.
  * Pure: no I/O; memory is fixed at creation.
@@ -34,7 +34,7 @@
 struct osm_buf;
 struct osm_cfg;
 
-struct ml_stats {
+struct osm_mlev_stats {
 	unsigned long lines;
 	unsigned long skipped;		/* not understood */
 	unsigned long arrivals;
@@ -44,24 +44,24 @@ struct ml_stats {
 	unsigned long requests;
 };
 
-struct ml_events;
+struct osm_mlev;
 
-struct ml_events *ml_events_new(const struct osm_cfg *);
-void	ml_events_free(struct ml_events *);
-void	ml_events_config(struct ml_events *, const struct osm_cfg *);
+struct osm_mlev *osm_mlev_new(const struct osm_cfg *);
+void	osm_mlev_free(struct osm_mlev *);
+void	osm_mlev_config(struct osm_mlev *, const struct osm_cfg *);
 /*
- * ml_events_line() takes one log entry, usually one line.  An entry
+ * osm_mlev_line() takes one log entry, usually one line.  An entry
  * whose line ends inside a quoted address (osm_exlog "more": a newline
  * in a local user's -f or recipient) goes on in the next line: unless
- * last is set, it returns ML_EVENTS_MORE and changes nothing; call it
- * again with the line, "\n" and the next line.  ml_events_feed() does
- * that itself for a file read line by line, and ml_events_flush() ends
+ * last is set, it returns OSM_MLEV_MORE and changes nothing; call it
+ * again with the line, "\n" and the next line.  osm_mlev_feed() does
+ * that itself for a file read line by line, and osm_mlev_flush() ends
  * the file (an entry still open is taken as it is).
  */
-#define ML_EVENTS_MORE	(-1)
-int	ml_events_line(struct ml_events *, const char *line, size_t len, int last, struct osm_buf *out);
-int	ml_events_feed(struct ml_events *, const char *line, size_t len, struct osm_buf *out);
-int	ml_events_flush(struct ml_events *, struct osm_buf *out);
-void	ml_events_stats(const struct ml_events *, struct ml_stats *);
+#define OSM_MLEV_MORE	(-1)
+int	osm_mlev_line(struct osm_mlev *, const char *line, size_t len, int last, struct osm_buf *out);
+int	osm_mlev_feed(struct osm_mlev *, const char *line, size_t len, struct osm_buf *out);
+int	osm_mlev_flush(struct osm_mlev *, struct osm_buf *out);
+void	osm_mlev_stats(const struct osm_mlev *, struct osm_mlev_stats *);
 
 #endif
