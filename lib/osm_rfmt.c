@@ -11,7 +11,28 @@
 #include <libxml/xmlwriter.h>
 #include <yaml.h>
 
+#include "osm_buf.h"
+#include "osm_json.h"
 #include "osm_rfmt.h"
+
+/*
+ * osm_rfmt_string - V as a JSON string; a byte that is not part of valid
+ * UTF-8 (a sender address, say) becomes the Latin-1 character of the same
+ * value, as osm_json does for the events, so nothing is lost or refused.
+ */
+static json_t *
+osm_rfmt_string(const char *v)
+{
+	json_t *s = json_string(v);
+	struct osm_buf *b;
+
+	if (s != NULL || (b = osm_buf_new(6 * strlen(v) + 16)) == NULL)
+		return s;
+	if (osm_json_str(b, v) == 0)
+		s = json_loads(osm_buf_data(b), JSON_DECODE_ANY, NULL);
+	osm_buf_free(b);
+	return s;
+}
 
 json_t *
 osm_rfmt_from_hash(const char *const *kv, size_t nkv)
@@ -28,12 +49,8 @@ osm_rfmt_from_hash(const char *const *kv, size_t nkv)
 		} else if (!strcmp(k, "time") || !strcmp(k, "level") || !strcmp(k, "seconds")
 			   || !strcmp(k, "count") || !strcmp(k, "failures") || !strcmp(k, "ratio"))
 			json_object_set_new(o, k, json_integer(strtoll(v, NULL, 10)));
-		else {
-			json_t *s = json_string(v);
-
-			/* not UTF-8: our own fields never are; keep what is readable */
-			json_object_set_new(o, k, s ? s : json_string("?"));
-		}
+		else
+			json_object_set_new(o, k, osm_rfmt_string(v));
 	}
 	return o;
 }
