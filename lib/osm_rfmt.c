@@ -237,38 +237,67 @@ osm_rfmt_write_yaml(FILE *fp, json_t *o)
 	return ok ? 0 : -1;
 }
 
-/* --- XML --------------------------------------------------------------- */
+/* --- XML (XML 1.0 Fifth Edition) --------------------------------------- */
 
-/* osm_rfmt_xml_text - the string with what XML 1.0 forbids made U+FFFD */
+/*
+ * osm_rfmt_xml_text - S with each character outside production [2] Char
+ * (C0 controls but tab, LF and CR; U+FFFE; U+FFFF; surrogates) and each
+ * byte of invalid UTF-8 made U+FFFD.  The writer escapes the rest: &, <,
+ * > and CR as references (and ", tab, LF in attributes).
+ */
 static char *
 osm_rfmt_xml_text(const char *s)
 {
-	size_t	n = strlen(s);
+	const unsigned char *p = (const unsigned char *) s;
+	size_t	n = strlen(s), len;
 	char   *out = malloc(n * 3 + 1), *d = out;
 
 	if (out == NULL)
 		return NULL;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char) *s;
-
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+	for (size_t i = 0; i < n; i += len) {
+		len = osm_json_utf8_len(p + i, n - i);
+		if (len == 0 || (len == 1 && p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+		    || (len == 3 && p[i] == 0xef && p[i + 1] == 0xbf && p[i + 2] >= 0xbe)) {
 			memcpy(d, "\xef\xbf\xbd", 3);
 			d += 3;
-		} else
-			*d++ = *s;
+			len = len ? len : 1;
+		} else {
+			memcpy(d, p + i, len);
+			d += len;
+		}
 	}
 	*d = 0;
 	return out;
 }
 
+/*
+ * osm_rfmt_xml_name - K is written as an element name: ASCII
+ * [A-Za-z_][A-Za-z0-9_.-]*, which is a Name and, without ':', namespace
+ * clean.  Other keys become <field name="K">.
+ */
 static int
-osm_rfmt_xml(xmlTextWriterPtr w, const char *name, json_t *j)
+osm_rfmt_xml_name(const char *k)
+{
+	static const char first[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
+
+	return *k && strchr(first, *k) && k[strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789.-")] == 0;
+}
+
+static int
+osm_rfmt_xml(xmlTextWriterPtr w, const char *key, json_t *j)
 {
 	const char *k;
 	json_t *v;
 	size_t	i;
-	int	r = xmlTextWriterStartElement(w, BAD_CAST name);
+	char   *t;
+	int	named = osm_rfmt_xml_name(key);
+	int	r = xmlTextWriterStartElement(w, BAD_CAST (named ? key : "field"));
 
+	if (r >= 0 && !named) {
+		t = osm_rfmt_xml_text(key);
+		r = t ? xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST t) : -1;
+		free(t);
+	}
 	if (r < 0)
 		return r;
 	switch (json_typeof(j)) {
@@ -278,27 +307,30 @@ osm_rfmt_xml(xmlTextWriterPtr w, const char *name, json_t *j)
 				return r;
 		break;
 	case JSON_ARRAY: {
-		/* events -> event, results -> result */
-		char	item[64];
-		size_t	n = strlen(name);
+		/* events -> event, results -> result, the others item */
+		size_t	n = strlen(key);
+		int	plural = named && n > 1 && key[n - 1] == 's';
+		char   *item = strdup(plural ? key : "item");
 
-		snprintf(item, sizeof(item), "%.*s", n > 1 && name[n - 1] == 's' ? (int) n - 1 : (int) n, name);
-		if (!strcmp(item, name))
-			snprintf(item, sizeof(item), "item");
+		if (item == NULL)
+			return -1;
+		if (plural)
+			item[n - 1] = 0;
 		json_array_foreach(j, i, v)
 			if ((r = osm_rfmt_xml(w, item, v)) < 0)
-				return r;
+				break;
+		free(item);
+		if (r < 0)
+			return r;
 		break;
 	}
-	case JSON_STRING: {
-		char   *t = osm_rfmt_xml_text(json_string_value(j));
-
+	case JSON_STRING:
+		t = osm_rfmt_xml_text(json_string_value(j));
 		r = t ? xmlTextWriterWriteString(w, BAD_CAST t) : -1;
 		free(t);
 		if (r < 0)
 			return r;
 		break;
-	}
 	case JSON_INTEGER:
 		if ((r = xmlTextWriterWriteFormatString(w, "%lld", json_integer_value(j))) < 0)
 			return r;
@@ -307,8 +339,13 @@ osm_rfmt_xml(xmlTextWriterPtr w, const char *name, json_t *j)
 		if ((r = xmlTextWriterWriteFormatString(w, "%g", json_real_value(j))) < 0)
 			return r;
 		break;
-	default:
+	case JSON_TRUE:
+	case JSON_FALSE:
+		if ((r = xmlTextWriterWriteString(w, BAD_CAST (json_is_true(j) ? "true" : "false"))) < 0)
+			return r;
 		break;
+	default:
+		break;			/* null: an empty element */
 	}
 	return xmlTextWriterEndElement(w);
 }
