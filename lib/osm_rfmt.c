@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <libxml/xmlwriter.h>
 #include <yaml.h>
@@ -158,14 +159,35 @@ osm_rfmt_text(FILE *fp, json_t *o)
 
 /* --- YAML -------------------------------------------------------------- */
 
+/*
+ * osm_rfmt_yaml_plain_key - K may be a plain key: an identifier that no
+ * YAML 1.1 or 1.2 reader takes for a bool or a null (a key "true" or
+ * "123" would not come back a string; "<<" is a merge to YAML 1.1).
+ */
+static int
+osm_rfmt_yaml_plain_key(const char *k)
+{
+	static const char *const special[] = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"};
+	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
+
+	if (*k == 0 || !strchr(alpha, *k)
+	    || k[strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789")] != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		if (!strcasecmp(k, special[i]))
+			return 0;
+	return 1;
+}
+
 static int
 osm_rfmt_yaml_scalar(yaml_emitter_t *em, const char *s, int quoted)
 {
 	yaml_event_t ev;
 
 	/* untagged: implicit both ways; the style alone keeps strings strings */
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s, (int) strlen(s), 1, 1,
-				     quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE);
+	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s, (int) strlen(s), 1, 1,
+					  quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE))
+		return 0;
 	return yaml_emitter_emit(em, &ev);
 }
 
@@ -173,7 +195,7 @@ static int
 osm_rfmt_yaml(yaml_emitter_t *em, json_t *j)
 {
 	yaml_event_t ev;
-	char	num[32];
+	char	num[40];
 	const char *k;
 	json_t *v;
 	size_t	i;
@@ -184,7 +206,7 @@ osm_rfmt_yaml(yaml_emitter_t *em, json_t *j)
 		if (!yaml_emitter_emit(em, &ev))
 			return 0;
 		json_object_foreach(j, k, v)
-			if (!osm_rfmt_yaml_scalar(em, k, 0) || !osm_rfmt_yaml(em, v))
+			if (!osm_rfmt_yaml_scalar(em, k, !osm_rfmt_yaml_plain_key(k)) || !osm_rfmt_yaml(em, v))
 				return 0;
 		yaml_mapping_end_event_initialize(&ev);
 		return yaml_emitter_emit(em, &ev);
@@ -198,6 +220,9 @@ osm_rfmt_yaml(yaml_emitter_t *em, json_t *j)
 		yaml_sequence_end_event_initialize(&ev);
 		return yaml_emitter_emit(em, &ev);
 	case JSON_STRING:
+		/* double-quoted: libyaml escapes what is not printable (C0, DEL,
+		 * C1, U+FEFF, U+FFFE, U+FFFF, beyond U+FFFF) and the line breaks
+		 * NEL, U+2028 and U+2029 */
 		return osm_rfmt_yaml_scalar(em, json_string_value(j), 1);
 	case JSON_INTEGER:
 		snprintf(num, sizeof(num), "%lld", json_integer_value(j));
