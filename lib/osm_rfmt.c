@@ -402,16 +402,33 @@ osm_rfmt_write_xml(FILE *fp, json_t *o)
 
 /* --- PERL -------------------------------------------------------------- */
 
+/*
+ * osm_rfmt_perl_str - S as a Perl literal of the same bytes, in ASCII so
+ * that "use utf8" in the reader cannot make it another value: printable
+ * ASCII single-quoted ('' interpolates nothing; \ and ' escaped), the
+ * rest double-quoted with \\ \" \$ \@ and \x{HH} for every byte outside
+ * printable ASCII.
+ */
 static void
 osm_rfmt_perl_str(FILE *fp, const char *s)
 {
-	fputc('\'', fp);
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '\'')
+	const unsigned char *p = (const unsigned char *) s;
+	int	ascii = 1;
+
+	for (; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			ascii = 0;
+	fputc(ascii ? '\'' : '"', fp);
+	for (p = (const unsigned char *) s; *p; p++) {
+		if (*p < 0x20 || *p > 0x7e)
+			fprintf(fp, "\\x{%02x}", *p);
+		else if (*p == '\\' || (ascii ? *p == '\'' : strchr("\"$@", *p) != NULL)) {
 			fputc('\\', fp);
-		fputc(*s, fp);
+			fputc(*p, fp);
+		} else
+			fputc(*p, fp);
 	}
-	fputc('\'', fp);
+	fputc(ascii ? '\'' : '"', fp);
 }
 
 static void
