@@ -157,6 +157,70 @@ osm_rfmt_text(FILE *fp, json_t *o)
 	}
 }
 
+/* --- what the four formats share ------------------------------------- */
+
+/*
+ * osm_rfmt_real - V in the fewest digits that read back as V, with a '.'
+ * so that YAML 1.1 readers see a float too ("1.0e+20", not "1e+20").
+ */
+static void
+osm_rfmt_real(double v, char *buf, size_t len)
+{
+	char	tmp[40], *e;
+
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	if (strchr(tmp, '.') || (e = strpbrk(tmp, "eE")) == NULL) {
+		snprintf(buf, len, "%s%s", tmp, strchr(tmp, '.') ? "" : ".0");
+		return;
+	}
+	snprintf(buf, len, "%.*s.0%s", (int) (e - tmp), tmp, e);
+}
+
+/*
+ * osm_rfmt_cap - J with every array or object nested deeper than
+ * OSM_RFMT_MAX_DEPTH replaced by a string of its compact JSON: readers
+ * have depth limits (libxml2 and so xmllint 256, Python's json about
+ * 1000) and a report is 3 deep.  DEPTH is J's own; the report is 1.
+ */
+static json_t *
+osm_rfmt_cap(json_t *j, int depth)
+{
+	const char *k;
+	json_t *c, *v;
+	size_t	i;
+
+	if ((json_is_object(j) || json_is_array(j)) && depth > OSM_RFMT_MAX_DEPTH) {
+		char   *s = json_dumps(j, JSON_COMPACT);
+
+		c = s ? json_string(s) : NULL;
+		free(s);
+		return c;
+	}
+	if (json_is_object(j)) {
+		c = json_object();
+		json_object_foreach(j, k, v)
+			if (c && json_object_set_new(c, k, osm_rfmt_cap(v, depth + 1)) != 0) {
+				json_decref(c);
+				return NULL;
+			}
+		return c;
+	}
+	if (json_is_array(j)) {
+		c = json_array();
+		json_array_foreach(j, i, v)
+			if (c && json_array_append_new(c, osm_rfmt_cap(v, depth + 1)) != 0) {
+				json_decref(c);
+				return NULL;
+			}
+		return c;
+	}
+	return json_incref(j);
+}
+
 /* --- YAML -------------------------------------------------------------- */
 
 /*
@@ -228,7 +292,7 @@ osm_rfmt_yaml(yaml_emitter_t *em, json_t *j)
 		snprintf(num, sizeof(num), "%lld", json_integer_value(j));
 		return osm_rfmt_yaml_scalar(em, num, 0);
 	case JSON_REAL:
-		snprintf(num, sizeof(num), "%g", json_real_value(j));
+		osm_rfmt_real(json_real_value(j), num, sizeof(num));
 		return osm_rfmt_yaml_scalar(em, num, 0);
 	case JSON_TRUE:
 	case JSON_FALSE:
@@ -314,7 +378,7 @@ osm_rfmt_xml(xmlTextWriterPtr w, const char *key, json_t *j)
 	const char *k;
 	json_t *v;
 	size_t	i;
-	char   *t;
+	char	num[40], *t;
 	int	named = osm_rfmt_xml_name(key);
 	int	r = xmlTextWriterStartElement(w, BAD_CAST (named ? key : "field"));
 
@@ -361,7 +425,8 @@ osm_rfmt_xml(xmlTextWriterPtr w, const char *key, json_t *j)
 			return r;
 		break;
 	case JSON_REAL:
-		if ((r = xmlTextWriterWriteFormatString(w, "%g", json_real_value(j))) < 0)
+		osm_rfmt_real(json_real_value(j), num, sizeof(num));
+		if ((r = xmlTextWriterWriteString(w, BAD_CAST num)) < 0)
 			return r;
 		break;
 	case JSON_TRUE:
@@ -437,6 +502,7 @@ osm_rfmt_perl(FILE *fp, json_t *j, int depth)
 	const char *k;
 	json_t *v;
 	size_t	i;
+	char	num[40];
 
 	switch (json_typeof(j)) {
 	case JSON_OBJECT:
@@ -466,7 +532,8 @@ osm_rfmt_perl(FILE *fp, json_t *j, int depth)
 		fprintf(fp, "%lld", json_integer_value(j));
 		break;
 	case JSON_REAL:
-		fprintf(fp, "'%g'", json_real_value(j));
+		osm_rfmt_real(json_real_value(j), num, sizeof(num));
+		fprintf(fp, "'%s'", num);
 		break;
 	case JSON_TRUE:
 		fputs("1", fp);
@@ -480,22 +547,29 @@ osm_rfmt_perl(FILE *fp, json_t *j, int depth)
 }
 
 int
-osm_rfmt_write(FILE *fp, json_t *o, enum osm_fmt fmt)
+osm_rfmt_write(FILE *fp, json_t *report, enum osm_fmt fmt)
 {
+	json_t *o = osm_rfmt_cap(report, 1);
+	int	r;
+
+	if (o == NULL)
+		return -1;
 	switch (fmt) {
 	case OSM_FMT_YAML:
-		return osm_rfmt_write_yaml(fp, o);
+		r = osm_rfmt_write_yaml(fp, o);
+		break;
 	case OSM_FMT_XML:
-		return osm_rfmt_write_xml(fp, o);
+		r = osm_rfmt_write_xml(fp, o);
+		break;
 	case OSM_FMT_PERL:
 		fputs("$VAR1 = ", fp);
 		osm_rfmt_perl(fp, o, 0);
 		fputs(";\n", fp);
-		return ferror(fp) ? -1 : 0;
+		r = ferror(fp) ? -1 : 0;
+		break;
 	default:
-		if (json_dumpf(o, fp, JSON_INDENT(2)) != 0)
-			return -1;
-		fputc('\n', fp);
-		return ferror(fp) ? -1 : 0;
+		r = json_dumpf(o, fp, JSON_INDENT(2)) != 0 || fputc('\n', fp) == EOF || ferror(fp) ? -1 : 0;
 	}
+	json_decref(o);
+	return r;
 }
