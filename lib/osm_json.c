@@ -8,7 +8,7 @@
 #include "osm_json.h"
 
 /* osm_json_utf8_len - length of a valid UTF-8 sequence at s, or 0 */
-static size_t
+size_t
 osm_json_utf8_len(const unsigned char *s, size_t n)
 {
 	size_t	len;

@@ -16,6 +16,9 @@
 struct osm_buf;
 
 int	osm_json_str(struct osm_buf *, const char *s);
+/* the length of the valid UTF-8 sequence at S (at most N bytes), 0 if none:
+ * overlong forms, surrogates and code points past U+10FFFF are invalid */
+size_t	osm_json_utf8_len(const unsigned char *s, size_t n);
 int	osm_json_strn(struct osm_buf *, const char *s, size_t n);
 /* "name":"value", with a leading comma unless first; skipped if value is NULL.
  * NAME is written as it is: a plain ASCII literal of the caller's. */

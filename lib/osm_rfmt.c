@@ -7,11 +7,33 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <libxml/xmlwriter.h>
 #include <yaml.h>
 
+#include "osm_buf.h"
+#include "osm_json.h"
 #include "osm_rfmt.h"
+
+/*
+ * osm_rfmt_string - V as a JSON string; a byte that is not part of valid
+ * UTF-8 (a sender address, say) becomes the Latin-1 character of the same
+ * value, as osm_json does for the events, so nothing is lost or refused.
+ */
+static json_t *
+osm_rfmt_string(const char *v)
+{
+	json_t *s = json_string(v);
+	struct osm_buf *b;
+
+	if (s != NULL || (b = osm_buf_new(6 * strlen(v) + 16)) == NULL)
+		return s;
+	if (osm_json_str(b, v) == 0)
+		s = json_loads(osm_buf_data(b), JSON_DECODE_ANY, NULL);
+	osm_buf_free(b);
+	return s;
+}
 
 json_t *
 osm_rfmt_from_hash(const char *const *kv, size_t nkv)
@@ -28,12 +50,8 @@ osm_rfmt_from_hash(const char *const *kv, size_t nkv)
 		} else if (!strcmp(k, "time") || !strcmp(k, "level") || !strcmp(k, "seconds")
 			   || !strcmp(k, "count") || !strcmp(k, "failures") || !strcmp(k, "ratio"))
 			json_object_set_new(o, k, json_integer(strtoll(v, NULL, 10)));
-		else {
-			json_t *s = json_string(v);
-
-			/* not UTF-8: our own fields never are; keep what is readable */
-			json_object_set_new(o, k, s ? s : json_string("?"));
-		}
+		else
+			json_object_set_new(o, k, osm_rfmt_string(v));
 	}
 	return o;
 }
@@ -139,7 +157,91 @@ osm_rfmt_text(FILE *fp, json_t *o)
 	}
 }
 
+/* --- what the four formats share ------------------------------------- */
+
+/*
+ * osm_rfmt_real - V in the fewest digits that read back as V, with a '.'
+ * so that YAML 1.1 readers see a float too ("1.0e+20", not "1e+20").
+ */
+static void
+osm_rfmt_real(double v, char *buf, size_t len)
+{
+	char	tmp[40], *e;
+
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	if (strchr(tmp, '.') || (e = strpbrk(tmp, "eE")) == NULL) {
+		snprintf(buf, len, "%s%s", tmp, strchr(tmp, '.') ? "" : ".0");
+		return;
+	}
+	snprintf(buf, len, "%.*s.0%s", (int) (e - tmp), tmp, e);
+}
+
+/*
+ * osm_rfmt_cap - J with every array or object nested deeper than
+ * OSM_RFMT_MAX_DEPTH replaced by a string of its compact JSON: readers
+ * have depth limits (libxml2 and so xmllint 256, Python's json about
+ * 1000) and a report is 3 deep.  DEPTH is J's own; the report is 1.
+ */
+static json_t *
+osm_rfmt_cap(json_t *j, int depth)
+{
+	const char *k;
+	json_t *c, *v;
+	size_t	i;
+
+	if ((json_is_object(j) || json_is_array(j)) && depth > OSM_RFMT_MAX_DEPTH) {
+		char   *s = json_dumps(j, JSON_COMPACT);
+
+		c = s ? json_string(s) : NULL;
+		free(s);
+		return c;
+	}
+	if (json_is_object(j)) {
+		c = json_object();
+		json_object_foreach(j, k, v)
+			if (c && json_object_set_new(c, k, osm_rfmt_cap(v, depth + 1)) != 0) {
+				json_decref(c);
+				return NULL;
+			}
+		return c;
+	}
+	if (json_is_array(j)) {
+		c = json_array();
+		json_array_foreach(j, i, v)
+			if (c && json_array_append_new(c, osm_rfmt_cap(v, depth + 1)) != 0) {
+				json_decref(c);
+				return NULL;
+			}
+		return c;
+	}
+	return json_incref(j);
+}
+
 /* --- YAML -------------------------------------------------------------- */
+
+/*
+ * osm_rfmt_yaml_plain_key - K may be a plain key: an identifier that no
+ * YAML 1.1 or 1.2 reader takes for a bool or a null (a key "true" or
+ * "123" would not come back a string; "<<" is a merge to YAML 1.1).
+ */
+static int
+osm_rfmt_yaml_plain_key(const char *k)
+{
+	static const char *const special[] = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"};
+	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
+
+	if (*k == 0 || !strchr(alpha, *k)
+	    || k[strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789")] != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		if (!strcasecmp(k, special[i]))
+			return 0;
+	return 1;
+}
 
 static int
 osm_rfmt_yaml_scalar(yaml_emitter_t *em, const char *s, int quoted)
@@ -147,8 +249,9 @@ osm_rfmt_yaml_scalar(yaml_emitter_t *em, const char *s, int quoted)
 	yaml_event_t ev;
 
 	/* untagged: implicit both ways; the style alone keeps strings strings */
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s, (int) strlen(s), 1, 1,
-				     quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE);
+	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s, (int) strlen(s), 1, 1,
+					  quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE))
+		return 0;
 	return yaml_emitter_emit(em, &ev);
 }
 
@@ -156,7 +259,7 @@ static int
 osm_rfmt_yaml(yaml_emitter_t *em, json_t *j)
 {
 	yaml_event_t ev;
-	char	num[32];
+	char	num[40];
 	const char *k;
 	json_t *v;
 	size_t	i;
@@ -167,7 +270,7 @@ osm_rfmt_yaml(yaml_emitter_t *em, json_t *j)
 		if (!yaml_emitter_emit(em, &ev))
 			return 0;
 		json_object_foreach(j, k, v)
-			if (!osm_rfmt_yaml_scalar(em, k, 0) || !osm_rfmt_yaml(em, v))
+			if (!osm_rfmt_yaml_scalar(em, k, !osm_rfmt_yaml_plain_key(k)) || !osm_rfmt_yaml(em, v))
 				return 0;
 		yaml_mapping_end_event_initialize(&ev);
 		return yaml_emitter_emit(em, &ev);
@@ -181,12 +284,15 @@ osm_rfmt_yaml(yaml_emitter_t *em, json_t *j)
 		yaml_sequence_end_event_initialize(&ev);
 		return yaml_emitter_emit(em, &ev);
 	case JSON_STRING:
+		/* double-quoted: libyaml escapes what is not printable (C0, DEL,
+		 * C1, U+FEFF, U+FFFE, U+FFFF, beyond U+FFFF) and the line breaks
+		 * NEL, U+2028 and U+2029 */
 		return osm_rfmt_yaml_scalar(em, json_string_value(j), 1);
 	case JSON_INTEGER:
 		snprintf(num, sizeof(num), "%lld", json_integer_value(j));
 		return osm_rfmt_yaml_scalar(em, num, 0);
 	case JSON_REAL:
-		snprintf(num, sizeof(num), "%g", json_real_value(j));
+		osm_rfmt_real(json_real_value(j), num, sizeof(num));
 		return osm_rfmt_yaml_scalar(em, num, 0);
 	case JSON_TRUE:
 	case JSON_FALSE:
@@ -220,38 +326,67 @@ osm_rfmt_write_yaml(FILE *fp, json_t *o)
 	return ok ? 0 : -1;
 }
 
-/* --- XML --------------------------------------------------------------- */
+/* --- XML (XML 1.0 Fifth Edition) --------------------------------------- */
 
-/* osm_rfmt_xml_text - the string with what XML 1.0 forbids made U+FFFD */
+/*
+ * osm_rfmt_xml_text - S with each character outside production [2] Char
+ * (C0 controls but tab, LF and CR; U+FFFE; U+FFFF; surrogates) and each
+ * byte of invalid UTF-8 made U+FFFD.  The writer escapes the rest: &, <,
+ * > and CR as references (and ", tab, LF in attributes).
+ */
 static char *
 osm_rfmt_xml_text(const char *s)
 {
-	size_t	n = strlen(s);
+	const unsigned char *p = (const unsigned char *) s;
+	size_t	n = strlen(s), len;
 	char   *out = malloc(n * 3 + 1), *d = out;
 
 	if (out == NULL)
 		return NULL;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char) *s;
-
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+	for (size_t i = 0; i < n; i += len) {
+		len = osm_json_utf8_len(p + i, n - i);
+		if (len == 0 || (len == 1 && p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+		    || (len == 3 && p[i] == 0xef && p[i + 1] == 0xbf && p[i + 2] >= 0xbe)) {
 			memcpy(d, "\xef\xbf\xbd", 3);
 			d += 3;
-		} else
-			*d++ = *s;
+			len = len ? len : 1;
+		} else {
+			memcpy(d, p + i, len);
+			d += len;
+		}
 	}
 	*d = 0;
 	return out;
 }
 
+/*
+ * osm_rfmt_xml_name - K is written as an element name: ASCII
+ * [A-Za-z_][A-Za-z0-9_.-]*, which is a Name and, without ':', namespace
+ * clean.  Other keys become <field name="K">.
+ */
 static int
-osm_rfmt_xml(xmlTextWriterPtr w, const char *name, json_t *j)
+osm_rfmt_xml_name(const char *k)
+{
+	static const char first[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
+
+	return *k && strchr(first, *k) && k[strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789.-")] == 0;
+}
+
+static int
+osm_rfmt_xml(xmlTextWriterPtr w, const char *key, json_t *j)
 {
 	const char *k;
 	json_t *v;
 	size_t	i;
-	int	r = xmlTextWriterStartElement(w, BAD_CAST name);
+	char	num[40], *t;
+	int	named = osm_rfmt_xml_name(key);
+	int	r = xmlTextWriterStartElement(w, BAD_CAST (named ? key : "field"));
 
+	if (r >= 0 && !named) {
+		t = osm_rfmt_xml_text(key);
+		r = t ? xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST t) : -1;
+		free(t);
+	}
 	if (r < 0)
 		return r;
 	switch (json_typeof(j)) {
@@ -261,37 +396,46 @@ osm_rfmt_xml(xmlTextWriterPtr w, const char *name, json_t *j)
 				return r;
 		break;
 	case JSON_ARRAY: {
-		/* events -> event, results -> result */
-		char	item[64];
-		size_t	n = strlen(name);
+		/* events -> event, results -> result, the others item */
+		size_t	n = strlen(key);
+		int	plural = named && n > 1 && key[n - 1] == 's';
+		char   *item = strdup(plural ? key : "item");
 
-		snprintf(item, sizeof(item), "%.*s", n > 1 && name[n - 1] == 's' ? (int) n - 1 : (int) n, name);
-		if (!strcmp(item, name))
-			snprintf(item, sizeof(item), "item");
+		if (item == NULL)
+			return -1;
+		if (plural)
+			item[n - 1] = 0;
 		json_array_foreach(j, i, v)
 			if ((r = osm_rfmt_xml(w, item, v)) < 0)
-				return r;
+				break;
+		free(item);
+		if (r < 0)
+			return r;
 		break;
 	}
-	case JSON_STRING: {
-		char   *t = osm_rfmt_xml_text(json_string_value(j));
-
+	case JSON_STRING:
+		t = osm_rfmt_xml_text(json_string_value(j));
 		r = t ? xmlTextWriterWriteString(w, BAD_CAST t) : -1;
 		free(t);
 		if (r < 0)
 			return r;
 		break;
-	}
 	case JSON_INTEGER:
 		if ((r = xmlTextWriterWriteFormatString(w, "%lld", json_integer_value(j))) < 0)
 			return r;
 		break;
 	case JSON_REAL:
-		if ((r = xmlTextWriterWriteFormatString(w, "%g", json_real_value(j))) < 0)
+		osm_rfmt_real(json_real_value(j), num, sizeof(num));
+		if ((r = xmlTextWriterWriteString(w, BAD_CAST num)) < 0)
+			return r;
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		if ((r = xmlTextWriterWriteString(w, BAD_CAST (json_is_true(j) ? "true" : "false"))) < 0)
 			return r;
 		break;
 	default:
-		break;
+		break;			/* null: an empty element */
 	}
 	return xmlTextWriterEndElement(w);
 }
@@ -323,16 +467,33 @@ osm_rfmt_write_xml(FILE *fp, json_t *o)
 
 /* --- PERL -------------------------------------------------------------- */
 
+/*
+ * osm_rfmt_perl_str - S as a Perl literal of the same bytes, in ASCII so
+ * that "use utf8" in the reader cannot make it another value: printable
+ * ASCII single-quoted ('' interpolates nothing; \ and ' escaped), the
+ * rest double-quoted with \\ \" \$ \@ and \x{HH} for every byte outside
+ * printable ASCII.
+ */
 static void
 osm_rfmt_perl_str(FILE *fp, const char *s)
 {
-	fputc('\'', fp);
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '\'')
+	const unsigned char *p = (const unsigned char *) s;
+	int	ascii = 1;
+
+	for (; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			ascii = 0;
+	fputc(ascii ? '\'' : '"', fp);
+	for (p = (const unsigned char *) s; *p; p++) {
+		if (*p < 0x20 || *p > 0x7e)
+			fprintf(fp, "\\x{%02x}", *p);
+		else if (*p == '\\' || (ascii ? *p == '\'' : strchr("\"$@", *p) != NULL)) {
 			fputc('\\', fp);
-		fputc(*s, fp);
+			fputc(*p, fp);
+		} else
+			fputc(*p, fp);
 	}
-	fputc('\'', fp);
+	fputc(ascii ? '\'' : '"', fp);
 }
 
 static void
@@ -341,6 +502,7 @@ osm_rfmt_perl(FILE *fp, json_t *j, int depth)
 	const char *k;
 	json_t *v;
 	size_t	i;
+	char	num[40];
 
 	switch (json_typeof(j)) {
 	case JSON_OBJECT:
@@ -370,7 +532,8 @@ osm_rfmt_perl(FILE *fp, json_t *j, int depth)
 		fprintf(fp, "%lld", json_integer_value(j));
 		break;
 	case JSON_REAL:
-		fprintf(fp, "'%g'", json_real_value(j));
+		osm_rfmt_real(json_real_value(j), num, sizeof(num));
+		fprintf(fp, "'%s'", num);
 		break;
 	case JSON_TRUE:
 		fputs("1", fp);
@@ -384,22 +547,29 @@ osm_rfmt_perl(FILE *fp, json_t *j, int depth)
 }
 
 int
-osm_rfmt_write(FILE *fp, json_t *o, enum osm_fmt fmt)
+osm_rfmt_write(FILE *fp, json_t *report, enum osm_fmt fmt)
 {
+	json_t *o = osm_rfmt_cap(report, 1);
+	int	r;
+
+	if (o == NULL)
+		return -1;
 	switch (fmt) {
 	case OSM_FMT_YAML:
-		return osm_rfmt_write_yaml(fp, o);
+		r = osm_rfmt_write_yaml(fp, o);
+		break;
 	case OSM_FMT_XML:
-		return osm_rfmt_write_xml(fp, o);
+		r = osm_rfmt_write_xml(fp, o);
+		break;
 	case OSM_FMT_PERL:
 		fputs("$VAR1 = ", fp);
 		osm_rfmt_perl(fp, o, 0);
 		fputs(";\n", fp);
-		return ferror(fp) ? -1 : 0;
+		r = ferror(fp) ? -1 : 0;
+		break;
 	default:
-		if (json_dumpf(o, fp, JSON_INDENT(2)) != 0)
-			return -1;
-		fputc('\n', fp);
-		return ferror(fp) ? -1 : 0;
+		r = json_dumpf(o, fp, JSON_INDENT(2)) != 0 || fputc('\n', fp) == EOF || ferror(fp) ? -1 : 0;
 	}
+	json_decref(o);
+	return r;
 }

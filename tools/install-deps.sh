@@ -7,9 +7,12 @@
 #   dnf install -y gcc make autoconf automake libtool pkgconf-pkg-config \
 #       hiredis-devel redis libyaml-devel pcre2-devel libxml2-devel \
 #       libpcap-devel libcap-devel libbpf-devel bpftool nftables libcmocka-devel jansson-devel zlib-devel clang compiler-rt \
+#       perl-devel perl-ExtUtils-Embed perl-Safe \
 #       swaks valgrind
 #   (cPanel ships its own exim with ${dlfunc}; build the module against
 #   the local_scan.h of that exim: ./configure --with-exim-include=DIR)
+# libperl-dev (perl-devel) lets the report fuzz target embed perl to read
+# the PERL payloads back; only that test program links it.
 # exim4-daemon-heavy is the Debian exim with ${dlfunc}; the tests run
 # private instances of it and never change the system's configuration.
 set -eu
@@ -21,7 +24,7 @@ pkgs="build-essential autoconf automake libtool pkg-config
       libhiredis-dev redis-server libyaml-dev libpcre2-dev libxml2-dev
       libpcap-dev libcap-dev libbpf-dev bpftool libcmocka-dev libjansson-dev zlib1g-dev
       nftables iproute2
-      clang libclang-rt-14-dev python3 python3-yaml libxml2-utils perl
+      clang libclang-rt-14-dev python3 python3-yaml libxml2-utils perl libperl-dev
       exim4-daemon-heavy exim4-dev swaks valgrind apache2 libapache2-mod-php"
 if [ "${1:-}" = "--bench" ]; then
 	pkgs="$pkgs postfwd policyd-rate-limit tcpdump"
