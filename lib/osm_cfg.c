@@ -29,6 +29,7 @@
 
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_clock.h"
 #include "osm_msg.h"
 
 const char *const osm_ev_names[OSM_EV_COUNT] = {
@@ -46,6 +47,18 @@ const char *const osm_fmt_names[4] = {"json", "yaml", "xml", "perl"};
 
 #define OSM_CFG_MAX_FILE	(4 << 20)
 #define OSM_CFG_MAX_ERRORS	100
+
+/*
+ * Ignore patterns run on text the spammer wrote (subjects, script
+ * paths), inside the event loop.  These limits bound one match to a
+ * few milliseconds whatever the pattern: a plain pattern over a 16 KB
+ * subject needs a few ten thousand steps; a catastrophic one such as
+ * (a+)+$ stops here instead of at PCRE2's default of ten million
+ * (about 200 ms per request).  A match that gives up is "not ignored".
+ */
+#define OSM_CFG_RE_MATCH_LIMIT	200000
+#define OSM_CFG_RE_DEPTH_LIMIT	5000
+#define OSM_CFG_RE_LOG_EVERY_MS	60000
 
 struct osm_cfg_ld {
 	const char *file;
@@ -1026,6 +1039,8 @@ osm_cfg_patterns(struct osm_cfg_ld *ld, const yaml_node_t *list, const char *wha
 				    (unsigned long) erroff, (char *) msg);
 			continue;
 		}
+		/* JIT where the library and CPU have it; else the interpreter */
+		(void) pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 		(*out)[n++] = re;
 	}
 	*nout = n;
@@ -1341,6 +1356,23 @@ osm_cfg_root(struct osm_cfg_ld *ld, const yaml_node_t *root)
 		osm_cfg_err(ld, root, "limits: max_line is larger than max_request");
 }
 
+/* osm_cfg_re_init - the match context (limits) and match data all matches share */
+static int
+osm_cfg_re_init(struct osm_cfg *c)
+{
+	pcre2_match_context *mc = pcre2_match_context_create(NULL);
+
+	if (mc == NULL)
+		return -1;
+	pcre2_set_match_limit(mc, OSM_CFG_RE_MATCH_LIMIT);
+	pcre2_set_depth_limit(mc, OSM_CFG_RE_DEPTH_LIMIT);
+	c->re_mctx = mc;
+	/* only "did it match" is asked: one pair is enough for any pattern */
+	if ((c->re_md = pcre2_match_data_create(1, NULL)) == NULL)
+		return -1;
+	return 0;
+}
+
 struct osm_cfg *
 osm_cfg_load_mem(const char *name, const char *text, size_t len, struct osm_buf *errs)
 {
@@ -1356,7 +1388,7 @@ osm_cfg_load_mem(const char *name, const char *text, size_t len, struct osm_buf 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	osm_cfg_defaults(c);
-	if ((c->file = strdup(name)) == NULL) {
+	if ((c->file = strdup(name)) == NULL || osm_cfg_re_init(c) != 0) {
 		osm_cfg_free(c);
 		return NULL;
 	}
@@ -1491,6 +1523,8 @@ osm_cfg_free(struct osm_cfg *c)
 	free(c->ign_ips);
 	osm_cfg_free_res(c->ign_paths, c->nign_paths);
 	osm_cfg_free_res(c->ign_subjects, c->nign_subjects);
+	pcre2_match_context_free(c->re_mctx);
+	pcre2_match_data_free(c->re_md);
 	free(c);
 }
 
@@ -1590,32 +1624,64 @@ osm_cfg_ignore_ip(const struct osm_cfg *c, const char *ip)
 	return 0;
 }
 
-static int
-osm_cfg_match_any(void *const *res, size_t n, const char *s)
+/*
+ * osm_cfg_re_gave_up - log a match that hit a limit, at most once a
+ * minute (the subject is the spammer's: every request may hit it)
+ */
+static void
+osm_cfg_re_gave_up(const char *what, size_t i, int rc, size_t len)
 {
+	static long long last = -OSM_CFG_RE_LOG_EVERY_MS;
+	static unsigned long more;
+	long long now = osm_mono_ms();
+	PCRE2_UCHAR msg[120];
+
+	if (now - last < OSM_CFG_RE_LOG_EVERY_MS) {
+		more++;
+		return;
+	}
+	pcre2_get_error_message(rc, msg, sizeof(msg));
+	osm_msg_warn("%s: pattern %zu gave up on a %zu-byte value (%s); counted as not ignored"
+		     " (%lu more since the last warning)", what, i + 1, len, (char *) msg, more);
+	last = now;
+	more = 0;
+}
+
+/*
+ * osm_cfg_match_any - does any pattern match S?  A match that errs
+ * (match or depth limit, JIT stack) counts as no match: the event is
+ * counted rather than let through.  Shares c's match data: not
+ * reentrant.
+ */
+static int
+osm_cfg_match_any(const struct osm_cfg *c, void *const *res, size_t n, const char *s, const char *what)
+{
+	size_t	len;
+
 	if (s == NULL || n == 0)
 		return 0;
-	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-	int	hit = 0;
+	len = strlen(s);
+	for (size_t i = 0; i < n; i++) {
+		int	rc = pcre2_match(res[i], (PCRE2_SPTR) s, len, 0, 0, c->re_md, c->re_mctx);
 
-	if (md == NULL)
-		return 0;
-	for (size_t i = 0; i < n && !hit; i++)
-		hit = pcre2_match(res[i], (PCRE2_SPTR) s, strlen(s), 0, 0, md, NULL) >= 0;
-	pcre2_match_data_free(md);
-	return hit;
+		if (rc >= 0)
+			return 1;
+		if (rc != PCRE2_ERROR_NOMATCH)
+			osm_cfg_re_gave_up(what, i, rc, len);
+	}
+	return 0;
 }
 
 int
 osm_cfg_ignore_path(const struct osm_cfg *c, const char *path)
 {
-	return osm_cfg_match_any(c->ign_paths, c->nign_paths, path);
+	return osm_cfg_match_any(c, c->ign_paths, c->nign_paths, path, "ignore.paths");
 }
 
 int
 osm_cfg_ignore_subject(const struct osm_cfg *c, const char *subject)
 {
-	return osm_cfg_match_any(c->ign_subjects, c->nign_subjects, subject);
+	return osm_cfg_match_any(c, c->ign_subjects, c->nign_subjects, subject, "ignore.subjects");
 }
 
 /* osm_cfg_load_log - see osm_cfg.h */

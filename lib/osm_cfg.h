@@ -153,6 +153,8 @@ struct osm_cfg {
 	size_t	nign_paths;
 	void  **ign_subjects;
 	size_t	nign_subjects;
+	void   *re_mctx;		/* pcre2_match_context *: the match limits */
+	void   *re_md;			/* pcre2_match_data *, shared by every match */
 	/* mainlog: the exim log source (osm-mainlog) */
 	char   *mainlog_path;
 	char   *mainlog_state;		/* where it remembers its place */
@@ -208,6 +210,12 @@ int	osm_cfg_exim_user(const struct osm_cfg *, const char *);
 /* The web server's user (apache_status.web_users): its scripts are anyone's. */
 int	osm_cfg_web_user(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_ip(const struct osm_cfg *, const char *);
+/*
+ * ignore.paths / ignore.subjects: PCRE2 (JIT when available) under a
+ * match and depth limit, so a pathological pattern cannot stall the
+ * caller; a match that gives up counts as "not ignored" and is logged
+ * at most once a minute.  Not reentrant (one match data per config).
+ */
 int	osm_cfg_ignore_path(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_subject(const struct osm_cfg *, const char *);
 int	osm_cfg_parse_duration(const char *text, unsigned *seconds);

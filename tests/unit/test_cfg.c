@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_msg.h"
 
 static struct osm_cfg *
 load(const char *text, struct osm_buf *errs)
@@ -269,6 +271,76 @@ test_durations(void **state)
 	assert_int_equal(osm_cfg_parse_duration("99999999999d", &v), -1);
 }
 
+static int test_warnings;
+static char test_last_warning[512];
+
+static void
+test_capture(int level, const char *text)
+{
+	if (level == OSM_MSG_WARN) {
+		test_warnings++;
+		snprintf(test_last_warning, sizeof(test_last_warning), "%s", text);
+	}
+}
+
+static double
+test_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * A catastrophic ignore pattern against a hostile 16 KB subject: PCRE2's
+ * default limits let each match run ~200 ms (ten matches: ~2 s); under
+ * osm's limits each gives up within a few ms, counts as not ignored and
+ * is logged once, not per match.  Plain patterns still match at the end
+ * of a 16 KB value.
+ */
+static void
+test_ignore_limits(void **state)
+{
+	const char *yaml =
+	    "ignore:\n"
+	    "  subjects: [\"(a+)+$\", \"(?i)cheap pills$\"]\n"
+	    "  paths: [\"^/home/[^/]+/.*\\\\.php$\"]\n";
+	struct osm_buf *errs = osm_buf_new(1 << 16);
+	struct osm_cfg *c = load(yaml, errs);
+	static char hostile[16385], legit[16385], path[4001];
+	double	t0, ms;
+
+	(void) state;
+	if (c == NULL)
+		fail_msg("load: %s", osm_buf_data(errs));
+	memset(hostile, 'a', sizeof(hostile) - 1);
+	hostile[sizeof(hostile) - 2] = 'b';
+	for (size_t i = 0; i < sizeof(legit) - 1; i++)
+		legit[i] = "xy z"[i % 4];
+	memcpy(legit + sizeof(legit) - 12, "Cheap PILLS", 11);
+	memset(path, 'd', sizeof(path) - 1);
+	memcpy(path, "/home/bob/", 10);
+	memcpy(path + sizeof(path) - 5, ".php", 4);
+	osm_msg_set_output(test_capture);
+	test_warnings = 0;
+	t0 = test_now_ms();
+	for (int i = 0; i < 10; i++)
+		assert_false(osm_cfg_ignore_subject(c, hostile));
+	ms = test_now_ms() - t0;
+	if (ms > 300)
+		fail_msg("10 hostile matches took %.0f ms, want under 300", ms);
+	if (test_warnings != 1)
+		fail_msg("warnings: got %d, want 1 (rate-limited)", test_warnings);
+	assert_non_null(strstr(test_last_warning, "ignore.subjects: pattern 1 gave up on a 16384-byte value"));
+	assert_true(osm_cfg_ignore_subject(c, legit));
+	assert_true(osm_cfg_ignore_path(c, path));
+	assert_int_equal(test_warnings, 1);
+	osm_msg_set_output(NULL);
+	osm_cfg_free(c);
+	osm_buf_free(errs);
+}
+
 int
 main(void)
 {
@@ -280,6 +352,7 @@ main(void)
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_file_missing),
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_ignore_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
