@@ -1211,7 +1211,7 @@ osm_cfg_defaults(struct osm_cfg *c)
 	c->sendmail = strdup("/usr/sbin/sendmail");
 	c->exim = strdup("/usr/sbin/exim4");
 	c->exim_spool = strdup("/var/spool/exim4");
-	c->custom_user = strdup("root");
+	c->custom_user = NULL;		/* after the file: the daemon's user */
 	osm_cfg_default_commands(c);
 	c->mainlog_path = strdup("/var/log/exim4/mainlog");
 	c->mainlog_state = strdup("/var/lib/osm/mainlog.state");
@@ -1413,6 +1413,10 @@ osm_cfg_load_mem(const char *name, const char *text, size_t len, struct osm_buf 
 	root = yaml_document_get_root_node(&doc);
 	if (root != NULL)			/* an empty file means all defaults */
 		osm_cfg_root(&ld, root);
+	/* the custom program is the administrator's, not a root tool: it
+	 * runs as the daemon's unprivileged user unless told otherwise */
+	if (c->custom_user == NULL && (c->custom_user = strdup(c->user ? c->user : "")) == NULL)
+		ld.nerr++;
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	if (ld.nerr) {

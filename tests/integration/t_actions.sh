@@ -18,6 +18,7 @@ A2=$1 A3=$2 A4=$3
 trap 'for u in $users; do userdel "$u" 2>/dev/null; done; cleanup' EXIT INT TERM
 chmod 755 "$T"
 mkdir -p "$T/bin" "$T/home" "$T/out" "$T/outside"
+chown "$RUN_USER" "$T/out"			# the custom program runs as the daemon's user
 for u in $users; do
 	useradd -m -d "$T/home/$u" -s /bin/sh "$u" 2>/dev/null || fail "useradd $u"
 	chmod 755 "$T/home/$u"
@@ -38,7 +39,8 @@ cat > "$T/bin/custom" <<EOS
 case "\$(cat "$T/custom.mode")" in
 sleep) exec sleep 1000 ;;
 slow) cat > /dev/null; sleep 1; echo slow done ;;
-*) cat > "$T/out/\$OSM_FORMAT.\$OSM_REPORT"; echo "custom got \$OSM_REPORT"; env | sort > "$T/out/env.\$OSM_REPORT" ;;
+*) cat > "$T/out/\$OSM_FORMAT.\$OSM_REPORT"; echo "custom got \$OSM_REPORT"; env | sort > "$T/out/env.\$OSM_REPORT"
+   id -u > "$T/out/uid.\$OSM_REPORT" ;;
 esac
 EOS
 chmod 755 "$T/bin/custom"
@@ -239,6 +241,8 @@ for fmt in json yaml xml perl; do
 	# the invalid byte \377 arrives as U+00FF
 	expect_eq "$got" "$(printf '%s' "$subj" | sed "s/$(printf '\377')/ÿ/")" "$fmt subject intact"
 	grep -q "^OSM_FORMAT=$fmt$" "$T/out/env.$id" || fail "OSM_FORMAT in the environment"
+	# no actions.custom.user: the daemon's user, not root
+	expect_eq "$(cat "$T/out/uid.$id")" "$(id -u "$RUN_USER")" "the custom program's uid"
 	expect_eq "$(grep -vc '^\(OSM_REPORT\|OSM_FORMAT\|PATH\|LANG\|HOME\|PWD\|SHLVL\|_\)=' "$T/out/env.$id")" 0 \
 		"a minimal environment"
 done

@@ -36,6 +36,17 @@ test_defaults(void **state)
 	assert_int_equal(t.win[0].events, 50);
 	assert_int_equal(t.win[1].seconds, 3600);
 	assert_int_equal(t.actions, OSM_ACT_STORE);
+	assert_string_equal(c->custom_user, c->user);	/* the daemon's user, never root */
+	assert_string_not_equal(c->custom_user, "root");
+	osm_cfg_free(c);
+	/* user: set, custom.user not: the custom program runs as user */
+	c = load("user: mailmon\n", errs);
+	assert_non_null(c);
+	assert_string_equal(c->custom_user, "mailmon");
+	osm_cfg_free(c);
+	c = load("user: mailmon\nactions: { custom: { user: root } }\n", errs);
+	assert_non_null(c);
+	assert_string_equal(c->custom_user, "root");
 	osm_cfg_free(c);
 	osm_buf_free(errs);
 }
