@@ -7,7 +7,10 @@
  * the line and column of the offending key or value, and the walk goes
  * on after an error so the administrator sees all problems at once.
  *
- * SECURITY: the file is trusted (root-owned) but still hostile-proof:
+ * SECURITY: the file holds command lines run as root, so a process
+ * running as root reads it only when root alone could have written it
+ * and every directory above it (osm_cfg_open, osm_secure).  It is still
+ * read hostile-proof:
  * sizes and counts are bounded and nothing here can crash on any input
  * (there is a fuzz target).
  */
@@ -17,6 +20,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pcre2.h>
 #include <stdarg.h>
@@ -24,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -31,6 +36,7 @@
 #include "osm_cfg.h"
 #include "osm_clock.h"
 #include "osm_msg.h"
+#include "osm_secure.h"
 
 const char *const osm_ev_names[OSM_EV_COUNT] = {
 	"logline", "logline:subject", "cwdcheck", "cwdcheck:cwd", "packet", "packet:cwd",
@@ -1426,17 +1432,56 @@ osm_cfg_load_mem(const char *name, const char *text, size_t len, struct osm_buf 
 	return c;
 }
 
+/*
+ * osm_cfg_open - the file, as its reader may trust it.  The file holds
+ * command lines that run as root, so a process running as root reads it
+ * only if no one but root could have written it or any directory above
+ * it (osm_secure: the walk from "/", O_NOFOLLOW, fstat of each
+ * descriptor).  A process that ran as root once keeps checking after it
+ * dropped privileges: osm-policyd reloads as its user, and its triggers
+ * are no less the administrator's.  Others read it as they find it, but
+ * never a FIFO or a device.
+ */
+static int
+osm_cfg_open(const char *file, char *err, size_t errlen)
+{
+	static int strict;		/* once root, always: a daemon reloads after its drop */
+	struct stat st;
+	int	fd;
+
+	if (geteuid() == 0)
+		strict = 1;
+	if (strict)
+		return osm_secure_open(file, 0, err, errlen);
+	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file");
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 struct osm_cfg *
 osm_cfg_load(const char *file, struct osm_buf *errs)
 {
 	FILE   *fp;
-	char   *text;
+	char   *text, err[512];
 	size_t	len;
 	struct osm_cfg *c;
+	int	fd;
 
-	if ((fp = fopen(file, "r")) == NULL) {
+	if ((fd = osm_cfg_open(file, err, sizeof(err))) < 0 || (fp = fdopen(fd, "r")) == NULL) {
+		if (fd >= 0) {
+			snprintf(err, sizeof(err), "%s", strerror(errno));
+			close(fd);
+		}
 		if (errs)
-			osm_buf_printf(errs, "%s:1:1: cannot open: %s\n", file, strerror(errno));
+			osm_buf_printf(errs, "%s:1:1: cannot open: %s\n", file, err);
 		return NULL;
 	}
 	if ((text = malloc(OSM_CFG_MAX_FILE + 1)) == NULL) {

@@ -8,7 +8,13 @@
  * osm_cfg_load() parses a file into a new struct osm_cfg.  It checks the
  * whole file and appends one "file:line:column: message" line to errs
  * for every problem it finds (syntax, unknown key, wrong type, bad
- * value); it returns NULL if there was any.  osm_cfg_load_mem() does the
+ * value); it returns NULL if there was any.  Run as root (or in a
+ * process that was root at an earlier load), it first
+ * refuses a file that is a symlink, not a regular file, or that root
+ * alone could not have written: the file or any directory above it not
+ * owned by root, or writable by group or others (sticky /tmp included),
+ * with "file:1:1: cannot open: not trusted: REASON" (osm_secure.h).
+ * osm_cfg_load_mem() does the
  * same from memory (tests and the fuzzer).  The struct is read-only to
  * callers and freed with osm_cfg_free(); a daemon keeps the old one
  * until a new one has loaded completely.

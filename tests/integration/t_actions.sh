@@ -273,11 +273,11 @@ reconfig enforce json 3 3s
 echo slow > "$T/custom.mode"
 send 40 account=flood
 for _ in $(seq 1 30); do
-	[ "$(sed -n 's/^actions_dropped=//p' "$T/status")" -ge 30 ] 2>/dev/null && break
+	[ "$(sed -n 's/^actions_dropped=//p' "$STATUS")" -ge 30 ] 2>/dev/null && break
 	sleep 0.1
 done
 expect_eq "$(osmctl reports -n 500 | awk '$5 == "flood"' | wc -l)" 40 "every report stored"
-dropped=$(sed -n 's/^actions_dropped=//p' "$T/status")
+dropped=$(sed -n 's/^actions_dropped=//p' "$STATUS")
 [ "${dropped:-0}" -ge 30 ] || fail "only ${dropped:-0} dropped with a queue of 3"
 expect_grep "the action queue is full (actions.queue 3)" "$T/pd.log" "the drop is logged"
 pass

@@ -6,12 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_msg.h"
+#include "osm_secure.h"
 
 static struct osm_cfg *
 load(const char *text, struct osm_buf *errs)
@@ -352,6 +355,103 @@ test_ignore_limits(void **state)
 	osm_buf_free(errs);
 }
 
+/* test_refused - osm_secure_open(PATH) fails with a reason containing WANT */
+static void
+test_refused(const char *path, const char *want)
+{
+	char	err[512] = "";
+	int	fd = osm_secure_open(path, geteuid(), err, sizeof(err));
+
+	if (fd >= 0)
+		fail_msg("%s: opened, want refused with '%s'", path, want);
+	if (strstr(err, want) == NULL)
+		fail_msg("%s: got '%s', want '%s'", path, err, want);
+}
+
+/*
+ * The configuration's StrictModes check, on files below the working
+ * directory (the build tree); the caller's uid stands for root, so the
+ * test runs without root.  As root it also loads through osm_cfg_load.
+ */
+static void
+test_secure(void **state)
+{
+	char	d[] = "secure-test.XXXXXX", f[64], g[64], sub[64], err[512];
+	int	fd;
+
+	(void) state;
+	if ((fd = osm_secure_dir("./", geteuid(), err, sizeof(err))) < 0) {
+		printf("skip: the build directory is not trusted (%s)\n", err);
+		skip();
+	}
+	close(fd);
+	assert_non_null(mkdtemp(d));
+	chmod(d, 0755);
+	snprintf(f, sizeof(f), "%s/osm.yaml", d);
+	snprintf(g, sizeof(g), "%s/link.yaml", d);
+	snprintf(sub, sizeof(sub), "%s/sub", d);
+	FILE   *fp = fopen(f, "w");
+
+	assert_non_null(fp);
+	fputs("server_name: strict\n", fp);
+	fclose(fp);
+	chmod(f, 0644);
+	if ((fd = osm_secure_open(f, geteuid(), err, sizeof(err))) < 0)
+		fail_msg("%s: got '%s', want it opened", f, err);
+	close(fd);
+	chmod(f, 0664);
+	test_refused(f, "is writable by group or others (mode 0664)");
+	chmod(f, 0646);
+	test_refused(f, "is writable by group or others (mode 0646)");
+	chmod(f, 0644);
+	chmod(d, 0775);
+	test_refused(f, "secure-test.");
+	test_refused(f, "is writable by group or others (mode 0775)");
+	chmod(d, 01777);
+	test_refused(f, "(mode 1777)");		/* sticky is no excuse, as in sshd */
+	chmod(d, 0755);
+	assert_int_equal(symlink("osm.yaml", g), 0);
+	test_refused(g, "link.yaml is a symlink");
+	assert_int_equal(mkdir(sub, 0755), 0);
+	unlink(g);
+	assert_int_equal(symlink("sub", g), 0);
+	snprintf(sub, sizeof(sub), "%s/link.yaml/x.yaml", d);
+	test_refused(sub, "link.yaml is a symlink");
+	test_refused(d, "is not a regular file");
+	snprintf(sub, sizeof(sub), "%s/fifo", d);
+	assert_int_equal(mkfifo(sub, 0644), 0);
+	test_refused(sub, "is not a regular file");	/* and did not block */
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/../%s/osm.yaml", d, d);
+	test_refused(sub, "a '..' component");
+	if (geteuid() == 0) {
+		struct osm_buf *errs = osm_buf_new(1 << 16);
+		struct osm_cfg *c;
+
+		assert_int_equal(chown(f, 65534, 0), 0);
+		test_refused(f, "is owned by uid 65534, not root");
+		assert_null(osm_cfg_load(f, errs));
+		assert_non_null(strstr(osm_buf_data(errs), "osm.yaml:1:1: cannot open: not trusted: "));
+		assert_int_equal(chown(f, 0, 0), 0);
+		osm_buf_reset(errs);
+		c = osm_cfg_load(f, errs);
+		if (c == NULL)
+			fail_msg("load: %s", osm_buf_data(errs));
+		assert_string_equal(c->server_name, "strict");
+		osm_cfg_free(c);
+		chmod(f, 0666);
+		osm_buf_reset(errs);
+		assert_null(osm_cfg_load(f, errs));
+		assert_non_null(strstr(osm_buf_data(errs), "is writable by group or others (mode 0666)"));
+		osm_buf_free(errs);
+	}
+	unlink(g);
+	unlink(f);
+	snprintf(sub, sizeof(sub), "%s/sub", d);
+	rmdir(sub);
+	rmdir(d);
+}
+
 int
 main(void)
 {
@@ -364,6 +464,7 @@ main(void)
 		cmocka_unit_test(test_file_missing),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_ignore_limits),
+		cmocka_unit_test(test_secure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
