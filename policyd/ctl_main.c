@@ -480,9 +480,72 @@ out:
 }
 
 /*
+ * ctl_restore_mode - the mode a result recorded, as octal; only the
+ * permission bits come back, never setuid, setgid or sticky
+ */
+static int
+ctl_restore_mode(const char *s, mode_t *mode)
+{
+	char   *end;
+	unsigned long m;
+
+	if (*s == 0 || strlen(s) > 6)
+		return -1;
+	m = strtoul(s, &end, 8);
+	if (*end != 0)
+		return -1;
+	*mode = (mode_t) m & OSM_SAFEFS_MODE_MASK;
+	return 0;
+}
+
+/*
+ * ctl_restore_one - undo one rename result of report ID.  Redis is not
+ * trusted here (anyone who reaches it can write a report) and this runs
+ * as root, so the result must be one the helper's rename could have
+ * made: a real account (uid >= min_uid, never root), a clean path, the
+ * renamed name exactly LEAF.osm-disabled-ID beside it; the walk and the
+ * rename are osm_safefs's, as the account, inside its home.
+ */
+static int
+ctl_restore_one(const char *id, json_t *res)
+{
+	const char *action = ctl_get(res, "action"), *path = ctl_get(res, "path");
+	const char *renamed = ctl_get(res, "renamed_to"), *account = ctl_get(res, "account");
+	const struct passwd *pw;
+	char	from[4600], want[300], err[256];
+	mode_t	mode, was;
+
+	if ((pw = osm_safefs_account(account, ctl_cfg->min_uid, err, sizeof(err))) == NULL) {
+		printf("%s: cannot restore: %s\n", path, err);
+		return -1;
+	}
+	if (!osm_safefs_path_ok(path) || osm_safefs_disabled_name(path, id, want, sizeof(want)) != 0) {
+		printf("%s: cannot restore: not a clean absolute path\n", path);
+		return -1;
+	}
+	if (strcmp(renamed, want) != 0) {
+		printf("%s: cannot restore: the report names %.300s, a rename makes %s\n", path, renamed, want);
+		return -1;
+	}
+	if (ctl_restore_mode(ctl_get(res, "mode"), &mode) != 0) {
+		printf("%s: cannot restore: bad mode '%.20s'\n", path, ctl_get(res, "mode"));
+		return -1;
+	}
+	snprintf(from, sizeof(from), "%.*s/%s", (int) (strrchr(path, '/') - path), path, want);
+	if (osm_safefs_rename(pw->pw_dir, from, strrchr(path, '/') + 1, pw->pw_uid, pw->pw_gid,
+			      action[7] == 'p' ? 'd' : 'f', mode, &was, err, sizeof(err)) != 0) {
+		printf("%s: cannot restore: %s\n", path, err);
+		return -1;
+	}
+	printf("restored %s (mode %04o)\n", path, (unsigned) mode);
+	osm_msg_info("report %s: restored %s", id, path);
+	return 0;
+}
+
+/*
  * ctl_restore - undo the renames of a report's rename_path and
- * rename_script actions, with the same symlink-proof walk, as the
- * account; each restored result is marked so it is not done twice.
+ * rename_script actions (ctl_restore_one); each restored result is
+ * marked so it is not done twice.
  */
 static int
 ctl_restore(const char *id)
@@ -505,32 +568,15 @@ ctl_restore(const char *id)
 	/* last renamed first: a script inside a renamed directory */
 	for (i = json_array_size(json_object_get(o, "results")); i-- > 0;) {
 		res = json_array_get(json_object_get(o, "results"), i);
-		const char *action = ctl_get(res, "action"), *path = ctl_get(res, "path");
-		const char *renamed = ctl_get(res, "renamed_to"), *account = ctl_get(res, "account");
-		unsigned mode = (unsigned) strtoul(ctl_get(res, "mode"), NULL, 8);
-		char	from[4600], err[256];
-		struct passwd *pw;
-		mode_t	was;
+		const char *action = ctl_get(res, "action");
 
 		if ((strcmp(action, "rename_path") && strcmp(action, "rename_script"))
 		    || strcmp(ctl_get(res, "status"), "ok") || *ctl_get(res, "restored"))
 			continue;
-		const char *slash = strrchr(path, '/');
-
-		if (slash == NULL || (pw = getpwnam(account)) == NULL) {
-			printf("%s: cannot restore: account %s unknown\n", path, account);
+		if (ctl_restore_one(id, res) != 0) {
 			rv = 1;
 			continue;
 		}
-		snprintf(from, sizeof(from), "%.*s/%s", (int) (slash - path), path, renamed);
-		if (osm_safefs_rename(pw->pw_dir, from, slash + 1, pw->pw_uid, pw->pw_gid,
-				      action[7] == 'p' ? 'd' : 'f', mode, &was, err, sizeof(err)) != 0) {
-			printf("%s: cannot restore: %s\n", path, err);
-			rv = 1;
-			continue;
-		}
-		printf("restored %s (mode %04o)\n", path, mode);
-		osm_msg_info("report %s: restored %s", id, path);
 		json_object_set_new(res, "restored", json_string("yes"));
 		done++;
 	}

@@ -108,6 +108,15 @@ results() {	# results ID: wait until its actions ran, then print them as JSON
 	done
 	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])).get("results")))' "$T/r.json"
 }
+tamper() {	# tamper TAG ID PYTHON: rewrite report ID's results in Redis (r: the list)
+	k="osm:test:{$1}:report:$2"
+	rcli HGET "$k" results > "$T/results.json"
+	python3 -c 'import json,sys
+r = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+print(json.dumps(r))' "$T/results.json" "$3" > "$T/results.new" || fail "tamper: $3"
+	rcli HSET "$k" results "$(cat "$T/results.new")" > /dev/null
+}
 status_of() {	# status_of ID ACTION [N]: status of the Nth result of ACTION
 	results "$1" | python3 -c 'import json,sys
 r = [x for x in json.load(sys.stdin) if x["action"] == sys.argv[1]]
@@ -178,11 +187,46 @@ expect_eq "$(status_of "$id" rename_path | cut -d' ' -f1)" ok "rename_path ok"
 d="$wp.osm-disabled-$id"
 expect_eq "$(stat -c %a "$d")" 0 "the directory is mode 000"
 expect_eq "$(stat -c %a "$d/send.php.osm-disabled-$id")" 0 "the script is mode 000"
+# Redis is not trusted: a setuid, setgid or sticky bit in the recorded
+# mode never comes back
+tamper "$A2" "$id" 'for x in r:
+    if x["action"] == "rename_script": x["mode"] = "4644"
+    if x["action"] == "rename_path": x["mode"] = "3755"'
 osmctl restore "$id" > "$T/restore.txt" || fail "osmctl restore: $(cat "$T/restore.txt")"
-expect_eq "$(stat -c %a "$wp")" 755 "directory restored with its mode"
-expect_eq "$(stat -c %a "$wp/send.php")" 644 "script restored with its mode"
+expect_eq "$(stat -c %a "$wp")" 755 "directory restored with its mode, no setgid or sticky bit"
+expect_eq "$(stat -c %a "$wp/send.php")" 644 "script restored with its mode, no setuid bit"
 expect_eq "$(stat -c %U "$wp/send.php")" "$A2" "still the account's"
 osmctl restore "$id" | grep -q "renamed nothing that is not restored already" || fail "restore twice"
+pass
+
+# --- osmctl restore trusts nothing in Redis -----------------------------
+tid="actions restore attacks"
+# results a rename never made: a system account below min_uid (its own
+# directory, so only the uid check stops it), and a name that is not
+# PATH.osm-disabled-ID (another of the account's files)
+S="osms$$"
+useradd -r -m -d "$T/home/$S" -s /bin/sh "$S" 2>/dev/null || fail "useradd -r $S"
+users="$users $S"
+[ "$(id -u "$S")" -lt 1000 ] || fail "$S has uid $(id -u "$S"), want a system uid"
+mkdir -m 0 "$T/home/$S/site.osm-disabled-$id"
+chown "$S:" "$T/home/$S/site.osm-disabled-$id"
+echo "<?php // config" > "$wp/config.php"
+chown "$A2:" "$wp/config.php"
+tamper "$A2" "$id" "r += [
+    dict(action='rename_path', status='ok', account='$S', path='$T/home/$S/site',
+         renamed_to='site.osm-disabled-$id', mode='0755'),
+    dict(action='rename_script', status='ok', account='$A2', path='$wp/index.php',
+         renamed_to='config.php', mode='0644'),
+    dict(action='rename_script', status='ok', account='root', path='/root/osm-t$$',
+         renamed_to='osm-t$$.osm-disabled-$id', mode='4755')]"
+osmctl restore "$id" > "$T/restore.txt" && fail "restore accepted forged results: $(cat "$T/restore.txt")"
+expect_grep "$T/home/$S/site: cannot restore: $S is not an account (uid >= 1000, not root)" "$T/restore.txt" \
+	"a system account is refused"
+expect_grep "/root/osm-t$$: cannot restore: root is not an account" "$T/restore.txt" "root is refused"
+expect_grep "$wp/index.php: cannot restore: the report names config.php, a rename makes index.php.osm-disabled-$id" \
+	"$T/restore.txt" "a name that is not PATH.osm-disabled-ID is refused"
+[ -d "$T/home/$S/site.osm-disabled-$id" ] && [ ! -e "$T/home/$S/site" ] || fail "the system account's directory was renamed"
+[ -f "$wp/config.php" ] && [ ! -e "$wp/index.php" ] || fail "another file of the account was renamed"
 pass
 
 # --- attacks on the rename actions --------------------------------------
