@@ -1202,7 +1202,7 @@ osm_cfg_defaults(struct osm_cfg *c)
 	c->socket_mode = 0660;
 	c->user = strdup(OSM_DEFAULT_USER);
 	c->pid_file = strdup("/run/osm/osm-policyd.pid");
-	c->status_file = strdup("/run/osm/status");
+	c->status_file = strdup("/run/osm/daemon/status");	/* the user's directory */
 	c->sniffer_ports[0] = 25;
 	c->sniffer_ports[1] = 465;
 	c->sniffer_ports[2] = 587;
