@@ -51,9 +51,9 @@ osm_safefs_path_ok(const char *path)
 	return *p == 0;
 }
 
-/* osm_safefs_is_account - a login name as useradd and cPanel allow */
-static int
-osm_safefs_is_account(const char *s)
+/* osm_safefs_account_ok - a login name as useradd and cPanel allow */
+int
+osm_safefs_account_ok(const char *s)
 {
 	size_t	n = strlen(s);
 
@@ -70,7 +70,7 @@ osm_safefs_account(const char *name, unsigned min_uid, char *err, size_t errlen)
 {
 	const struct passwd *pw;
 
-	if (name == NULL || !osm_safefs_is_account(name)) {
+	if (name == NULL || !osm_safefs_account_ok(name)) {
 		snprintf(err, errlen, "'%.40s' is not an account name", name ? name : "");
 		return NULL;
 	}

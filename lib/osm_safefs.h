@@ -32,6 +32,9 @@ int	osm_safefs_path_ok(const char *path);
  * and osmctl restore, so that restore (run as root, on what Redis says)
  * accepts exactly what a rename could have produced:
  *
+ * osm_safefs_account_ok(NAME) - NAME has a login name's shape (letters,
+ * digits, "_-.", not starting with "-" or ".", at most 32 bytes).
+ *
  * osm_safefs_account(NAME, MIN_UID) - the account NAME (a login name's
  * shape) if it exists with uid >= MIN_UID and is not root, else NULL
  * with the reason in err.  The result is getpwnam()'s static storage.
@@ -47,6 +50,7 @@ int	osm_safefs_path_ok(const char *path);
 
 struct passwd;
 
+int	osm_safefs_account_ok(const char *name);
 const struct passwd *osm_safefs_account(const char *name, unsigned min_uid, char *err, size_t errlen);
 int	osm_safefs_disabled_name(const char *path, const char *report, char *out, size_t outlen);
 
