@@ -354,7 +354,7 @@ main(int argc, char **argv)
 	pd_action_signal(act, SIGTERM);
 	pd_action_free(act);
 	pd_server_free(srv);			/* and the configuration it holds */
-	if (pidfile)
+	if (pidfile)			/* only works if we kept our uid: see SECURITY above */
 		unlink(pidfile);
 	free(pidfile);
 	return 0;
