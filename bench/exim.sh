@@ -18,13 +18,19 @@ secs=${1:-5}
 B="$top/build-bench"
 # The spool on tmpfs: disk flushes would drown what osm costs.
 W=$(mktemp -d /dev/shm/osm-exim-bench.XXXXXX)
+# As root, osm's programs read a configuration only where root alone
+# can write (StrictModes: not below /tmp or /dev/shm), and keep the pid
+# file in a root-owned directory: those go in $C; the status file in
+# $C/daemon, which osm-policyd hands to its user.
+C=$(mktemp -d /run/osm-bench-conf.XXXXXX)
+chmod 755 "$C"
 chmod 755 "$W"
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	bench_kill "$W"/exim-*.pid "$W/redis.pid"
 	sleep 0.5
-	rm -rf "$W"
+	rm -rf "$W" "$C"
 }
 trap cleanup EXIT INT TERM
 
@@ -35,13 +41,13 @@ install -m 644 exim-dlfunc/osm_exim.so "$W/osm_exim.so"
 redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
 	--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log"
 sleep 0.5
-cat > "$W/osm.yaml" <<EOC
+cat > "$C/osm.yaml" <<EOC
 server_name: bench
 listen: [ "unix:$W/osm.sock" ]
 socket_mode: "0666"
 user: nobody
-pid_file: $W/osm.pid
-status_file: $W/osm.status
+pid_file: $C/osm.pid
+status_file: $C/daemon/osm.status
 redis: { address: "unix:$W/redis.sock" }
 triggers:
   default:
@@ -49,7 +55,7 @@ triggers:
     logline:subject: { enabled: false }
 EOC
 chown nobody "$W"
-"$B/policyd/osm-policyd" -f -c "$W/osm.yaml" 2>"$W/osm.log" &
+"$B/policyd/osm-policyd" -f -c "$C/osm.yaml" 2>"$W/osm.log" &
 pids="$pids $!"
 
 port=$((30000 + $$ % 10000))
@@ -84,6 +90,6 @@ for c in 1 4 16; do
 				100 * (1 - v[b, "rate"] / v[a, "rate"]), v[b, "p50"] - v[a, "p50"]
 		}' "$W/plain-$c.out" "$W/osm-$c.out"
 done
-grep -E "^(clients_total|batches|requests)=" "$W/osm.status"
+grep -E "^(clients_total|batches|requests)=" "$C/daemon/osm.status"
 echo "osm-policyd counted $(redis-cli -s "$W/redis.sock" --scan --pattern '*w:logline*' | head -1 |
 	xargs -r redis-cli -s "$W/redis.sock" LLEN) messages; exim-osm log: $(grep -c 'osm osm_check' "$W/osm/log/mainlog" || true) module failures"

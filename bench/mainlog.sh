@@ -17,13 +17,19 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-1000000}
 B="$top/build-bench"
 W=$(mktemp -d /tmp/osm-mainlog-bench.XXXXXX)
+# As root, osm's programs read a configuration only where root alone
+# can write (StrictModes: not below /tmp or /dev/shm), and keep the pid
+# file in a root-owned directory: those go in $C; the status file in
+# $C/daemon, which osm-policyd hands to its user.
+C=$(mktemp -d /run/osm-bench-conf.XXXXXX)
+chmod 755 "$C"
 chmod 755 "$W"
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	bench_kill "$W/redis.pid"
 	sleep 0.3
-	rm -rf "$W"
+	rm -rf "$W" "$C"
 }
 trap cleanup EXIT INT TERM
 
@@ -41,13 +47,13 @@ awk -v a="$t0" -v b="$t1" -v n="$(wc -l < "$W/mainlog")" \
 
 redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
 	--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log"
-cat > "$W/osm.yaml" <<EOC
+cat > "$C/osm.yaml" <<EOC
 server_name: bench
 listen: [ "unix:$W/osm.sock" ]
 socket_mode: "0666"
 user: nobody
-pid_file: $W/osm.pid
-status_file: $W/osm.status
+pid_file: $C/osm.pid
+status_file: $C/daemon/osm.status
 redis: { address: "unix:$W/redis.sock" }
 triggers:
   default:
@@ -56,18 +62,18 @@ mainlog: { path: $W/mainlog, state_file: $W/state }
 EOC
 chown nobody "$W"
 sleep 0.5
-"$B/policyd/osm-policyd" -f -c "$W/osm.yaml" 2>"$W/osm.log" &
+"$B/policyd/osm-policyd" -f -c "$C/osm.yaml" 2>"$W/osm.log" &
 pids="$pids $!"
 sleep 0.5
 size=$(stat -c %s "$W/mainlog")
 t0=$(date +%s.%N)
-"$B/mainlog/osm-mainlog" -f -c "$W/osm.yaml" 2>"$W/ml.log" &
+"$B/mainlog/osm-mainlog" -f -c "$C/osm.yaml" 2>"$W/ml.log" &
 ml=$!
 pids="$pids $ml"
 while [ "$(cut -d' ' -f3 "$W/state" 2>/dev/null || echo 0)" != "$size" ]; do sleep 0.05; done
 t1=$(date +%s.%N)
-req=$(sed -n 's/^requests=//p' "$W/osm.status")
+req=$(sed -n 's/^requests=//p' "$C/daemon/osm.status")
 sleep 1.1
-req=$(sed -n 's/^requests=//p' "$W/osm.status")
+req=$(sed -n 's/^requests=//p' "$C/daemon/osm.status")
 awk -v a="$t0" -v b="$t1" -v n="$(wc -l < "$W/mainlog")" -v r="$req" \
 	'BEGIN { printf "catch-up: %d lines (%d requests to osm-policyd, counted in redis) in %.2fs: %.0f lines/s\n", n, r, b - a, n / (b - a) }'

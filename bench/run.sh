@@ -36,6 +36,12 @@ secs=${1:-3}
 rounds=${2:-3}
 B="$top/build-bench"
 W=$(mktemp -d /tmp/osm-bench.XXXXXX)
+# As root, osm's programs read a configuration only where root alone
+# can write (StrictModes: not below /tmp or /dev/shm), and keep the pid
+# file in a root-owned directory: those go in $C; the status file in
+# $C/daemon, which osm-policyd hands to its user.
+C=$(mktemp -d /run/osm-bench-conf.XXXXXX)
+chmod 755 "$C"
 chmod 755 "$W"
 pids=""
 stop_servers() {
@@ -50,19 +56,19 @@ stop_servers() {
 }
 cleanup() {
 	stop_servers
-	rm -rf "$W"
+	rm -rf "$W" "$C"
 }
 trap cleanup EXIT INT TERM
 
 bench_build --bench policyd/osm-policyd bench/osm-loadgen bench/dunno-server
 LG="$B/bench/osm-loadgen"
 
-cat > "$W/osm.yaml" <<EOC
+cat > "$C/osm.yaml" <<EOC
 server_name: bench
 listen: [ "unix:$W/osm.sock", "inet:127.0.0.1:10031" ]
 user: nobody
-pid_file: $W/osm.pid
-status_file: $W/osm.status
+pid_file: $C/osm.pid
+status_file: $C/daemon/osm.status
 redis: { address: "unix:$W/redis.sock" }
 triggers:
   default:
@@ -107,7 +113,7 @@ start_servers() {
 	redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
 		--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log"
 	sleep 0.5
-	"$B/policyd/osm-policyd" -f -c "$W/osm.yaml" 2>>"$W/osm.log" &
+	"$B/policyd/osm-policyd" -f -c "$C/osm.yaml" 2>>"$W/osm.log" &
 	pids="$pids $!"
 	# postfwd runs as a daemon (without -d it reads requests on stdin).
 	postfwd1 --file "$W/postfwd.cf" --interface 127.0.0.1 --port 10041 --user nobody --group nogroup \
@@ -164,7 +170,7 @@ for r in $(seq "$rounds"); do
 	done
 	echo "redis keys after the round: $(redis-cli -s "$W/redis.sock" DBSIZE)"
 	sleep 1.5	# the status file is rewritten every second
-	echo "osm-policyd: $(grep -E '^(requests|answered_from_memory|batches)=' "$W/osm.status" | tr '\n' ' ')"
+	echo "osm-policyd: $(grep -E '^(requests|answered_from_memory|batches)=' "$C/daemon/osm.status" | tr '\n' ' ')"
 	stop_servers
 done
 echo

@@ -21,6 +21,12 @@ rate=${1:-1000}
 secs=${2:-60}
 B="$top/build-bench"
 W=$(mktemp -d /tmp/osm-sniffer-bench.XXXXXX)
+# As root, osm's programs read a configuration only where root alone
+# can write (StrictModes: not below /tmp or /dev/shm), and keep the pid
+# file in a root-owned directory: those go in $C; the status file in
+# $C/daemon, which osm-policyd hands to its user.
+C=$(mktemp -d /run/osm-bench-conf.XXXXXX)
+chmod 755 "$C"
 chmod 755 "$W"
 NSH=osmbh$$ NSR=osmbr$$ U=osmbench$$
 pids=""
@@ -31,7 +37,7 @@ cleanup() {
 	ip netns del "$NSH" 2>/dev/null || true
 	ip netns del "$NSR" 2>/dev/null || true
 	userdel "$U" 2>/dev/null || true
-	[ -n "${KEEP:-}" ] && echo "kept $W" || rm -rf "$W"
+	[ -n "${KEEP:-}" ] && echo "kept $W $C" || rm -rf "$W" "$C"
 }
 trap cleanup EXIT INT TERM
 
@@ -52,13 +58,13 @@ ip netns exec "$NSR" python3 "$top/tests/tools/smtp_fake.py" serve --delay=10 25
 pids="$pids $!"
 redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save "" --daemonize yes \
 	--pidfile "$W/redis.pid" --dir "$W" > /dev/null
-cat > "$W/osm.yaml" <<EOC
+cat > "$C/osm.yaml" <<EOC
 server_name: bench
 listen: [ "unix:$W/pd.sock" ]
 socket_mode: "0666"
 user: nobody
-pid_file: $W/pd.pid
-status_file: $W/status
+pid_file: $C/pd.pid
+status_file: $C/daemon/status
 userdomains: $W/userdomains
 min_uid: 1000
 redis: { address: "unix:$W/redis.sock" }
@@ -68,7 +74,7 @@ triggers:
     packet:cwd: { enabled: false }
 EOC
 : > "$W/userdomains"
-"$B/policyd/osm-policyd" -f -c "$W/osm.yaml" > "$W/pd.log" 2>&1 &
+"$B/policyd/osm-policyd" -f -c "$C/osm.yaml" > "$W/pd.log" 2>&1 &
 pids="$pids $!"
 sleep 1
 
@@ -103,10 +109,10 @@ count() { redis-cli -s "$W/redis.sock" LLEN "osm:bench:{$U}:w:packet:$U:3600"; }
 hz=$(getconf CLK_TCK)
 echo "sniffer bench, $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ): $rate attempts/s for $secs s"
 for backend in pcap ebpf; do
-	sed -i "/^sniffer:/d" "$W/osm.yaml"
-	echo "sniffer: { backend: $backend }" >> "$W/osm.yaml"
+	sed -i "/^sniffer:/d" "$C/osm.yaml"
+	echo "sniffer: { backend: $backend }" >> "$C/osm.yaml"
 	before=$(count)
-	ip netns exec "$NSH" "$B/sniffer/osm-sniffer" -f -c "$W/osm.yaml" > "$W/sn-$backend.log" 2>&1 &
+	ip netns exec "$NSH" "$B/sniffer/osm-sniffer" -f -c "$C/osm.yaml" > "$W/sn-$backend.log" 2>&1 &
 	sn=$!
 	sleep 1
 	if ! grep -q "backend $backend" "$W/sn-$backend.log"; then

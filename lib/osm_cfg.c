@@ -7,7 +7,10 @@
  * the line and column of the offending key or value, and the walk goes
  * on after an error so the administrator sees all problems at once.
  *
- * SECURITY: the file is trusted (root-owned) but still hostile-proof:
+ * SECURITY: the file holds command lines run as root, so a process
+ * running as root reads it only when root alone could have written it
+ * and every directory above it (osm_cfg_open, osm_secure).  It is still
+ * read hostile-proof:
  * sizes and counts are bounded and nothing here can crash on any input
  * (there is a fuzz target).
  */
@@ -17,6 +20,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pcre2.h>
 #include <stdarg.h>
@@ -24,12 +28,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_clock.h"
 #include "osm_msg.h"
+#include "osm_secure.h"
 
 const char *const osm_ev_names[OSM_EV_COUNT] = {
 	"logline", "logline:subject", "cwdcheck", "cwdcheck:cwd", "packet", "packet:cwd",
@@ -46,6 +53,18 @@ const char *const osm_fmt_names[4] = {"json", "yaml", "xml", "perl"};
 
 #define OSM_CFG_MAX_FILE	(4 << 20)
 #define OSM_CFG_MAX_ERRORS	100
+
+/*
+ * Ignore patterns run on text the spammer wrote (subjects, script
+ * paths), inside the event loop.  These limits bound one match to a
+ * few milliseconds whatever the pattern: a plain pattern over a 16 KB
+ * subject needs a few ten thousand steps; a catastrophic one such as
+ * (a+)+$ stops here instead of at PCRE2's default of ten million
+ * (about 200 ms per request).  A match that gives up is "not ignored".
+ */
+#define OSM_CFG_RE_MATCH_LIMIT	200000
+#define OSM_CFG_RE_DEPTH_LIMIT	5000
+#define OSM_CFG_RE_LOG_EVERY_MS	60000
 
 struct osm_cfg_ld {
 	const char *file;
@@ -1026,6 +1045,8 @@ osm_cfg_patterns(struct osm_cfg_ld *ld, const yaml_node_t *list, const char *wha
 				    (unsigned long) erroff, (char *) msg);
 			continue;
 		}
+		/* JIT where the library and CPU have it; else the interpreter */
+		(void) pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 		(*out)[n++] = re;
 	}
 	*nout = n;
@@ -1181,7 +1202,7 @@ osm_cfg_defaults(struct osm_cfg *c)
 	c->socket_mode = 0660;
 	c->user = strdup(OSM_DEFAULT_USER);
 	c->pid_file = strdup("/run/osm/osm-policyd.pid");
-	c->status_file = strdup("/run/osm/status");
+	c->status_file = strdup("/run/osm/daemon/status");	/* the user's directory */
 	c->sniffer_ports[0] = 25;
 	c->sniffer_ports[1] = 465;
 	c->sniffer_ports[2] = 587;
@@ -1196,7 +1217,7 @@ osm_cfg_defaults(struct osm_cfg *c)
 	c->sendmail = strdup("/usr/sbin/sendmail");
 	c->exim = strdup("/usr/sbin/exim4");
 	c->exim_spool = strdup("/var/spool/exim4");
-	c->custom_user = strdup("root");
+	c->custom_user = NULL;		/* after the file: the daemon's user */
 	osm_cfg_default_commands(c);
 	c->mainlog_path = strdup("/var/log/exim4/mainlog");
 	c->mainlog_state = strdup("/var/lib/osm/mainlog.state");
@@ -1341,6 +1362,23 @@ osm_cfg_root(struct osm_cfg_ld *ld, const yaml_node_t *root)
 		osm_cfg_err(ld, root, "limits: max_line is larger than max_request");
 }
 
+/* osm_cfg_re_init - the match context (limits) and match data all matches share */
+static int
+osm_cfg_re_init(struct osm_cfg *c)
+{
+	pcre2_match_context *mc = pcre2_match_context_create(NULL);
+
+	if (mc == NULL)
+		return -1;
+	pcre2_set_match_limit(mc, OSM_CFG_RE_MATCH_LIMIT);
+	pcre2_set_depth_limit(mc, OSM_CFG_RE_DEPTH_LIMIT);
+	c->re_mctx = mc;
+	/* only "did it match" is asked: one pair is enough for any pattern */
+	if ((c->re_md = pcre2_match_data_create(1, NULL)) == NULL)
+		return -1;
+	return 0;
+}
+
 struct osm_cfg *
 osm_cfg_load_mem(const char *name, const char *text, size_t len, struct osm_buf *errs)
 {
@@ -1356,7 +1394,7 @@ osm_cfg_load_mem(const char *name, const char *text, size_t len, struct osm_buf 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	osm_cfg_defaults(c);
-	if ((c->file = strdup(name)) == NULL) {
+	if ((c->file = strdup(name)) == NULL || osm_cfg_re_init(c) != 0) {
 		osm_cfg_free(c);
 		return NULL;
 	}
@@ -1381,6 +1419,10 @@ osm_cfg_load_mem(const char *name, const char *text, size_t len, struct osm_buf 
 	root = yaml_document_get_root_node(&doc);
 	if (root != NULL)			/* an empty file means all defaults */
 		osm_cfg_root(&ld, root);
+	/* the custom program is the administrator's, not a root tool: it
+	 * runs as the daemon's unprivileged user unless told otherwise */
+	if (c->custom_user == NULL && (c->custom_user = strdup(c->user ? c->user : "")) == NULL)
+		ld.nerr++;
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	if (ld.nerr) {
@@ -1390,17 +1432,56 @@ osm_cfg_load_mem(const char *name, const char *text, size_t len, struct osm_buf 
 	return c;
 }
 
+/*
+ * osm_cfg_open - the file, as its reader may trust it.  The file holds
+ * command lines that run as root, so a process running as root reads it
+ * only if no one but root could have written it or any directory above
+ * it (osm_secure: the walk from "/", O_NOFOLLOW, fstat of each
+ * descriptor).  A process that ran as root once keeps checking after it
+ * dropped privileges: osm-policyd reloads as its user, and its triggers
+ * are no less the administrator's.  Others read it as they find it, but
+ * never a FIFO or a device.
+ */
+static int
+osm_cfg_open(const char *file, char *err, size_t errlen)
+{
+	static int strict;		/* once root, always: a daemon reloads after its drop */
+	struct stat st;
+	int	fd;
+
+	if (geteuid() == 0)
+		strict = 1;
+	if (strict)
+		return osm_secure_open(file, 0, err, errlen);
+	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file");
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 struct osm_cfg *
 osm_cfg_load(const char *file, struct osm_buf *errs)
 {
 	FILE   *fp;
-	char   *text;
+	char   *text, err[512];
 	size_t	len;
 	struct osm_cfg *c;
+	int	fd;
 
-	if ((fp = fopen(file, "r")) == NULL) {
+	if ((fd = osm_cfg_open(file, err, sizeof(err))) < 0 || (fp = fdopen(fd, "r")) == NULL) {
+		if (fd >= 0) {
+			snprintf(err, sizeof(err), "%s", strerror(errno));
+			close(fd);
+		}
 		if (errs)
-			osm_buf_printf(errs, "%s:1:1: cannot open: %s\n", file, strerror(errno));
+			osm_buf_printf(errs, "%s:1:1: cannot open: %s\n", file, err);
 		return NULL;
 	}
 	if ((text = malloc(OSM_CFG_MAX_FILE + 1)) == NULL) {
@@ -1491,6 +1572,8 @@ osm_cfg_free(struct osm_cfg *c)
 	free(c->ign_ips);
 	osm_cfg_free_res(c->ign_paths, c->nign_paths);
 	osm_cfg_free_res(c->ign_subjects, c->nign_subjects);
+	pcre2_match_context_free(c->re_mctx);
+	pcre2_match_data_free(c->re_md);
 	free(c);
 }
 
@@ -1590,32 +1673,64 @@ osm_cfg_ignore_ip(const struct osm_cfg *c, const char *ip)
 	return 0;
 }
 
-static int
-osm_cfg_match_any(void *const *res, size_t n, const char *s)
+/*
+ * osm_cfg_re_gave_up - log a match that hit a limit, at most once a
+ * minute (the subject is the spammer's: every request may hit it)
+ */
+static void
+osm_cfg_re_gave_up(const char *what, size_t i, int rc, size_t len)
 {
+	static long long last = -OSM_CFG_RE_LOG_EVERY_MS;
+	static unsigned long more;
+	long long now = osm_mono_ms();
+	PCRE2_UCHAR msg[120];
+
+	if (now - last < OSM_CFG_RE_LOG_EVERY_MS) {
+		more++;
+		return;
+	}
+	pcre2_get_error_message(rc, msg, sizeof(msg));
+	osm_msg_warn("%s: pattern %zu gave up on a %zu-byte value (%s); counted as not ignored"
+		     " (%lu more since the last warning)", what, i + 1, len, (char *) msg, more);
+	last = now;
+	more = 0;
+}
+
+/*
+ * osm_cfg_match_any - does any pattern match S?  A match that errs
+ * (match or depth limit, JIT stack) counts as no match: the event is
+ * counted rather than let through.  Shares c's match data: not
+ * reentrant.
+ */
+static int
+osm_cfg_match_any(const struct osm_cfg *c, void *const *res, size_t n, const char *s, const char *what)
+{
+	size_t	len;
+
 	if (s == NULL || n == 0)
 		return 0;
-	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-	int	hit = 0;
+	len = strlen(s);
+	for (size_t i = 0; i < n; i++) {
+		int	rc = pcre2_match(res[i], (PCRE2_SPTR) s, len, 0, 0, c->re_md, c->re_mctx);
 
-	if (md == NULL)
-		return 0;
-	for (size_t i = 0; i < n && !hit; i++)
-		hit = pcre2_match(res[i], (PCRE2_SPTR) s, strlen(s), 0, 0, md, NULL) >= 0;
-	pcre2_match_data_free(md);
-	return hit;
+		if (rc >= 0)
+			return 1;
+		if (rc != PCRE2_ERROR_NOMATCH)
+			osm_cfg_re_gave_up(what, i, rc, len);
+	}
+	return 0;
 }
 
 int
 osm_cfg_ignore_path(const struct osm_cfg *c, const char *path)
 {
-	return osm_cfg_match_any(c->ign_paths, c->nign_paths, path);
+	return osm_cfg_match_any(c, c->ign_paths, c->nign_paths, path, "ignore.paths");
 }
 
 int
 osm_cfg_ignore_subject(const struct osm_cfg *c, const char *subject)
 {
-	return osm_cfg_match_any(c->ign_subjects, c->nign_subjects, subject);
+	return osm_cfg_match_any(c, c->ign_subjects, c->nign_subjects, subject, "ignore.subjects");
 }
 
 /* osm_cfg_load_log - see osm_cfg.h */

@@ -8,7 +8,13 @@
  * osm_cfg_load() parses a file into a new struct osm_cfg.  It checks the
  * whole file and appends one "file:line:column: message" line to errs
  * for every problem it finds (syntax, unknown key, wrong type, bad
- * value); it returns NULL if there was any.  osm_cfg_load_mem() does the
+ * value); it returns NULL if there was any.  Run as root (or in a
+ * process that was root at an earlier load), it first
+ * refuses a file that is a symlink, not a regular file, or that root
+ * alone could not have written: the file or any directory above it not
+ * owned by root, or writable by group or others (sticky /tmp included),
+ * with "file:1:1: cannot open: not trusted: REASON" (osm_secure.h).
+ * osm_cfg_load_mem() does the
  * same from memory (tests and the fuzzer).  The struct is read-only to
  * callers and freed with osm_cfg_free(); a daemon keeps the old one
  * until a new one has loaded completely.
@@ -153,6 +159,8 @@ struct osm_cfg {
 	size_t	nign_paths;
 	void  **ign_subjects;
 	size_t	nign_subjects;
+	void   *re_mctx;		/* pcre2_match_context *: the match limits */
+	void   *re_md;			/* pcre2_match_data *, shared by every match */
 	/* mainlog: the exim log source (osm-mainlog) */
 	char   *mainlog_path;
 	char   *mainlog_state;		/* where it remembers its place */
@@ -208,6 +216,12 @@ int	osm_cfg_exim_user(const struct osm_cfg *, const char *);
 /* The web server's user (apache_status.web_users): its scripts are anyone's. */
 int	osm_cfg_web_user(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_ip(const struct osm_cfg *, const char *);
+/*
+ * ignore.paths / ignore.subjects: PCRE2 (JIT when available) under a
+ * match and depth limit, so a pathological pattern cannot stall the
+ * caller; a match that gives up counts as "not ignored" and is logged
+ * at most once a minute.  Not reentrant (one match data per config).
+ */
 int	osm_cfg_ignore_path(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_subject(const struct osm_cfg *, const char *);
 int	osm_cfg_parse_duration(const char *text, unsigned *seconds);

@@ -7,10 +7,12 @@
  * /proc/self/fd: an O_PATH descriptor cannot be fchmod()ed, but the
  * magic link names exactly the inode the checks saw.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,52 @@ osm_safefs_path_ok(const char *path)
 			return 0;
 	}
 	return *p == 0;
+}
+
+/* osm_safefs_account_ok - a login name as useradd and cPanel allow */
+int
+osm_safefs_account_ok(const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n == 0 || n > 32 || s[0] == '-' || s[0] == '.')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char) *s) && *s != '_' && *s != '-' && *s != '.')
+			return 0;
+	return 1;
+}
+
+const struct passwd *
+osm_safefs_account(const char *name, unsigned min_uid, char *err, size_t errlen)
+{
+	const struct passwd *pw;
+
+	if (name == NULL || !osm_safefs_account_ok(name)) {
+		snprintf(err, errlen, "'%.40s' is not an account name", name ? name : "");
+		return NULL;
+	}
+	if ((pw = getpwnam(name)) == NULL || pw->pw_uid < min_uid || pw->pw_uid == 0) {
+		snprintf(err, errlen, "%s is not an account (uid >= %u, not root)", name, min_uid);
+		return NULL;
+	}
+	return pw;
+}
+
+int
+osm_safefs_disabled_name(const char *path, const char *report, char *out, size_t outlen)
+{
+	const char *leaf = strrchr(path, '/');
+	size_t	n = strlen(report);
+	int	len;
+
+	if (n == 0 || n > 40)
+		return -1;
+	for (const char *p = report; *p; p++)
+		if (!isalnum((unsigned char) *p))
+			return -1;
+	len = snprintf(out, outlen, "%.200s.osm-disabled-%s", leaf ? leaf + 1 : path, report);
+	return len < 0 || (size_t) len >= outlen ? -1 : 0;
 }
 
 static void __attribute__((format(printf, 2, 3)))

@@ -27,4 +27,31 @@ int	osm_safefs_rename(const char *home, const char *path, const char *newname, u
 /* A path osm_safefs accepts: absolute, no "."/".."/empty components. */
 int	osm_safefs_path_ok(const char *path);
 
+/*
+ * The checks both ends of a rename make, the privileged helper's rename
+ * and osmctl restore, so that restore (run as root, on what Redis says)
+ * accepts exactly what a rename could have produced:
+ *
+ * osm_safefs_account_ok(NAME) - NAME has a login name's shape (letters,
+ * digits, "_-.", not starting with "-" or ".", at most 32 bytes).
+ *
+ * osm_safefs_account(NAME, MIN_UID) - the account NAME (a login name's
+ * shape) if it exists with uid >= MIN_UID and is not root, else NULL
+ * with the reason in err.  The result is getpwnam()'s static storage.
+ *
+ * osm_safefs_disabled_name(PATH, REPORT) - the name a rename gives PATH
+ * for report REPORT (alphanumeric): its last component, cut to 200
+ * bytes, + ".osm-disabled-" + REPORT.  0, or -1 for a bad report id.
+ *
+ * OSM_SAFEFS_MODE_MASK - the permission bits a rename may set back:
+ * never setuid, setgid or sticky.
+ */
+#define OSM_SAFEFS_MODE_MASK	0777
+
+struct passwd;
+
+int	osm_safefs_account_ok(const char *name);
+const struct passwd *osm_safefs_account(const char *name, unsigned min_uid, char *err, size_t errlen);
+int	osm_safefs_disabled_name(const char *path, const char *report, char *out, size_t outlen);
+
 #endif

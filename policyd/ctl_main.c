@@ -7,18 +7,22 @@
  * so osmctl reads and changes them there directly, with the key schema
  * of osm_redis.h; the daemon's own figures (requests, outages) come
  * from the status file it rewrites every second, which stays readable
- * while Redis is down; reload is a SIGHUP to the pid in the pid file.
+ * while Redis is down; reload is a SIGHUP to the pid in the pid file,
+ * once that file and the process behind it are checked (ctl_reload).
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +39,7 @@
 #include "osm_rfmt.h"
 #include "osm_run.h"
 #include "osm_safefs.h"
+#include "osm_secure.h"
 
 #ifndef OSM_SYSCONFDIR
 #define OSM_SYSCONFDIR "/etc"
@@ -177,23 +182,113 @@ ctl_tag(struct osm_acct *acct, const char *name, char *field)
 	return osm_acct_tag(acct, name);
 }
 
+/*
+ * ctl_pid_read - the pid in the pid file, read only if it can be
+ * trusted: as root, no one but root could have written it or a
+ * directory above it (osm_secure); otherwise a regular file, not a
+ * symlink, root's or the caller's, not writable by group or others.
+ * 0, or -1 with the reason in err.
+ */
+static int
+ctl_pid_read(const char *file, long *pid, char *err, size_t errlen)
+{
+	char	buf[32], *end;
+	ssize_t	n;
+	int	fd;
+	struct stat st;
+
+	if (geteuid() == 0)
+		fd = osm_secure_open(file, 0, err, errlen);
+	else if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+		snprintf(err, errlen, "%s", strerror(errno));
+	else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)
+		 || (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022)) {
+		snprintf(err, errlen, "not trusted: not a regular file of root's or yours, or writable by others");
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	*pid = strtol(buf, &end, 10);
+	if (n <= 0 || end == buf || (*end != '\n' && *end != 0) || *pid <= 1 || *pid > 4194304) {
+		snprintf(err, errlen, "no pid in it");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * ctl_pid_is_daemon - is PID osm-policyd, running as the configured
+ * user (or as whoever owns its pid file, when it kept that uid)?  A
+ * pid file outlives its daemon, and the number may belong to anyone
+ * by now.
+ */
+static int
+ctl_pid_is_daemon(long pid, char *err, size_t errlen)
+{
+	char	path[64], comm[32] = "", line[256];
+	struct passwd *pw = ctl_cfg->user && *ctl_cfg->user ? getpwnam(ctl_cfg->user) : NULL;
+	struct stat st;
+	long	uid = -1;
+	FILE   *fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if ((fp = fopen(path, "r")) != NULL) {
+		if (fgets(comm, sizeof(comm), fp) == NULL)
+			comm[0] = 0;
+		fclose(fp);
+	}
+	if (strcmp(comm, "osm-policyd\n") != 0) {
+		snprintf(err, errlen, "pid %ld is not osm-policyd", pid);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((fp = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof(line), fp))
+			if (sscanf(line, "Uid: %ld", &uid) == 1)
+				break;
+		fclose(fp);
+	}
+	if (uid < 0 || ((pw == NULL || (uid_t) uid != pw->pw_uid)
+			&& (stat(ctl_cfg->pid_file, &st) < 0 || (uid_t) uid != st.st_uid))) {
+		snprintf(err, errlen, "pid %ld is an osm-policyd of uid %ld, not of user %s", pid, uid,
+			 ctl_cfg->user && *ctl_cfg->user ? ctl_cfg->user : "root");
+		return 0;
+	}
+	return 1;
+}
+
+/* ctl_daemon_pid - the running daemon's pid from a trusted pid file, or -1 */
+static long
+ctl_daemon_pid(char *err, size_t errlen)
+{
+	long	pid;
+
+	if (ctl_cfg->pid_file == NULL || *ctl_cfg->pid_file == 0) {
+		snprintf(err, errlen, "no pid_file configured");
+		return -1;
+	}
+	if (ctl_pid_read(ctl_cfg->pid_file, &pid, err, errlen) != 0 || !ctl_pid_is_daemon(pid, err, errlen))
+		return -1;
+	return pid;
+}
+
 static int
 ctl_status(void)
 {
 	FILE   *fp;
-	char	line[512];
-	long	pid = 0;
-	int	running = 0, rc_ok = 0;
+	char	line[512], why[512];
+	long	pid = ctl_daemon_pid(why, sizeof(why));
+	int	running = pid > 0, rc_ok = 0;
 
-	if (ctl_cfg->pid_file && (fp = fopen(ctl_cfg->pid_file, "r")) != NULL) {
-		if (fscanf(fp, "%ld", &pid) != 1)
-			pid = 0;
-		fclose(fp);
-	}
-	running = pid > 0 && (kill((pid_t) pid, 0) == 0 || errno == EPERM);
 	printf("daemon: %s", running ? "running" : "not running");
 	if (running)
 		printf(" (pid %ld)", pid);
+	else
+		printf(" (%s: %s)", ctl_cfg->pid_file ? ctl_cfg->pid_file : "pid_file", why);
 	printf("\nconfig: %s\nserver: %s\nmode: %s\nfail: %s\n", ctl_cfg->file, ctl_cfg->server_name,
 	       ctl_cfg->monitor ? "monitor" : "enforce", ctl_cfg->fail_closed ? "closed" : "open");
 	{
@@ -480,9 +575,72 @@ out:
 }
 
 /*
+ * ctl_restore_mode - the mode a result recorded, as octal; only the
+ * permission bits come back, never setuid, setgid or sticky
+ */
+static int
+ctl_restore_mode(const char *s, mode_t *mode)
+{
+	char   *end;
+	unsigned long m;
+
+	if (*s == 0 || strlen(s) > 6)
+		return -1;
+	m = strtoul(s, &end, 8);
+	if (*end != 0)
+		return -1;
+	*mode = (mode_t) m & OSM_SAFEFS_MODE_MASK;
+	return 0;
+}
+
+/*
+ * ctl_restore_one - undo one rename result of report ID.  Redis is not
+ * trusted here (anyone who reaches it can write a report) and this runs
+ * as root, so the result must be one the helper's rename could have
+ * made: a real account (uid >= min_uid, never root), a clean path, the
+ * renamed name exactly LEAF.osm-disabled-ID beside it; the walk and the
+ * rename are osm_safefs's, as the account, inside its home.
+ */
+static int
+ctl_restore_one(const char *id, json_t *res)
+{
+	const char *action = ctl_get(res, "action"), *path = ctl_get(res, "path");
+	const char *renamed = ctl_get(res, "renamed_to"), *account = ctl_get(res, "account");
+	const struct passwd *pw;
+	char	from[4600], want[300], err[256];
+	mode_t	mode, was;
+
+	if ((pw = osm_safefs_account(account, ctl_cfg->min_uid, err, sizeof(err))) == NULL) {
+		printf("%s: cannot restore: %s\n", path, err);
+		return -1;
+	}
+	if (!osm_safefs_path_ok(path) || osm_safefs_disabled_name(path, id, want, sizeof(want)) != 0) {
+		printf("%s: cannot restore: not a clean absolute path\n", path);
+		return -1;
+	}
+	if (strcmp(renamed, want) != 0) {
+		printf("%s: cannot restore: the report names %.300s, a rename makes %s\n", path, renamed, want);
+		return -1;
+	}
+	if (ctl_restore_mode(ctl_get(res, "mode"), &mode) != 0) {
+		printf("%s: cannot restore: bad mode '%.20s'\n", path, ctl_get(res, "mode"));
+		return -1;
+	}
+	snprintf(from, sizeof(from), "%.*s/%s", (int) (strrchr(path, '/') - path), path, want);
+	if (osm_safefs_rename(pw->pw_dir, from, strrchr(path, '/') + 1, pw->pw_uid, pw->pw_gid,
+			      action[7] == 'p' ? 'd' : 'f', mode, &was, err, sizeof(err)) != 0) {
+		printf("%s: cannot restore: %s\n", path, err);
+		return -1;
+	}
+	printf("restored %s (mode %04o)\n", path, (unsigned) mode);
+	osm_msg_info("report %s: restored %s", id, path);
+	return 0;
+}
+
+/*
  * ctl_restore - undo the renames of a report's rename_path and
- * rename_script actions, with the same symlink-proof walk, as the
- * account; each restored result is marked so it is not done twice.
+ * rename_script actions (ctl_restore_one); each restored result is
+ * marked so it is not done twice.
  */
 static int
 ctl_restore(const char *id)
@@ -505,32 +663,15 @@ ctl_restore(const char *id)
 	/* last renamed first: a script inside a renamed directory */
 	for (i = json_array_size(json_object_get(o, "results")); i-- > 0;) {
 		res = json_array_get(json_object_get(o, "results"), i);
-		const char *action = ctl_get(res, "action"), *path = ctl_get(res, "path");
-		const char *renamed = ctl_get(res, "renamed_to"), *account = ctl_get(res, "account");
-		unsigned mode = (unsigned) strtoul(ctl_get(res, "mode"), NULL, 8);
-		char	from[4600], err[256];
-		struct passwd *pw;
-		mode_t	was;
+		const char *action = ctl_get(res, "action");
 
 		if ((strcmp(action, "rename_path") && strcmp(action, "rename_script"))
 		    || strcmp(ctl_get(res, "status"), "ok") || *ctl_get(res, "restored"))
 			continue;
-		const char *slash = strrchr(path, '/');
-
-		if (slash == NULL || (pw = getpwnam(account)) == NULL) {
-			printf("%s: cannot restore: account %s unknown\n", path, account);
+		if (ctl_restore_one(id, res) != 0) {
 			rv = 1;
 			continue;
 		}
-		snprintf(from, sizeof(from), "%.*s/%s", (int) (slash - path), path, renamed);
-		if (osm_safefs_rename(pw->pw_dir, from, slash + 1, pw->pw_uid, pw->pw_gid,
-				      action[7] == 'p' ? 'd' : 'f', mode, &was, err, sizeof(err)) != 0) {
-			printf("%s: cannot restore: %s\n", path, err);
-			rv = 1;
-			continue;
-		}
-		printf("restored %s (mode %04o)\n", path, mode);
-		osm_msg_info("report %s: restored %s", id, path);
 		json_object_set_new(res, "restored", json_string("yes"));
 		done++;
 	}
@@ -620,19 +761,34 @@ ctl_release(const char *name)
 	return 0;
 }
 
+/*
+ * ctl_reload - SIGHUP to the daemon, and only to it: the pid comes from
+ * a pid file no one else could have written (ctl_daemon_pid), the
+ * process behind it must be osm-policyd of the configured user, and the
+ * signal goes through a pidfd opened before the check, so a pid reused
+ * after the check gets nothing (ESRCH).
+ */
 static int
 ctl_reload(void)
 {
-	FILE   *fp;
-	long	pid = 0;
+	char	err[512];
+	long	pid;
+	int	pfd = -1;
 
-	if (ctl_cfg->pid_file == NULL || (fp = fopen(ctl_cfg->pid_file, "r")) == NULL)
-		osm_msg_fatal("%s: %m (is osm-policyd running?)", ctl_cfg->pid_file ? ctl_cfg->pid_file : "no pid_file");
-	if (fscanf(fp, "%ld", &pid) != 1 || pid <= 1)
-		osm_msg_fatal("%s: no pid in it", ctl_cfg->pid_file);
-	fclose(fp);
-	if (kill((pid_t) pid, SIGHUP) < 0)
+	if ((pid = ctl_daemon_pid(err, sizeof(err))) < 0)
+		osm_msg_fatal("%s: %s (is osm-policyd running?); not reloading",
+			      ctl_cfg->pid_file ? ctl_cfg->pid_file : "pid_file", err);
+#ifdef SYS_pidfd_open
+	pfd = (int) syscall(SYS_pidfd_open, (pid_t) pid, 0);
+	if (pfd >= 0 && !ctl_pid_is_daemon(pid, err, sizeof(err)))
+		osm_msg_fatal("%s; not reloading", err);
+	if (pfd >= 0 && syscall(SYS_pidfd_send_signal, pfd, SIGHUP, NULL, 0) < 0)
 		osm_msg_fatal("kill -HUP %ld: %m", pid);
+#endif
+	if (pfd < 0 && kill((pid_t) pid, SIGHUP) < 0)
+		osm_msg_fatal("kill -HUP %ld: %m", pid);
+	if (pfd >= 0)
+		close(pfd);
 	printf("sent SIGHUP to osm-policyd (pid %ld)\n", pid);
 	return 0;
 }

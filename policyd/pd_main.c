@@ -10,8 +10,17 @@
  * privileged helper (pd_priv: the few actions that need root), then drop
  * to the configured user (setgid, initgroups, setuid, checked) before
  * the first request is read, and fork the action worker (pd_action).
- * The daemon never needs root again: the socket paths it unlinks at exit
- * live in its own run directory.
+ * The daemon never needs root again.
+ *
+ * SECURITY: root works by name only in directories no one else can
+ * change.  The run directory (sockets, pid file; /run/osm) is created
+ * root's and 0755 and stays so; the pid file is created O_EXCL |
+ * O_NOFOLLOW there; sockets are born with their mode and group (umask
+ * and egid at bind, pd_server).  What the daemon writes as its user,
+ * the status file, lives in a directory of its own (/run/osm/daemon)
+ * that root hands over by descriptor.  So the daemon, as its user,
+ * cannot remove its sockets and pid file at exit: the next start
+ * replaces them, and osmctl checks the pid file's process is ours.
  * See osm-policyd(8).
  */
 #include "config.h"
@@ -32,6 +41,7 @@
 #include "osm_cfg.h"
 #include "osm_msg.h"
 #include "osm_priv.h"
+#include "osm_secure.h"
 #include "pd_action.h"
 #include "pd_priv.h"
 #include "pd_proc.h"
@@ -53,38 +63,172 @@ pd_main_reload(void)
 	return cfg;
 }
 
-/* pd_main_dirs - create the run directory of a path, owned by the user */
-static void
-pd_main_rundir(const char *path, const struct osm_cfg *cfg)
+/* pd_main_split - PATH's directory and last component; -1 if it has none */
+static int
+pd_main_split(const char *path, char *dir, size_t dlen, const char **leaf)
 {
-	char	dir[4096];
-	char   *slash;
-	struct passwd *pw;
+	const char *slash = strrchr(path, '/');
 
-	if (path == NULL || *path == 0)
-		return;
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
-		return;
-	*slash = 0;
-	if (mkdir(dir, 0755) == 0 && geteuid() == 0 && cfg->user && *cfg->user
-	    && (pw = getpwnam(cfg->user)) != NULL) {
-		if (chown(dir, pw->pw_uid, pw->pw_gid) < 0)
-			osm_msg_warn("chown %s: %m", dir);
-	}
+	if (slash == NULL || slash == path || slash[1] == 0 || (size_t) (slash - path) >= dlen)
+		return -1;
+	memcpy(dir, path, (size_t) (slash - path));
+	dir[slash - path] = 0;
+	*leaf = slash + 1;
+	return 0;
 }
 
+/*
+ * pd_main_rundir - the directory of a socket or the pid file: created
+ * root's and 0755 if missing.  It stays root's: root later creates and
+ * replaces names in it, which is safe only where no one else can.
+ */
+static void
+pd_main_rundir(const char *path)
+{
+	char	dir[4096];
+	const char *leaf;
+
+	if (path == NULL || *path == 0 || pd_main_split(path, dir, sizeof(dir), &leaf) != 0)
+		return;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		osm_msg_fatal("mkdir %s: %m", dir);
+}
+
+/*
+ * pd_main_piddir - the pid file's directory must be root's alone, as
+ * must every directory above it.  One an older osm-policyd handed to the
+ * user (a restart after an upgrade, before /run was cleared) is taken
+ * back: through its descriptor, below a parent only root can change.
+ * Any other owner is refused.
+ */
+static void
+pd_main_piddir(const struct osm_cfg *cfg)
+{
+	char	dir[4096], parent[4096], err[512];
+	const char *leaf, *dleaf;
+	struct passwd *pw;
+	struct stat st;
+	int	pfd, dfd;
+
+	if (geteuid() != 0 || cfg->pid_file == NULL || *cfg->pid_file == 0
+	    || pd_main_split(cfg->pid_file, dir, sizeof(dir), &leaf) != 0
+	    || pd_main_split(dir, parent, sizeof(parent), &dleaf) != 0)
+		return;
+	if ((pfd = osm_secure_dir(parent, 0, err, sizeof(err))) < 0)
+		osm_msg_fatal("pid_file %s: %s: %s", cfg->pid_file, parent, err);
+	if ((dfd = openat(pfd, dleaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(dfd, &st) < 0)
+		osm_msg_fatal("%s: %m (a symlink or not a directory?)", dir);
+	if (cfg->user && *cfg->user && (pw = getpwnam(cfg->user)) != NULL && pw->pw_uid != 0
+	    && st.st_uid == pw->pw_uid) {
+		osm_msg_warn("%s belonged to %s; making it root's again", dir, cfg->user);
+		if (fchown(dfd, 0, 0) < 0 || fchmod(dfd, 0755) < 0)
+			osm_msg_fatal("%s: %m", dir);
+	}
+	close(dfd);
+	close(pfd);
+}
+
+/* pd_main_same_dir - do two paths name files in the same directory? */
+static int
+pd_main_same_dir(const char *a, const char *b)
+{
+	char	da[4096], db[4096];
+	const char *la, *lb;
+	struct stat sa, sb;
+
+	if (a == NULL || b == NULL || pd_main_split(a, da, sizeof(da), &la) != 0
+	    || pd_main_split(b, db, sizeof(db), &lb) != 0)
+		return 0;
+	if (!strcmp(da, db))
+		return 1;
+	return stat(da, &sa) == 0 && stat(db, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * pd_main_userdir - the status file's directory, which the daemon
+ * rewrites as the user.  It must be a directory of its own, not the run
+ * directory root works in, and below a directory only root can change,
+ * so the one root creates and hands over (mkdirat, then fchown and
+ * fchmod on its descriptor, never by name) cannot be swapped.
+ */
+static void
+pd_main_userdir(const struct osm_cfg *cfg)
+{
+	char	dir[4096], parent[4096], err[512];
+	const char *leaf, *dleaf;
+	struct passwd *pw;
+	struct stat st;
+	int	pfd, dfd;
+
+	if (cfg->status_file == NULL || *cfg->status_file == 0
+	    || pd_main_split(cfg->status_file, dir, sizeof(dir), &leaf) != 0)
+		return;
+	if (geteuid() != 0 || cfg->user == NULL || *cfg->user == 0) {
+		pd_main_rundir(cfg->status_file);	/* one user throughout */
+		return;
+	}
+	if ((pw = getpwnam(cfg->user)) == NULL)
+		osm_msg_fatal("user %s: no such user", cfg->user);
+	for (int i = 0; i < cfg->nlisten; i++)
+		if ((cfg->listen[i].kind == OSM_LISTEN_UNIX && pd_main_same_dir(cfg->status_file, cfg->listen[i].path))
+		    || pd_main_same_dir(cfg->status_file, cfg->pid_file))
+			osm_msg_fatal("status_file %s: its directory must be one of its own, which %s may write,"
+				      " not the run directory of the sockets and the pid file (say %s/daemon/%s)",
+				      cfg->status_file, cfg->user, dir, leaf);
+	if (pd_main_split(dir, parent, sizeof(parent), &dleaf) != 0)
+		osm_msg_fatal("status_file %s: needs a directory of its own", cfg->status_file);
+	if ((pfd = osm_secure_dir(parent, 0, err, sizeof(err))) < 0)
+		osm_msg_fatal("status_file %s: %s: %s", cfg->status_file, parent, err);
+	if (mkdirat(pfd, dleaf, 0755) < 0 && errno != EEXIST)
+		osm_msg_fatal("mkdir %s: %m", dir);
+	if ((dfd = openat(pfd, dleaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(dfd, &st) < 0)
+		osm_msg_fatal("%s: %m (a symlink or not a directory?)", dir);
+	if ((st.st_uid != pw->pw_uid && fchown(dfd, pw->pw_uid, pw->pw_gid) < 0)
+	    || ((st.st_mode & 022) && fchmod(dfd, 0755) < 0))
+		osm_msg_fatal("%s: handing it to %s: %m", dir, cfg->user);
+	close(dfd);
+	close(pfd);
+}
+
+/*
+ * pd_main_pidfile - written by root, as a new file (O_EXCL, O_NOFOLLOW)
+ * in a directory only root can change.  A stale one is replaced only
+ * if it is a regular file of ours: a symlink or another user's file
+ * there means someone else had a hand in the directory.
+ */
 static void
 pd_main_pidfile(const struct osm_cfg *cfg)
 {
-	FILE   *fp;
+	char	dir[4096], err[512];
+	const char *leaf;
+	struct stat st;
+	int	dfd, fd = -1;
 
 	if (cfg->pid_file == NULL || *cfg->pid_file == 0)
 		return;
-	if ((fp = fopen(cfg->pid_file, "w")) == NULL)
+	if (pd_main_split(cfg->pid_file, dir, sizeof(dir), &leaf) != 0)
+		osm_msg_fatal("pid_file %s: not an absolute path of a file", cfg->pid_file);
+	if (geteuid() == 0)
+		dfd = osm_secure_dir(dir, 0, err, sizeof(err));
+	else if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+	if (dfd < 0)
+		osm_msg_fatal("pid_file %s: %s: %s", cfg->pid_file, dir, err);
+	for (int tries = 0; fd < 0 && tries < 2; tries++) {
+		fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+		if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+			osm_msg_fatal("%s exists and is not a regular file of uid %lu; refusing to replace it",
+				      cfg->pid_file, (unsigned long) geteuid());
+		if (unlinkat(dfd, leaf, 0) < 0 && errno != ENOENT)
+			osm_msg_fatal("removing the stale %s: %m", cfg->pid_file);
+	}
+	if (fd < 0)
 		osm_msg_fatal("%s: %m", cfg->pid_file);
-	fprintf(fp, "%ld\n", (long) getpid());
-	fclose(fp);
+	if (dprintf(fd, "%ld\n", (long) getpid()) < 0 || close(fd) < 0)
+		osm_msg_fatal("%s: %m", cfg->pid_file);
+	close(dfd);
 }
 
 /*
@@ -175,9 +319,10 @@ main(int argc, char **argv)
 		osm_msg_fatal("%s: cannot start without a valid configuration", pd_main_file);
 	for (int i = 0; i < cfg->nlisten; i++)
 		if (cfg->listen[i].kind == OSM_LISTEN_UNIX)
-			pd_main_rundir(cfg->listen[i].path, cfg);
-	pd_main_rundir(cfg->pid_file, cfg);
-	pd_main_rundir(cfg->status_file, cfg);
+			pd_main_rundir(cfg->listen[i].path);
+	pd_main_rundir(cfg->pid_file);
+	pd_main_piddir(cfg);
+	pd_main_userdir(cfg);
 	/* Listeners first, so a busy port fails on the terminal, not in syslog. */
 	srv = pd_server_new(cfg);
 	int	up = -1;
@@ -209,7 +354,7 @@ main(int argc, char **argv)
 	pd_action_signal(act, SIGTERM);
 	pd_action_free(act);
 	pd_server_free(srv);			/* and the configuration it holds */
-	if (pidfile)
+	if (pidfile)			/* only works if we kept our uid: see SECURITY above */
 		unlink(pidfile);
 	free(pidfile);
 	return 0;

@@ -169,17 +169,36 @@ struct pd_server {
 	int	quit;
 };
 
-/* pd_server_listen_unix - bind, then give the socket its mode and group */
+/*
+ * pd_server_listen_unix - a unix socket born with its mode and group.
+ * chmod() and chown() by name after bind() would act on whatever the
+ * name points to by then; a socket's descriptor cannot change the file
+ * bind() made (fchmod/fchown on it reach the socket, not the inode).
+ * So the mode comes from the umask and, as root, the group from the
+ * effective gid, both in force only around bind(); the result is then
+ * checked (a setgid directory would impose its own group).  Not root,
+ * the group is set by name: nothing is gained over the caller's own
+ * rights then.
+ */
 static int
 pd_server_listen_unix(const struct osm_cfg *cfg, const char *path)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	int	fd;
+	gid_t	gid = (gid_t) -1, egid = getegid();
+	mode_t	mode = (mode_t) cfg->socket_mode & 0777, mask;
+	int	fd, r;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (cfg->socket_group && *cfg->socket_group) {
+		struct group *gr = getgrnam(cfg->socket_group);
+
+		if (gr == NULL)
+			osm_msg_fatal("socket_group %s: no such group", cfg->socket_group);
+		gid = gr->gr_gid;
+	}
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			osm_msg_fatal("%s exists and is not a socket; refusing to replace it", path);
@@ -187,18 +206,22 @@ pd_server_listen_unix(const struct osm_cfg *cfg, const char *path)
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		osm_msg_fatal("socket: %m");
-	if (bind(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0)
+	if (geteuid() == 0 && gid != (gid_t) -1 && setegid(gid) < 0)
+		osm_msg_fatal("setegid %lu: %m", (unsigned long) gid);
+	mask = umask(~mode & 0777);
+	r = bind(fd, (struct sockaddr *) &sun, sizeof(sun));
+	umask(mask);
+	if (getegid() != egid && setegid(egid) < 0)
+		osm_msg_fatal("setegid %lu: %m", (unsigned long) egid);
+	if (r < 0)
 		osm_msg_fatal("bind %s: %m", path);
-	if (chmod(path, cfg->socket_mode) < 0)
-		osm_msg_fatal("chmod %s: %m", path);
-	if (cfg->socket_group && *cfg->socket_group) {
-		struct group *gr = getgrnam(cfg->socket_group);
-
-		if (gr == NULL)
-			osm_msg_fatal("socket_group %s: no such group", cfg->socket_group);
-		if (chown(path, (uid_t) -1, gr->gr_gid) < 0)
-			osm_msg_fatal("chown %s: %m", path);
-	}
+	if (geteuid() != 0 && gid != (gid_t) -1 && lchown(path, (uid_t) -1, gid) < 0)
+		osm_msg_fatal("chown %s: %m", path);
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || (st.st_mode & 0777) != mode
+	    || (gid != (gid_t) -1 && st.st_gid != gid))
+		osm_msg_fatal("%s: the socket did not come out with mode %04o%s%s (a setgid directory?)", path,
+			      (unsigned) mode, gid != (gid_t) -1 ? " and group " : "",
+			      gid != (gid_t) -1 ? cfg->socket_group : "");
 	return fd;
 }
 

@@ -2,7 +2,8 @@
 #
 # Each test gets a private directory, its own redis-server on a unix
 # socket and its own osm-policyd; everything is stopped and removed on
-# exit (trap).  Helpers: start_redis, stop_redis, write_config,
+# exit (trap).  $T is the test's directory, $STATUS the daemon's status
+# file.  Helpers: start_redis, stop_redis, write_config,
 # start_policyd, stop_policyd, ask (one request), burst, fail, pass,
 # expect_eq, expect_grep, osmctl, rcli.  Set tid= for messages, and
 # FAIL_LOGS= to more log files a failure should show.  OSM_TEST_KEEP=1
@@ -12,14 +13,23 @@ set -u
 PD="$top_builddir/policyd/osm-policyd"
 CTL="$top_builddir/policyd/osmctl"
 PCLIENT="$top_builddir/tests/tools/pclient"
-T=$(mktemp -d /tmp/osm-test.XXXXXX)
+# As root, the daemons read a configuration only if root alone could
+# have written it and every directory above it (sshd's StrictModes):
+# /tmp is world-writable, so a root run keeps its files below /run
+# (root's, 0755), in a directory that stays root's.  What the daemons
+# write after dropping to RUN_USER (the status file, osm-mainlog's
+# state) goes in $T/daemon, which is RUN_USER's.
+if [ "$(id -u)" = 0 ]; then TBASE=/run; else TBASE=/tmp; fi
+T=$(mktemp -d "$TBASE/osm-test.XXXXXX")
 chmod 755 "$T"
 REDIS_SOCK="$T/redis.sock"
 PD_SOCK="$T/policyd.sock"
 CONF="$T/osm.yaml"
+STATUS="$T/daemon/status"
 PD_PID=""
 RUN_USER=""
-if [ "$(id -u)" = 0 ]; then RUN_USER=nobody; chown nobody "$T"; fi
+mkdir "$T/daemon"
+if [ "$(id -u)" = 0 ]; then RUN_USER=nobody; chown nobody "$T/daemon"; fi
 
 cleanup() {
 	[ -n "$PD_PID" ] && kill "$PD_PID" 2>/dev/null && wait "$PD_PID" 2>/dev/null
@@ -99,7 +109,7 @@ listen:
   - unix:$PD_SOCK
 user: "$RUN_USER"
 pid_file: $T/osm-policyd.pid
-status_file: $T/status
+status_file: $STATUS
 userdomains: $T/userdomains
 redis:
   address: unix:$REDIS_SOCK

@@ -18,6 +18,7 @@ A2=$1 A3=$2 A4=$3 A5=$4 A1=$5
 trap 'for u in $users; do userdel "$u" 2>/dev/null; done; cleanup' EXIT INT TERM
 chmod 755 "$T"
 mkdir -p "$T/bin" "$T/home" "$T/out" "$T/outside"
+chown "$RUN_USER" "$T/out"			# the custom program runs as the daemon's user
 for u in $users; do
 	useradd -m -d "$T/home/$u" -s /bin/sh "$u" 2>/dev/null || fail "useradd $u"
 	chmod 755 "$T/home/$u"
@@ -38,7 +39,8 @@ cat > "$T/bin/custom" <<EOS
 case "\$(cat "$T/custom.mode")" in
 sleep) exec sleep 1000 ;;
 slow) cat > /dev/null; sleep 1; echo slow done ;;
-*) cat > "$T/out/\$OSM_FORMAT.\$OSM_REPORT"; echo "custom got \$OSM_REPORT"; env | sort > "$T/out/env.\$OSM_REPORT" ;;
+*) cat > "$T/out/\$OSM_FORMAT.\$OSM_REPORT"; echo "custom got \$OSM_REPORT"; env | sort > "$T/out/env.\$OSM_REPORT"
+   id -u > "$T/out/uid.\$OSM_REPORT" ;;
 esac
 EOS
 chmod 755 "$T/bin/custom"
@@ -112,6 +114,15 @@ results() {	# results ID: wait until its actions ran, then print them as JSON
 	done
 	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])).get("results")))' "$T/r.json"
 }
+tamper() {	# tamper TAG ID PYTHON: rewrite report ID's results in Redis (r: the list)
+	k="osm:test:{$1}:report:$2"
+	rcli HGET "$k" results > "$T/results.json"
+	python3 -c 'import json,sys
+r = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+print(json.dumps(r))' "$T/results.json" "$3" > "$T/results.new" || fail "tamper: $3"
+	rcli HSET "$k" results "$(cat "$T/results.new")" > /dev/null
+}
 status_of() {	# status_of ID ACTION [N]: status of the Nth result of ACTION
 	results "$1" | python3 -c 'import json,sys
 r = [x for x in json.load(sys.stdin) if x["action"] == sys.argv[1]]
@@ -182,11 +193,46 @@ expect_eq "$(status_of "$id" rename_path | cut -d' ' -f1)" ok "rename_path ok"
 d="$wp.osm-disabled-$id"
 expect_eq "$(stat -c %a "$d")" 0 "the directory is mode 000"
 expect_eq "$(stat -c %a "$d/send.php.osm-disabled-$id")" 0 "the script is mode 000"
+# Redis is not trusted: a setuid, setgid or sticky bit in the recorded
+# mode never comes back
+tamper "$A2" "$id" 'for x in r:
+    if x["action"] == "rename_script": x["mode"] = "4644"
+    if x["action"] == "rename_path": x["mode"] = "3755"'
 osmctl restore "$id" > "$T/restore.txt" || fail "osmctl restore: $(cat "$T/restore.txt")"
-expect_eq "$(stat -c %a "$wp")" 755 "directory restored with its mode"
-expect_eq "$(stat -c %a "$wp/send.php")" 644 "script restored with its mode"
+expect_eq "$(stat -c %a "$wp")" 755 "directory restored with its mode, no setgid or sticky bit"
+expect_eq "$(stat -c %a "$wp/send.php")" 644 "script restored with its mode, no setuid bit"
 expect_eq "$(stat -c %U "$wp/send.php")" "$A2" "still the account's"
 osmctl restore "$id" | grep -q "renamed nothing that is not restored already" || fail "restore twice"
+pass
+
+# --- osmctl restore trusts nothing in Redis -----------------------------
+tid="actions restore attacks"
+# results a rename never made: a system account below min_uid (its own
+# directory, so only the uid check stops it), and a name that is not
+# PATH.osm-disabled-ID (another of the account's files)
+S="osms$$"
+useradd -r -m -d "$T/home/$S" -s /bin/sh "$S" 2>/dev/null || fail "useradd -r $S"
+users="$users $S"
+[ "$(id -u "$S")" -lt 1000 ] || fail "$S has uid $(id -u "$S"), want a system uid"
+mkdir -m 0 "$T/home/$S/site.osm-disabled-$id"
+chown "$S:" "$T/home/$S/site.osm-disabled-$id"
+echo "<?php // config" > "$wp/config.php"
+chown "$A2:" "$wp/config.php"
+tamper "$A2" "$id" "r += [
+    dict(action='rename_path', status='ok', account='$S', path='$T/home/$S/site',
+         renamed_to='site.osm-disabled-$id', mode='0755'),
+    dict(action='rename_script', status='ok', account='$A2', path='$wp/index.php',
+         renamed_to='config.php', mode='0644'),
+    dict(action='rename_script', status='ok', account='root', path='/root/osm-t$$',
+         renamed_to='osm-t$$.osm-disabled-$id', mode='4755')]"
+osmctl restore "$id" > "$T/restore.txt" && fail "restore accepted forged results: $(cat "$T/restore.txt")"
+expect_grep "$T/home/$S/site: cannot restore: $S is not an account (uid >= 1000, not root)" "$T/restore.txt" \
+	"a system account is refused"
+expect_grep "/root/osm-t$$: cannot restore: root is not an account" "$T/restore.txt" "root is refused"
+expect_grep "$wp/index.php: cannot restore: the report names config.php, a rename makes index.php.osm-disabled-$id" \
+	"$T/restore.txt" "a name that is not PATH.osm-disabled-ID is refused"
+[ -d "$T/home/$S/site.osm-disabled-$id" ] && [ ! -e "$T/home/$S/site" ] || fail "the system account's directory was renamed"
+[ -f "$wp/config.php" ] && [ ! -e "$wp/index.php" ] || fail "another file of the account was renamed"
 pass
 
 # --- attacks on the rename actions --------------------------------------
@@ -309,6 +355,8 @@ for fmt in json yaml xml perl; do
 	[ "$fmt" = xml ] && want=$(printf '%s' "$want" | sed "s/$(printf '\357\277\276')/$(printf '\357\277\275')/")
 	expect_eq "$got" "$want" "$fmt subject intact"
 	grep -q "^OSM_FORMAT=$fmt$" "$T/out/env.$id" || fail "OSM_FORMAT in the environment"
+	# no actions.custom.user: the daemon's user, not root
+	expect_eq "$(cat "$T/out/uid.$id")" "$(id -u "$RUN_USER")" "the custom program's uid"
 	expect_eq "$(grep -vc '^\(OSM_REPORT\|OSM_FORMAT\|PATH\|LANG\|HOME\|PWD\|SHLVL\|_\)=' "$T/out/env.$id")" 0 \
 		"a minimal environment"
 done
@@ -339,11 +387,11 @@ reconfig enforce json 3 3s
 echo slow > "$T/custom.mode"
 send 40 account=flood
 for _ in $(seq 1 30); do
-	[ "$(sed -n 's/^actions_dropped=//p' "$T/status")" -ge 30 ] 2>/dev/null && break
+	[ "$(sed -n 's/^actions_dropped=//p' "$STATUS")" -ge 30 ] 2>/dev/null && break
 	sleep 0.1
 done
 expect_eq "$(osmctl reports -n 500 | awk '$5 == "flood"' | wc -l)" 40 "every report stored"
-dropped=$(sed -n 's/^actions_dropped=//p' "$T/status")
+dropped=$(sed -n 's/^actions_dropped=//p' "$STATUS")
 [ "${dropped:-0}" -ge 30 ] || fail "only ${dropped:-0} dropped with a queue of 3"
 expect_grep "the action queue is full (actions.queue 3)" "$T/pd.log" "the drop is logged"
 pass

@@ -71,5 +71,5 @@ printf 'request=smtpd_access_policy\nsource=exim\naccount=p1\n\nrequest=smtpd_ac
 expect_eq "$(grep -c '^action=DUNNO$' "$T/pipe.out")" 2 "pipelined requests both answered"
 kill -0 "$PD_PID" || fail "daemon died"
 sleep 1.1
-expect_grep "^bad_requests=13$" "$T/status" "all 13 bad requests counted"
+expect_grep "^bad_requests=13$" "$STATUS" "all 13 bad requests counted"
 pass

@@ -20,7 +20,7 @@ triggers:
     delivery: { events: 4, seconds: 1h, failure_ratio: 50%, actions: [store] }
 mainlog:
   path: $LOG
-  state_file: $T/mainlog.state
+  state_file: $T/daemon/mainlog.state
 EOC
 : > "$T/userdomains"
 write_config "$T/extra.yaml"
@@ -60,7 +60,7 @@ chmod 644 "$LOG"
 
 caught_up() {
 	for _ in $(seq 1 200); do
-		[ "$(cut -d' ' -f3 "$T/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] && return 0
+		[ "$(cut -d' ' -f3 "$T/daemon/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] && return 0
 		sleep 0.05
 	done
 	fail "osm-mainlog did not catch up"
@@ -95,7 +95,7 @@ expect_grep 'remote_address="192.0.2.25"' "$T/report.txt" "and the remote addres
 [ -e /tmp/pwned ] && fail "a log line's text was executed"
 
 # the state file is lost: the whole log is read again, nothing counts twice
-rm -f "$T/mainlog.state"
+rm -f "$T/daemon/mainlog.state"
 run_mainlog
 check "replayed"
 pass

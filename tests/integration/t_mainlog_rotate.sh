@@ -22,7 +22,7 @@ triggers:
     cwdcheck:cwd: { enabled: false }
 mainlog:
   path: $LOG
-  state_file: $T/mainlog.state
+  state_file: $T/daemon/mainlog.state
 EOC
 : > "$T/userdomains"
 write_config "$T/extra.yaml"
@@ -52,7 +52,7 @@ EOP
 }
 caught_up() {	# until osm-mainlog has read the whole log
 	for _ in $(seq 1 200); do
-		[ "$(cut -d' ' -f3 "$T/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] && return 0
+		[ "$(cut -d' ' -f3 "$T/daemon/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] && return 0
 		sleep 0.05
 	done
 	fail "osm-mainlog did not catch up"

@@ -60,7 +60,7 @@ expect_eq "$(grep -c '^action=DUNNO$' "$T/out2")" 6 "new trigger (6) in force"
 
 # Busy polling follows busy_poll_us: never with 0; with it on, a client
 # sending request after request finds the daemon polling.
-polls() { sleep 1.2; sed -n 's/^busy_polls=//p' "$T/status"; }
+polls() { sleep 1.2; sed -n 's/^busy_polls=//p' "$STATUS"; }
 { cat "$T/good.yaml"; echo "busy_poll_us: 0"; } > "$CONF"
 osmctl reload > /dev/null || fail "osmctl reload (busy_poll_us 0)"
 sleep 0.3

@@ -6,10 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_msg.h"
+#include "osm_secure.h"
 
 static struct osm_cfg *
 load(const char *text, struct osm_buf *errs)
@@ -34,6 +39,17 @@ test_defaults(void **state)
 	assert_int_equal(t.win[0].events, 50);
 	assert_int_equal(t.win[1].seconds, 3600);
 	assert_int_equal(t.actions, OSM_ACT_STORE);
+	assert_string_equal(c->custom_user, c->user);	/* the daemon's user, never root */
+	assert_string_not_equal(c->custom_user, "root");
+	osm_cfg_free(c);
+	/* user: set, custom.user not: the custom program runs as user */
+	c = load("user: mailmon\n", errs);
+	assert_non_null(c);
+	assert_string_equal(c->custom_user, "mailmon");
+	osm_cfg_free(c);
+	c = load("user: mailmon\nactions: { custom: { user: root } }\n", errs);
+	assert_non_null(c);
+	assert_string_equal(c->custom_user, "root");
 	osm_cfg_free(c);
 	osm_buf_free(errs);
 }
@@ -269,6 +285,173 @@ test_durations(void **state)
 	assert_int_equal(osm_cfg_parse_duration("99999999999d", &v), -1);
 }
 
+static int test_warnings;
+static char test_last_warning[512];
+
+static void
+test_capture(int level, const char *text)
+{
+	if (level == OSM_MSG_WARN) {
+		test_warnings++;
+		snprintf(test_last_warning, sizeof(test_last_warning), "%s", text);
+	}
+}
+
+static double
+test_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * A catastrophic ignore pattern against a hostile 16 KB subject: PCRE2's
+ * default limits let each match run ~200 ms (ten matches: ~2 s); under
+ * osm's limits each gives up within a few ms, counts as not ignored and
+ * is logged once, not per match.  Plain patterns still match at the end
+ * of a 16 KB value.
+ */
+static void
+test_ignore_limits(void **state)
+{
+	const char *yaml =
+	    "ignore:\n"
+	    "  subjects: [\"(a+)+$\", \"(?i)cheap pills$\"]\n"
+	    "  paths: [\"^/home/[^/]+/.*\\\\.php$\"]\n";
+	struct osm_buf *errs = osm_buf_new(1 << 16);
+	struct osm_cfg *c = load(yaml, errs);
+	static char hostile[16385], legit[16385], path[4001];
+	double	t0, ms;
+
+	(void) state;
+	if (c == NULL)
+		fail_msg("load: %s", osm_buf_data(errs));
+	memset(hostile, 'a', sizeof(hostile) - 1);
+	hostile[sizeof(hostile) - 2] = 'b';
+	for (size_t i = 0; i < sizeof(legit) - 1; i++)
+		legit[i] = "xy z"[i % 4];
+	memcpy(legit + sizeof(legit) - 12, "Cheap PILLS", 11);
+	memset(path, 'd', sizeof(path) - 1);
+	memcpy(path, "/home/bob/", 10);
+	memcpy(path + sizeof(path) - 5, ".php", 4);
+	osm_msg_set_output(test_capture);
+	test_warnings = 0;
+	t0 = test_now_ms();
+	for (int i = 0; i < 10; i++)
+		assert_false(osm_cfg_ignore_subject(c, hostile));
+	ms = test_now_ms() - t0;
+	if (ms > 300)
+		fail_msg("10 hostile matches took %.0f ms, want under 300", ms);
+	if (test_warnings != 1)
+		fail_msg("warnings: got %d, want 1 (rate-limited)", test_warnings);
+	assert_non_null(strstr(test_last_warning, "ignore.subjects: pattern 1 gave up on a 16384-byte value"));
+	assert_true(osm_cfg_ignore_subject(c, legit));
+	assert_true(osm_cfg_ignore_path(c, path));
+	assert_int_equal(test_warnings, 1);
+	osm_msg_set_output(NULL);
+	osm_cfg_free(c);
+	osm_buf_free(errs);
+}
+
+/* test_refused - osm_secure_open(PATH) fails with a reason containing WANT */
+static void
+test_refused(const char *path, const char *want)
+{
+	char	err[512] = "";
+	int	fd = osm_secure_open(path, geteuid(), err, sizeof(err));
+
+	if (fd >= 0)
+		fail_msg("%s: opened, want refused with '%s'", path, want);
+	if (strstr(err, want) == NULL)
+		fail_msg("%s: got '%s', want '%s'", path, err, want);
+}
+
+/*
+ * The configuration's StrictModes check, on files below the working
+ * directory (the build tree); the caller's uid stands for root, so the
+ * test runs without root.  As root it also loads through osm_cfg_load.
+ */
+static void
+test_secure(void **state)
+{
+	char	d[] = "secure-test.XXXXXX", f[64], g[64], sub[64], err[512];
+	int	fd;
+
+	(void) state;
+	if ((fd = osm_secure_dir("./", geteuid(), err, sizeof(err))) < 0) {
+		printf("skip: the build directory is not trusted (%s)\n", err);
+		skip();
+	}
+	close(fd);
+	assert_non_null(mkdtemp(d));
+	chmod(d, 0755);
+	snprintf(f, sizeof(f), "%s/osm.yaml", d);
+	snprintf(g, sizeof(g), "%s/link.yaml", d);
+	snprintf(sub, sizeof(sub), "%s/sub", d);
+	FILE   *fp = fopen(f, "w");
+
+	assert_non_null(fp);
+	fputs("server_name: strict\n", fp);
+	fclose(fp);
+	chmod(f, 0644);
+	if ((fd = osm_secure_open(f, geteuid(), err, sizeof(err))) < 0)
+		fail_msg("%s: got '%s', want it opened", f, err);
+	close(fd);
+	chmod(f, 0664);
+	test_refused(f, "is writable by group or others (mode 0664)");
+	chmod(f, 0646);
+	test_refused(f, "is writable by group or others (mode 0646)");
+	chmod(f, 0644);
+	chmod(d, 0775);
+	test_refused(f, "secure-test.");
+	test_refused(f, "is writable by group or others (mode 0775)");
+	chmod(d, 01777);
+	test_refused(f, "(mode 1777)");		/* sticky is no excuse, as in sshd */
+	chmod(d, 0755);
+	assert_int_equal(symlink("osm.yaml", g), 0);
+	test_refused(g, "link.yaml is a symlink");
+	assert_int_equal(mkdir(sub, 0755), 0);
+	unlink(g);
+	assert_int_equal(symlink("sub", g), 0);
+	snprintf(sub, sizeof(sub), "%s/link.yaml/x.yaml", d);
+	test_refused(sub, "link.yaml is a symlink");
+	test_refused(d, "is not a regular file");
+	snprintf(sub, sizeof(sub), "%s/fifo", d);
+	assert_int_equal(mkfifo(sub, 0644), 0);
+	test_refused(sub, "is not a regular file");	/* and did not block */
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/../%s/osm.yaml", d, d);
+	test_refused(sub, "a '..' component");
+	if (geteuid() == 0) {
+		struct osm_buf *errs = osm_buf_new(1 << 16);
+		struct osm_cfg *c;
+
+		assert_int_equal(chown(f, 65534, 0), 0);
+		test_refused(f, "is owned by uid 65534, not root");
+		assert_null(osm_cfg_load(f, errs));
+		assert_non_null(strstr(osm_buf_data(errs), "osm.yaml:1:1: cannot open: not trusted: "));
+		assert_int_equal(chown(f, 0, 0), 0);
+		osm_buf_reset(errs);
+		c = osm_cfg_load(f, errs);
+		if (c == NULL)
+			fail_msg("load: %s", osm_buf_data(errs));
+		assert_string_equal(c->server_name, "strict");
+		osm_cfg_free(c);
+		chmod(f, 0666);
+		osm_buf_reset(errs);
+		assert_null(osm_cfg_load(f, errs));
+		assert_non_null(strstr(osm_buf_data(errs), "is writable by group or others (mode 0666)"));
+		osm_buf_free(errs);
+	}
+	unlink(g);
+	unlink(f);
+	snprintf(sub, sizeof(sub), "%s/sub", d);
+	rmdir(sub);
+	rmdir(d);
+}
+
 int
 main(void)
 {
@@ -280,6 +463,8 @@ main(void)
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_file_missing),
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_ignore_limits),
+		cmocka_unit_test(test_secure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

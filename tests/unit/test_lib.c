@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test_lib - osm_buf, osm_json, osm_addr, osm_redis key escaping, osm_acct. */
+/* test_lib - osm_buf, osm_json, osm_addr, osm_redis key escaping, osm_acct, osm_safefs checks. */
 #include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 #include "osm_buf.h"
 #include "osm_json.h"
 #include "osm_redis.h"
+#include "osm_safefs.h"
 
 static void
 test_buf(void **state)
@@ -154,6 +155,42 @@ test_acct(void **state)
 	unlink(path);
 }
 
+/* the checks rename and restore share: account, renamed name */
+static void
+test_safefs_checks(void **state)
+{
+	static const struct {
+		const char *label, *path, *report, *want;
+	} tt[] = {
+		{"plain", "/home/bob/wp", "1a2b3c", "wp.osm-disabled-1a2b3c"},
+		{"script", "/home/bob/x.php", "ID9", "x.php.osm-disabled-ID9"},
+		{"bad report id", "/home/bob/wp", "../x", NULL},
+		{"empty report id", "/home/bob/wp", "", NULL},
+		{"long report id", "/home/bob/wp", "12345678901234567890123456789012345678901", NULL},
+	};
+	char	out[300], err[256];
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(tt) / sizeof(tt[0]); i++) {
+		int	r = osm_safefs_disabled_name(tt[i].path, tt[i].report, out, sizeof(out));
+
+		if (tt[i].want == NULL && r == 0)
+			fail_msg("%s: got '%s', want an error", tt[i].label, out);
+		if (tt[i].want && (r != 0 || strcmp(out, tt[i].want)))
+			fail_msg("%s: got '%s', want '%s'", tt[i].label, r ? "error" : out, tt[i].want);
+	}
+	assert_true(osm_safefs_account_ok("bob_1.x"));
+	assert_false(osm_safefs_account_ok("-rf"));
+	assert_false(osm_safefs_account_ok("a/b"));
+	assert_false(osm_safefs_account_ok(""));
+	assert_null(osm_safefs_account("root", 0, err, sizeof(err)));	/* never root, even at min_uid 0 */
+	assert_string_equal(err, "root is not an account (uid >= 0, not root)");
+	assert_null(osm_safefs_account("nobody", 70000, err, sizeof(err)));
+	assert_null(osm_safefs_account("../etc", 0, err, sizeof(err)));
+	assert_string_equal(err, "'../etc' is not an account name");
+	assert_non_null(osm_safefs_account("nobody", 1000, err, sizeof(err)));
+}
+
 int
 main(void)
 {
@@ -163,6 +200,7 @@ main(void)
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_acct),
+		cmocka_unit_test(test_safefs_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
