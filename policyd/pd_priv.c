@@ -57,20 +57,6 @@ pd_priv_set(struct pd_priv_reply *r, const char *status, const char *fmt, ...)
 
 /* --- shapes ------------------------------------------------------------ */
 
-/* an account: a login name as useradd and cPanel allow */
-static int
-pd_priv_is_account(const char *s)
-{
-	size_t	n = strlen(s);
-
-	if (n == 0 || n > 32 || s[0] == '-' || s[0] == '.')
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char) *s) && *s != '_' && *s != '-' && *s != '.')
-			return 0;
-	return 1;
-}
-
 /* an email address: printable ASCII without quotes, blanks, shell or path specials */
 static int
 pd_priv_is_email(const char *s)
@@ -145,11 +131,11 @@ pd_priv_is_local(const char *ip)
 static int
 pd_priv_sender_ok(const struct osm_cfg *cfg, const char *account, const char *email, struct pd_priv_reply *r)
 {
-	struct passwd *pw;
+	char	err[256];
 
 	if (*account) {
-		if ((pw = getpwnam(account)) == NULL || pw->pw_uid == 0 || pw->pw_uid < cfg->min_uid) {
-			pd_priv_set(r, "failed", "%s is not an account (uid >= %u, not root)", account, cfg->min_uid);
+		if (osm_safefs_account(account, cfg->min_uid, err, sizeof(err)) == NULL) {
+			pd_priv_set(r, "failed", "%s", err);
 			return -1;
 		}
 		if (osm_cfg_ignore_account(cfg, account) || (cfg->user && !strcmp(account, cfg->user))) {
@@ -231,7 +217,7 @@ pd_priv_command(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply
 	const char *account = f[2], *email = f[3], *ip = f[4], *report = f[5];
 	int	block_ip = (1u << act) == OSM_ACT_BLOCK_IP;
 
-	if ((*account && !pd_priv_is_account(account)) || (*email && !pd_priv_is_email(email))
+	if ((*account && !osm_safefs_account_ok(account)) || (*email && !pd_priv_is_email(email))
 	    || (*ip && !osm_addr_is_valid(ip)) || !pd_priv_is_report(report)) {
 		pd_priv_set(r, "failed", "command: a field has a bad shape");
 		return;
@@ -318,7 +304,7 @@ pd_priv_queue(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply *
 	const char *who = f[2], *colon = strchr(who, ':');
 
 	if (colon == NULL || !pd_priv_is_report(f[3])
-	    || !((!strncmp(who, "account:", 8) && pd_priv_is_account(colon + 1))
+	    || !((!strncmp(who, "account:", 8) && osm_safefs_account_ok(colon + 1))
 		 || (!strncmp(who, "email:", 6) && pd_priv_is_email(colon + 1))
 		 || (!strncmp(who, "ip:", 3) && osm_addr_is_valid(colon + 1)))) {
 		pd_priv_set(r, "failed", "queue: a field has a bad shape");
@@ -379,22 +365,19 @@ pd_priv_queue(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply *
 static void
 pd_priv_rename(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply *r)
 {
-	struct passwd *pw;
+	const struct passwd *pw;
 	char	err[256], newname[300];
 	mode_t	old;
 
-	if (n != 5 || (strcmp(f[1], "path") && strcmp(f[1], "script")) || !pd_priv_is_account(f[2])
-	    || !osm_safefs_path_ok(f[3]) || !pd_priv_is_report(f[4])) {
+	if (n != 5 || (strcmp(f[1], "path") && strcmp(f[1], "script")) || !osm_safefs_account_ok(f[2])
+	    || !osm_safefs_path_ok(f[3]) || osm_safefs_disabled_name(f[3], f[4], newname, sizeof(newname)) != 0) {
 		pd_priv_set(r, "failed", "rename: a field has a bad shape");
 		return;
 	}
-	if ((pw = getpwnam(f[2])) == NULL || pw->pw_uid < cfg->min_uid || pw->pw_uid == 0) {
-		pd_priv_set(r, "failed", "rename: %s is not an account (uid >= %u)", f[2], cfg->min_uid);
+	if ((pw = osm_safefs_account(f[2], cfg->min_uid, err, sizeof(err))) == NULL) {
+		pd_priv_set(r, "failed", "rename: %s", err);
 		return;
 	}
-	const char *leaf = strrchr(f[3], '/') + 1;
-
-	snprintf(newname, sizeof(newname), "%.200s.osm-disabled-%s", leaf, f[4]);
 	if (osm_safefs_rename(pw->pw_dir, f[3], newname, pw->pw_uid, pw->pw_gid, f[1][0] == 'p' ? 'd' : 'f',
 			      0, &old, err, sizeof(err)) != 0) {
 		pd_priv_set(r, "failed", "%s", err);
