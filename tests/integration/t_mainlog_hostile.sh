@@ -21,14 +21,14 @@ triggers:
     cwdcheck:cwd: { enabled: false }
 mainlog:
   path: $LOG
-  state_file: $T/mainlog.state
+  state_file: $T/daemon/mainlog.state
 EOC
 : > "$T/userdomains"
 write_config "$T/extra.yaml"
 start_redis
 start_policyd
 
-offset() { cut -d' ' -f3 "$T/mainlog.state" 2>/dev/null; }
+offset() { cut -d' ' -f3 "$T/daemon/mainlog.state" 2>/dev/null; }
 caught_up() {	# caught_up [OFFSET]: the state file says OFFSET (the log's size)
 	want=${1:-$(stat -c %s "$LOG")}
 	for _ in $(seq 1 200); do

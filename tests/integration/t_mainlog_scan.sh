@@ -76,7 +76,7 @@ ignore:
   subjects: ["^Order confirmation"]
 mainlog:
   path: $LOG
-  state_file: $T/mainlog.state
+  state_file: $T/daemon/mainlog.state
 EOC
 write_config "$T/extra.yaml"
 python3 - "$LOG" "$T/home" "$u1" "$u2" "$RUN_USER" <<'EOP'
@@ -129,10 +129,10 @@ start_policyd
 ML_PID=$!
 FAIL_LOGS="$T/ml.log"
 for _ in $(seq 1 200); do
-	[ "$(cut -d' ' -f3 "$T/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] && break
+	[ "$(cut -d' ' -f3 "$T/daemon/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] && break
 	sleep 0.05
 done
-[ "$(cut -d' ' -f3 "$T/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] || fail "osm-mainlog did not catch up"
+[ "$(cut -d' ' -f3 "$T/daemon/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] || fail "osm-mainlog did not catch up"
 kill "$ML_PID"; wait "$ML_PID" || fail "osm-mainlog exited with $?"
 ML_PID=""
 sleep 0.3
