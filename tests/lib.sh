@@ -85,7 +85,9 @@ start_redis() {
 		--save '' --appendonly no --daemonize yes --dir "$T" \
 		--pidfile "$T/redis.pid" --logfile "$T/redis.log" >/dev/null ||
 		fail "cannot start redis-server"
-	wait_for -S "$REDIS_SOCK" || fail "redis-server did not create its socket"
+	# the socket file exists from bind(), a connect before listen() is refused
+	wait_until sh -c 'redis-cli -s "$1" ping 2>/dev/null | grep -qx PONG' - "$REDIS_SOCK" ||
+		fail "redis-server did not answer on its socket"
 }
 
 stop_redis() {
@@ -123,7 +125,9 @@ start_policyd() {
 	rm -f "$PD_SOCK"
 	"$PD" -f -c "$CONF" >>"$T/pd.log" 2>&1 &
 	PD_PID=$!
-	wait_for -S "$PD_SOCK" || fail "osm-policyd did not create its socket"
+	# the pid file is written after listen(); the socket file exists before
+	wait_until grep -qsx "$PD_PID" "$(sed -n 's/^pid_file: //p' "$CONF")" ||
+		fail "osm-policyd did not start (no pid file)"
 }
 
 stop_policyd() {

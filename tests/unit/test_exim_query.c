@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,9 +27,11 @@ enum mode { ANSWER, CLOSE, HANG, GARBAGE, BACKLOG };
 static char dir[64], sock[108], conns_file[128];
 static pid_t server;
 
-/* serve - the forked server: count connections in conns_file, act by MODE */
+/* serve - the forked server: count connections in conns_file, act by MODE;
+ * a byte on READY says it listens (the socket file exists from bind(), and
+ * a connect before listen() is refused) */
 static void
-serve(enum mode mode)
+serve(enum mode mode, int ready)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int	ls = socket(AF_UNIX, SOCK_STREAM, 0), n = 0;
@@ -38,6 +39,9 @@ serve(enum mode mode)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
 	if (bind(ls, (struct sockaddr *) &sun, sizeof(sun)) < 0 || listen(ls, mode == BACKLOG ? 0 : 8) < 0)
 		_exit(1);
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	close(ready);
 	if (mode == BACKLOG)
 		usleep(300000);			/* the test fills the backlog meanwhile */
 	for (;;) {
@@ -93,14 +97,21 @@ serve(enum mode mode)
 static void
 start(enum mode mode)
 {
-	struct stat st;
+	int	p[2];
+	char	c;
 
 	unlink(sock);
 	unlink(conns_file);
-	if ((server = fork()) == 0)
-		serve(mode);
-	for (int i = 0; i < 200 && stat(sock, &st) != 0; i++)
-		usleep(10000);
+	if (pipe(p) < 0)
+		fail_msg("pipe: %s", strerror(errno));
+	if ((server = fork()) == 0) {
+		close(p[0]);
+		serve(mode, p[1]);
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		fail_msg("the test server did not start");
+	close(p[0]);
 }
 
 static void
