@@ -19,21 +19,24 @@ set -eu
 A=$1 B=$2 runs=${3:-3} secs=${4:-3}
 LG=${LG:-$(dirname "$A")/../bench/osm-loadgen}
 W=$(mktemp -d /tmp/osm-ab.XXXXXX)
-chmod 755 "$W"
+# As root, osm-policyd reads a configuration only where root alone can
+# write (not below /tmp), and keeps its pid file there: those go in $C.
+C=$(mktemp -d /run/osm-ab-conf.XXXXXX)
+chmod 755 "$W" "$C"
 pd=""
 stop() {
 	[ -n "$pd" ] && { kill "$pd" 2>/dev/null || true; wait "$pd" 2>/dev/null || true; }
 	pd=""
 	[ -f "$W/redis.pid" ] && kill "$(cat "$W/redis.pid")" 2>/dev/null || true
 	sleep 0.5
-	rm -f "$W"/*.sock "$W"/*.pid
+	rm -f "$W"/*.sock "$W"/*.pid "$C"/*.pid
 }
-trap 'stop; rm -rf "$W"' EXIT INT TERM
-cat > "$W/osm.yaml" <<EOC
+trap 'stop; rm -rf "$W" "$C"' EXIT INT TERM
+cat > "$C/osm.yaml" <<EOC
 server_name: bench
 listen: [ "unix:$W/osm.sock", "inet:127.0.0.1:10031" ]
 user: nobody
-pid_file: $W/osm.pid
+pid_file: $C/osm.pid
 status_file: $W/osm.status
 redis: { address: "unix:$W/redis.sock" }
 triggers:
@@ -43,7 +46,7 @@ triggers:
 EOC
 # Under callgrind it starts as nobody: a daemon that drops to its user
 # itself could not write the profile that root opened.
-sed 's/^user: nobody/user: ""/' "$W/osm.yaml" > "$W/osm-cg.yaml"
+sed 's/^user: nobody/user: ""/' "$C/osm.yaml" > "$C/osm-cg.yaml"
 chown nobody "$W"
 conf=osm.yaml
 start() {	# start BINARY [WRAPPER...]
@@ -51,7 +54,7 @@ start() {	# start BINARY [WRAPPER...]
 	redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
 		--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log"
 	sleep 0.3
-	"$@" "$bin" -f -c "$W/$conf" 2>>"$W/osm.log" &
+	"$@" "$bin" -f -c "$C/$conf" 2>>"$W/osm.log" &
 	pd=$!
 	for _ in $(seq 1 600); do [ -S "$W/osm.sock" ] && break; sleep 0.1; done
 }

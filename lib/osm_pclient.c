@@ -48,12 +48,13 @@ osm_pclient_connect(const struct osm_cfg *cfg)
 }
 
 int
-osm_pclient_send(int fd, const struct osm_buf *out, int nreq, int timeout_ms)
+osm_pclient_send(int fd, const struct osm_buf *out, int nreq, int timeout_ms, int *deferred)
 {
+	static const char defer[] = "action=DEFER";
 	const char *p = osm_buf_data(out);
-	size_t	left = osm_buf_len(out);
+	size_t	left = osm_buf_len(out), at = 0;	/* bytes into this reply */
 	char	buf[8192];
-	int	got = 0, nl = 0;
+	int	got = 0, nl = 0, match = 1, ndefer = 0;
 
 	/* write and read together: a big batch's replies would otherwise fill
 	 * the socket while we still write, and both sides would wait */
@@ -74,12 +75,23 @@ osm_pclient_send(int fd, const struct osm_buf *out, int nreq, int timeout_ms)
 			continue;
 		if ((n = read(fd, buf, sizeof(buf))) <= 0)
 			return -1;
-		/* a reply is "action=...\n\n": count empty lines */
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] == '\n' && nl)
+		/* a reply is "action=...\n\n": count empty lines, and the
+		 * replies that begin with "action=DEFER" followed by a blank or
+		 * the end of the line */
+		for (ssize_t i = 0; i < n; i++, at++) {
+			if (at < sizeof(defer) - 1)
+				match = match && buf[i] == defer[at];
+			else if (at == sizeof(defer) - 1 && match && (buf[i] == ' ' || buf[i] == '\n'))
+				ndefer++;
+			if (buf[i] == '\n' && nl) {
 				got++;
+				at = (size_t) -1;	/* 0 at the next byte */
+				match = 1;
+			}
 			nl = buf[i] == '\n';
 		}
 	}
+	if (deferred)
+		*deferred = ndefer;
 	return left ? -1 : 0;
 }

@@ -11,6 +11,9 @@
  * empty line) and waits for all NREQ replies, each at most timeout_ms
  * apart; it returns 0, or -1 if the daemon closed, stalled or failed:
  * the caller closes the descriptor and sends the batch again later.
+ * *deferred (if not NULL) is how many replies were DEFER: for
+ * source=mainlog, requests that were not counted (Redis unavailable),
+ * which the caller sends again.
  */
 #include <stddef.h>
 
@@ -18,6 +21,6 @@ struct osm_cfg;
 struct osm_buf;
 
 int	osm_pclient_connect(const struct osm_cfg *);
-int	osm_pclient_send(int fd, const struct osm_buf *batch, int nreq, int timeout_ms);
+int	osm_pclient_send(int fd, const struct osm_buf *batch, int nreq, int timeout_ms, int *deferred);
 
 #endif

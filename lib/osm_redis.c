@@ -10,42 +10,49 @@
 #include "osm_buf.h"
 #include "osm_redis.h"
 
-redisContext *
-osm_redis_connect(const char *addr, unsigned timeout_ms, char *err, size_t errlen)
+/*
+ * osm_redis_address - split "unix:/path" or "redis://host[:port][/db]";
+ * *path is set for a unix socket, host and *port otherwise.
+ */
+static int
+osm_redis_address(const char *addr, const char **path, char *host, size_t hostlen, int *port,
+		  unsigned long *db, char *err, size_t errlen)
 {
-	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-	redisContext *c;
-	unsigned long db = 0;
-
+	*path = NULL;
+	*port = 6379;
+	*db = 0;
 	if (strncmp(addr, "unix:", 5) == 0) {
-		c = redisConnectUnixWithTimeout(addr + 5, tv);
-	} else if (strncmp(addr, "redis://", 8) == 0) {
-		char	host[256];
+		*path = addr + 5;
+		return 0;
+	}
+	if (strncmp(addr, "redis://", 8) == 0) {
 		const char *h = addr + 8, *slash = strchr(h, '/'), *colon;
 		size_t	hl = slash ? (size_t) (slash - h) : strlen(h);
-		int	port = 6379;
 
-		if (hl == 0 || hl >= sizeof(host)) {
-			snprintf(err, errlen, "bad redis address '%s'", addr);
-			return NULL;
+		if (hl > 0 && hl < hostlen) {
+			memcpy(host, h, hl);
+			host[hl] = 0;
+			if ((colon = strrchr(host, ':')) != NULL && strchr(host, ']') < colon) {
+				*port = atoi(colon + 1);
+				*(char *) colon = 0;
+			}
+			if (host[0] == '[') {
+				memmove(host, host + 1, strlen(host));
+				host[strcspn(host, "]")] = 0;
+			}
+			if (slash)
+				*db = strtoul(slash + 1, NULL, 10);
+			return 0;
 		}
-		memcpy(host, h, hl);
-		host[hl] = 0;
-		if ((colon = strrchr(host, ':')) != NULL && strchr(host, ']') < colon) {
-			port = atoi(colon + 1);
-			*(char *) colon = 0;
-		}
-		if (host[0] == '[') {
-			memmove(host, host + 1, strlen(host));
-			host[strcspn(host, "]")] = 0;
-		}
-		if (slash)
-			db = strtoul(slash + 1, NULL, 10);
-		c = redisConnectWithTimeout(host, port, tv);
-	} else {
-		snprintf(err, errlen, "bad redis address '%s'", addr);
-		return NULL;
 	}
+	snprintf(err, errlen, "bad redis address '%s'", addr);
+	return -1;
+}
+
+/* osm_redis_check - a new context, or NULL and err */
+static redisContext *
+osm_redis_check(redisContext *c, const char *addr, char *err, size_t errlen)
+{
 	if (c == NULL) {
 		snprintf(err, errlen, "%s: out of memory", addr);
 		return NULL;
@@ -55,6 +62,24 @@ osm_redis_connect(const char *addr, unsigned timeout_ms, char *err, size_t errle
 		redisFree(c);
 		return NULL;
 	}
+	return c;
+}
+
+redisContext *
+osm_redis_connect(const char *addr, unsigned timeout_ms, char *err, size_t errlen)
+{
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	redisContext *c;
+	const char *path;
+	char	host[256];
+	unsigned long db;
+	int	port;
+
+	if (osm_redis_address(addr, &path, host, sizeof(host), &port, &db, err, errlen) != 0)
+		return NULL;
+	c = path ? redisConnectUnixWithTimeout(path, tv) : redisConnectWithTimeout(host, port, tv);
+	if ((c = osm_redis_check(c, addr, err, errlen)) == NULL)
+		return NULL;
 	redisSetTimeout(c, tv);
 	if (db) {
 		redisReply *r = redisCommand(c, "SELECT %lu", db);
@@ -68,6 +93,32 @@ osm_redis_connect(const char *addr, unsigned timeout_ms, char *err, size_t errle
 			return NULL;
 		}
 		freeReplyObject(r);
+	}
+	return c;
+}
+
+redisContext *
+osm_redis_connect_nb(const char *addr, int *queued, char *err, size_t errlen)
+{
+	redisContext *c;
+	const char *path;
+	char	host[256];
+	unsigned long db;
+	int	port;
+
+	*queued = 0;
+	if (osm_redis_address(addr, &path, host, sizeof(host), &port, &db, err, errlen) != 0)
+		return NULL;
+	c = path ? redisConnectUnixNonBlock(path) : redisConnectNonBlock(host, port);
+	if ((c = osm_redis_check(c, addr, err, errlen)) == NULL)
+		return NULL;
+	if (db) {
+		if (redisAppendCommand(c, "SELECT %lu", db) != REDIS_OK) {
+			snprintf(err, errlen, "%s: out of memory", addr);
+			redisFree(c);
+			return NULL;
+		}
+		*queued = 1;
 	}
 	return c;
 }

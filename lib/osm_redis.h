@@ -10,6 +10,13 @@
  * command (hiredis redisSetTimeout) and SELECTs the database.  It
  * returns NULL with a message in err on failure.  After any error on a
  * context the caller frees it and connects again (hiredis README).
+ * osm_redis_connect_nb() only starts connecting and never blocks (but a
+ * host name is resolved): the context is non-blocking, a SELECT is
+ * queued on it if the address names a database (*queued: 1, its reply
+ * is the first), and the caller's event loop writes, reads and times
+ * out what it sends (redisSetTimeout means nothing to such a context).
+ * It fails at once only when connect() does (nothing listens on a unix
+ * socket, or it is gone).
  *
  * Key schema (all keys one event touches share the hash tag {TAG}, the
  * account the event is keyed under, so Redis Cluster keeps them in one
@@ -32,6 +39,7 @@ struct osm_buf;
 
 redisContext *osm_redis_connect(const char *address, unsigned timeout_ms,
 				char *err, size_t errlen);
+redisContext *osm_redis_connect_nb(const char *address, int *queued, char *err, size_t errlen);
 int	osm_redis_escape(struct osm_buf *, const char *text);
 /* FNV-1a 64-bit, for keys that would otherwise hold a whole subject */
 unsigned long long osm_redis_hash(const char *text);

@@ -186,7 +186,7 @@ main(int argc, char **argv)
 		osm_msg_fatal("out of memory");
 	osm_msg_info("following %s (state %s)", cfg->mainlog_path, cfg->mainlog_state);
 	while (!quit) {
-		int	final, nreq = 0;
+		int	final, nreq = 0, deferred;
 		ssize_t	n = ml_tail_read(t, buf, ML_READ, &final);
 		size_t	used = 0;
 
@@ -209,10 +209,18 @@ main(int argc, char **argv)
 				sleep(1);
 				continue;	/* the same lines again, nothing committed */
 			}
-			if (osm_pclient_send(fd, out, nreq, ML_TIMEOUT_MS) != 0) {
+			if (osm_pclient_send(fd, out, nreq, ML_TIMEOUT_MS, &deferred) != 0) {
 				osm_msg_warn("osm-policyd did not answer; retrying");
 				close(fd);
 				fd = -1;
+				osm_buf_reset(out);
+				sleep(1);
+				continue;
+			}
+			if (deferred > 0) {
+				/* the markers keep the counted ones from counting twice */
+				osm_msg_warn("osm-policyd could not count %d of %d request(s) (Redis unavailable);"
+					     " sending them again", deferred, nreq);
 				osm_buf_reset(out);
 				sleep(1);
 				continue;

@@ -2,8 +2,10 @@
 /*
  * pd_proc - the /proc reader helper; see pd_proc.h.
  *
- * One fixed-size request, one fixed-size reply per datagram; the helper
- * exits when the daemon's end closes.
+ * One fixed-size request, one fixed-size reply per datagram, each with
+ * the request's number: a reply that comes after its query gave up is
+ * told from the next query's and dropped.  The helper exits when the
+ * daemon's end closes.
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,18 +16,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "osm_clock.h"
 #include "osm_msg.h"
 #include "osm_priv.h"
 #include "osm_proc.h"
 #include "pd_proc.h"
 
 struct pd_proc_req {
+	unsigned long seq;
 	long	pid;
 	long	child;
 	unsigned long uid;
 };
 
 struct pd_proc_rep {
+	unsigned long seq;
 	int	ok;
 	struct osm_proc p;
 };
@@ -47,6 +52,7 @@ pd_proc_serve(int fd)
 			break;
 		}
 		memset(&rp, 0, sizeof(rp));
+		rp.seq = rq.seq;
 		/* Only the process that is waiting for this very submission. */
 		if (n == sizeof(rq) && rq.pid > 1 && rq.child > 1
 		    && osm_proc_status(rq.child, &ruid, &ppid) == 0 && ppid == rq.pid
@@ -97,19 +103,27 @@ pd_proc_start(const char *user)
 int
 pd_proc_query(int fd, long pid, long child, unsigned long uid, struct osm_proc *out, int timeout_ms)
 {
-	struct pd_proc_req rq = {pid, child, uid};
+	static unsigned long seq;
+	struct pd_proc_req rq = {++seq, pid, child, uid};
 	static struct pd_proc_rep rp;
 	struct pollfd pfd = {fd, POLLIN, 0};
+	long long until = osm_mono_ms() + timeout_ms, left;
 	ssize_t	n;
 
 	if (send(fd, &rq, sizeof(rq), MSG_NOSIGNAL | MSG_DONTWAIT) != sizeof(rq))
-		return -1;
-	if (poll(&pfd, 1, timeout_ms) != 1)
-		return -1;
-	if ((n = recv(fd, &rp, sizeof(rp), MSG_DONTWAIT)) != sizeof(rp))
-		return -1;
-	if (!rp.ok)
-		return 1;
-	*out = rp.p;
-	return 0;
+		return errno == EAGAIN || errno == ENOBUFS ? -1 : -2;
+	for (;;) {
+		if ((n = recv(fd, &rp, sizeof(rp), MSG_DONTWAIT)) == sizeof(rp)) {
+			if (rp.seq != rq.seq)
+				continue;		/* late: the answer to a query that gave up */
+			if (!rp.ok)
+				return 1;
+			*out = rp.p;
+			return 0;
+		}
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return -2;
+		if ((left = until - osm_mono_ms()) <= 0 || poll(&pfd, 1, (int) left) == 0)
+			return -1;
+	}
 }

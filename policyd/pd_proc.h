@@ -19,8 +19,10 @@
  * CHILD's parent and its real uid is UID, so a client of the policy
  * socket learns nothing of processes that did not submit its message.
  * pd_proc_query() asks, waiting at most timeout_ms; 0 and *out filled,
- * -1 when not answered (the caller stops asking a helper that timed
- * out), or 1 when the helper refused.
+ * 1 when the helper refused, -1 when it did not answer in time (it may
+ * be slow now: its late answer is dropped by a later query, so the
+ * caller may ask again, after a pause), or -2 when the helper is gone
+ * (the caller closes the descriptor).
  */
 struct osm_proc;
 

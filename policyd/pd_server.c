@@ -22,11 +22,24 @@
  * fills whole batches; a client with requests in flight is closed
  * only once they are answered.
  *
+ * The loop never blocks on Redis: its wait ends when the oldest reply
+ * is due or a reconnect is (pd_store_check, asked after every batch is
+ * sent), so redis.timeout_ms holds to the millisecond.  A request whose
+ * client has closed its connection before the request was planned (it
+ * gave up: Postfix and exim close on their timeout) is neither answered
+ * nor counted.
+ *
  * SECURITY: a client that breaks the protocol or a limit is logged and
  * disconnected without a reply (SMTPD_POLICY_README: "In case of
  * trouble the policy server must not send a reply"); one that stalls
  * halfway through a request is dropped after limits.request_timeout.
- * Nothing a client sends can stop the loop.
+ * Nothing a client sends can stop the loop, and warnings about clients
+ * are rate-limited (PD_SERVER_WARN_MAX a second), so neither can a
+ * flood of bad ones fill the log.  Out of descriptors, a spare one lets
+ * the loop accept and close a new connection at once (or the listeners
+ * rest for PD_SERVER_PAUSE_MS) instead of spinning on a listener that
+ * stays readable; at start and reload limits.max_clients is reconciled
+ * with RLIMIT_NOFILE.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +52,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -68,6 +83,11 @@
 #define PD_SERVER_SHADOW	200000	/* entries of pd_shadow */
 #define PD_SERVER_HOLD_MS	2	/* an answered batch waits for more */
 #define PD_SERVER_PROC_MS	20	/* the /proc reader's answer */
+#define PD_SERVER_PROC_PAUSE_MS	1000	/* not asked after a miss, doubling */
+#define PD_SERVER_PROC_PAUSE_MAX 60000
+#define PD_SERVER_FDS		64	/* descriptors besides the clients' */
+#define PD_SERVER_PAUSE_MS	100	/* listeners rest when out of descriptors */
+#define PD_SERVER_WARN_MAX	20	/* client warnings logged a second */
 
 enum pd_server_kind { PD_KIND_LISTENER, PD_KIND_CLIENT, PD_KIND_SIGNAL, PD_KIND_REDIS, PD_KIND_ACTION };
 
@@ -85,7 +105,7 @@ struct pd_client {
 	long long last_ms;		/* monotonic ms of last input */
 	long long partial_ms;		/* when a half request began, or 0 */
 	int	dead;
-	int	eof;			/* peer closed; answer, then close */
+	int	eof;			/* peer closed: its requests not yet planned are dropped */
 	int	ready;			/* in the ready list */
 	int	want_out;		/* replies wait for the socket: EPOLLOUT */
 	unsigned watched;		/* the events in the epoll set, 0: not in it */
@@ -101,6 +121,7 @@ struct pd_pending {
 	struct pd_plan *plan;
 	int	fast;			/* answered before Redis's reply */
 	int	plain;			/* counted with RPUSHes, not the script */
+	int	redo;			/* its client sends it again if not counted */
 };
 
 /*
@@ -134,6 +155,10 @@ struct pd_server_stats {
 	unsigned long clients_total;
 	unsigned long clients;
 	unsigned long refused;
+	unsigned long shed;		/* closed at once: out of descriptors */
+	unsigned long abandoned;	/* requests whose client closed first */
+	unsigned long proc_misses;	/* the /proc reader did not answer in time */
+	unsigned long warnings_dropped;
 	unsigned long actions_dropped;
 };
 
@@ -163,6 +188,15 @@ struct pd_server {
 	long long last_tick;
 	long long last_acct_check;
 	long long last_refused_log;
+	long long last_shed_log;
+	unsigned max_clients;		/* limits.max_clients, or what RLIMIT_NOFILE allows */
+	int	spare_fd;		/* given up to accept and shed when out of descriptors */
+	long long listen_paused;	/* monotonic ms the listeners rest until, or 0 */
+	long long warn_start;		/* this second of client warnings */
+	unsigned warn_count;
+	unsigned long warn_dropped;
+	long long proc_next;		/* the /proc reader is asked again from then */
+	int	proc_pause;		/* ms, after a miss */
 	struct pd_action *act;		/* NULL: actions do not run (tests of the engine) */
 	int	act_fd;			/* as registered with epoll */
 	int	proc_fd;		/* the /proc reader (pd_proc), or -1 */
@@ -277,6 +311,74 @@ pd_server_prefix(struct pd_server *s)
 }
 
 /*
+ * pd_server_warn - a warning about a client, at most PD_SERVER_WARN_MAX
+ * a second; how many more there were is logged with the next one, or
+ * by pd_server_warn_flush() once a second.
+ */
+static void pd_server_warn(struct pd_server *, const char *, ...) OSM_PRINTFLIKE(2, 3);
+
+static void
+pd_server_warn_flush(struct pd_server *s, long long now)
+{
+	if (now - s->warn_start < 1000)
+		return;
+	if (s->warn_dropped)
+		osm_msg_warn("%lu more client warning(s) in %lld ms not logged", s->warn_dropped, now - s->warn_start);
+	s->warn_start = now;
+	s->warn_count = 0;
+	s->warn_dropped = 0;
+}
+
+static void
+pd_server_warn(struct pd_server *s, const char *fmt, ...)
+{
+	va_list	ap;
+
+	pd_server_warn_flush(s, osm_mono_ms());
+	if (s->warn_count >= PD_SERVER_WARN_MAX) {
+		s->warn_dropped++;
+		s->st.warnings_dropped++;
+		return;
+	}
+	s->warn_count++;
+	va_start(ap, fmt);
+	osm_msg_vlog(OSM_MSG_WARN, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * pd_server_limits - limits.max_clients against RLIMIT_NOFILE: the soft
+ * limit is raised as far as the hard one allows; if that is not enough,
+ * fewer clients are served, so that accept() never runs out of
+ * descriptors and the loop always has some for Redis, the status file
+ * and the account tables.
+ */
+static void
+pd_server_limits(struct pd_server *s)
+{
+	struct rlimit rl;
+	rlim_t	need = (rlim_t) s->cfg->max_clients + PD_SERVER_FDS;
+
+	s->max_clients = s->cfg->max_clients;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		struct rlimit want = {need, rl.rlim_max};
+
+		if (rl.rlim_max != RLIM_INFINITY && want.rlim_cur > rl.rlim_max)
+			want.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl.rlim_cur = want.rlim_cur;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		s->max_clients = rl.rlim_cur > 2 * PD_SERVER_FDS ? (unsigned) (rl.rlim_cur - PD_SERVER_FDS) : PD_SERVER_FDS;
+		osm_msg_warn("limits.max_clients %u needs %llu descriptors, but the open-file limit is %llu:"
+			     " serving at most %u clients", s->cfg->max_clients, (unsigned long long) need,
+			     (unsigned long long) rl.rlim_cur, s->max_clients);
+	}
+}
+
+/*
  * pd_server_signals - signals arrive through a signalfd in the loop.  Set
  * up here, after any daemonizing fork: a signalfd in an epoll set wakes
  * only for the process that added it.
@@ -351,6 +453,10 @@ pd_server_new(struct osm_cfg *cfg)
 			if ((s->batches[b]->plans[i] = pd_plan_new()) == NULL)
 				osm_msg_fatal("out of memory");
 	}
+	/* The one descriptor given up to shed a connection when out of them. */
+	if ((s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		osm_msg_fatal("open /dev/null: %m");
+	pd_server_limits(s);
 	s->started = osm_wall_ms();
 	return s;
 }
@@ -372,7 +478,7 @@ pd_server_watch_client(struct pd_server *s, struct pd_client *cl)
 	if (want == 0)
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	else if (epoll_ctl(s->epfd, cl->watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, cl->fd, &ev) < 0) {
-		osm_msg_warn("client %s: epoll_ctl: %m; disconnecting", cl->name);
+		pd_server_warn(s, "client %s: epoll_ctl: %m; disconnecting", cl->name);
 		cl->dead = 1;
 	}
 	cl->watched = want;
@@ -396,6 +502,54 @@ pd_server_close(struct pd_server *s, struct pd_client *cl)
 	s->st.clients--;
 }
 
+/* pd_server_listen_rest - stop or resume watching the listeners */
+static void
+pd_server_listen_rest(struct pd_server *s, int rest)
+{
+	for (int i = 0; i < s->nlisteners; i++) {
+		struct epoll_event ev = {rest ? 0 : EPOLLIN, {.ptr = &s->listeners[i]}};
+
+		epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->listeners[i].fd, &ev);
+	}
+	s->listen_paused = rest ? osm_mono_ms() + PD_SERVER_PAUSE_MS : 0;
+}
+
+/*
+ * pd_server_shed - accept() found no descriptor free: the connection
+ * waiting would keep the listener readable and the loop spinning.  The
+ * spare descriptor makes room to accept it and close it at once (its
+ * client sees the connection close, as with limits.max_clients); if the
+ * spare cannot be had back, the listeners rest for PD_SERVER_PAUSE_MS.
+ * Returns 0 to go on accepting.
+ */
+static int
+pd_server_shed(struct pd_server *s, struct pd_listener *l)
+{
+	long long now = osm_mono_ms();
+	int	fd = -1, gone = 0;
+
+	if (s->spare_fd >= 0) {
+		close(s->spare_fd);
+		if ((fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+			close(fd);
+			s->st.shed++;
+		} else
+			gone = errno == EAGAIN || errno == ECONNABORTED;	/* nothing waits now */
+		s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (s->spare_fd >= 0 && gone)
+		return -1;
+	if (now - s->last_shed_log > 1000) {
+		osm_msg_warn("%s: out of file descriptors (%lu clients connected); %s", l->name, s->st.clients,
+			     s->spare_fd >= 0 ? "closing new connections at once" : "not accepting for a while");
+		s->last_shed_log = now;
+	}
+	if (s->spare_fd >= 0 && fd >= 0)
+		return 0;
+	pd_server_listen_rest(s, 1);
+	return -1;
+}
+
 static void
 pd_server_accept(struct pd_server *s, struct pd_listener *l)
 {
@@ -406,17 +560,20 @@ pd_server_accept(struct pd_server *s, struct pd_listener *l)
 		struct pd_client *cl;
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-				osm_msg_warn("accept %s: %m", l->name);
+			if (errno == EMFILE || errno == ENFILE) {
+				if (pd_server_shed(s, l) == 0)
+					continue;
+			} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				pd_server_warn(s, "accept %s: %m", l->name);
 			return;
 		}
-		if (s->st.clients >= s->cfg->max_clients) {
+		if (s->st.clients >= s->max_clients) {
 			long long now = osm_mono_ms();
 
 			s->st.refused++;
 			if (now - s->last_refused_log > 1000) {
 				osm_msg_warn("%s: %u clients connected (limits.max_clients); refusing more", l->name,
-					     s->cfg->max_clients);
+					     s->max_clients);
 				s->last_refused_log = now;
 			}
 			close(fd);
@@ -425,7 +582,7 @@ pd_server_accept(struct pd_server *s, struct pd_listener *l)
 		if ((cl = calloc(1, sizeof(*cl))) == NULL
 		    || (cl->in = osm_buf_new(s->cfg->max_request + PD_SERVER_READ)) == NULL
 		    || (cl->out = osm_buf_new(PD_SERVER_MAX_OUT)) == NULL) {
-			osm_msg_warn("out of memory accepting a client");
+			pd_server_warn(s, "out of memory accepting a client");
 			if (cl) {
 				osm_buf_free(cl->in);
 				free(cl);
@@ -472,9 +629,13 @@ pd_server_mark_ready(struct pd_server *s, struct pd_client *cl)
 	}
 }
 
-/* pd_server_read - drain the socket into the input buffer */
+/*
+ * pd_server_read - drain the socket into the input buffer.  When epoll
+ * said the peer closed (HUP), read on to the end of file: the requests
+ * read with it were given up on.
+ */
 static void
-pd_server_read(struct pd_server *s, struct pd_client *cl)
+pd_server_read(struct pd_server *s, struct pd_client *cl, int hup)
 {
 	for (;;) {
 		char   *dst = osm_buf_reserve(cl->in, PD_SERVER_READ);
@@ -490,14 +651,14 @@ pd_server_read(struct pd_server *s, struct pd_client *cl)
 			osm_buf_commit(cl->in, (size_t) n);
 			cl->last_ms = osm_mono_ms();
 			pd_server_mark_ready(s, cl);
-			if (n < PD_SERVER_READ)
+			if (n < PD_SERVER_READ && !hup)
 				return;
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n < 0 && errno != ECONNRESET)
-			osm_msg_warn("client %s: read: %m", cl->name);
+			pd_server_warn(s, "client %s: read: %m", cl->name);
 		cl->eof = 1;
 		pd_server_watch_client(s, cl);
 		pd_server_mark_ready(s, cl);
@@ -536,7 +697,7 @@ pd_server_dunno(struct pd_server *s, struct pd_client *cl)
 {
 	s->st.dunno++;
 	if (osm_proto_reply(cl->out, "DUNNO", NULL) != 0) {
-		osm_msg_warn("client %s: not reading its replies; disconnecting", cl->name);
+		pd_server_warn(s, "client %s: not reading its replies; disconnecting", cl->name);
 		cl->dead = 1;
 	}
 }
@@ -570,11 +731,13 @@ pd_server_reply(struct pd_server *s, struct pd_pending *pe, struct pd_store_resu
 
 	if (pe->plan->ncmd > 0 && !store_ok) {
 		s->st.fail++;
-		if (!s->cfg->fail_closed) {
+		if (pe->redo)
+			r = osm_proto_reply(cl->out, "DEFER", "osm: not counted (Redis unavailable), send it again");
+		else if (!s->cfg->fail_closed) {
 			pd_server_dunno(s, cl);
 			return;
-		}
-		r = osm_proto_reply(cl->out, "DEFER", "osm: policy service unavailable, try again later");
+		} else
+			r = osm_proto_reply(cl->out, "DEFER", "osm: policy service unavailable, try again later");
 	} else {
 		for (int i = 0; i < pe->plan->ncmd; i++)
 			if (res[i].verdict[0] && (best[0] == 0 || strncmp(res[i].verdict, "DISCARD", 7) == 0))
@@ -593,7 +756,7 @@ pd_server_reply(struct pd_server *s, struct pd_pending *pe, struct pd_store_resu
 		r = osm_proto_reply(cl->out, discard ? "DISCARD" : "HOLD", text);
 	}
 	if (r != 0) {
-		osm_msg_warn("client %s: not reading its replies; disconnecting", cl->name);
+		pd_server_warn(s, "client %s: not reading its replies; disconnecting", cl->name);
 		cl->dead = 1;
 	}
 }
@@ -610,7 +773,7 @@ pd_server_reap(struct pd_server *s)
 			continue;
 		if (cl->eof && !cl->ready && !cl->dead) {
 			if (osm_buf_len(cl->in) > 0)
-				osm_msg_warn("client %s: disconnected in the middle of a request", cl->name);
+				pd_server_warn(s, "client %s: disconnected in the middle of a request", cl->name);
 			cl->dead = 1;
 		}
 		if (cl->dead) {
@@ -708,8 +871,11 @@ pd_server_number(const struct osm_proto_req *req, const char *name)
  * pd_server_resolve - a local submission from the exim module names the
  * process that ran sendmail (ppid) and exim's (pid): the /proc reader
  * adds that process's executable, cwd and SCRIPT_FILENAME, which exim
- * could not read.  A reader that does not answer in time is not asked
- * again.
+ * could not read.  The loop waits for it, so not for long: after a miss
+ * (a machine so busy the reader was not scheduled in time, a /proc read
+ * that blocked) it is not asked for a pause, which doubles while it
+ * keeps missing, and the requests meanwhile go without; one that is
+ * gone is not asked again.
  */
 static void
 pd_server_resolve(struct pd_server *s, struct osm_proto_req *req)
@@ -726,13 +892,27 @@ pd_server_resolve(struct pd_server *s, struct osm_proto_req *req)
 	uid = pd_server_number(req, "uid");
 	if (ppid <= 1 || pid <= 1 || uid < 0)
 		return;
-	if ((r = pd_proc_query(s->proc_fd, ppid, pid, (unsigned long) uid, &p, PD_SERVER_PROC_MS)) < 0) {
-		osm_msg_warn("the /proc reader did not answer within %d ms; scripts of local submissions are no longer resolved",
-			     PD_SERVER_PROC_MS);
+	long long now = osm_mono_ms();
+
+	if (now < s->proc_next)
+		return;
+	if ((r = pd_proc_query(s->proc_fd, ppid, pid, (unsigned long) uid, &p, PD_SERVER_PROC_MS)) == -2) {
+		osm_msg_warn("the /proc reader is gone; scripts of local submissions are no longer resolved");
 		close(s->proc_fd);
 		s->proc_fd = -1;
 		return;
 	}
+	if (r < 0) {
+		s->st.proc_misses++;
+		s->proc_pause = s->proc_pause ? s->proc_pause * 2 : PD_SERVER_PROC_PAUSE_MS;
+		if (s->proc_pause > PD_SERVER_PROC_PAUSE_MAX)
+			s->proc_pause = PD_SERVER_PROC_PAUSE_MAX;
+		s->proc_next = osm_mono_ms() + s->proc_pause;
+		osm_msg_warn("the /proc reader did not answer within %d ms; scripts of local submissions are not resolved for %d ms",
+			     PD_SERVER_PROC_MS, s->proc_pause);
+		return;
+	}
+	s->proc_pause = 0;
 	if (r > 0)
 		return;
 	if (p.script[0] == '/')
@@ -829,19 +1009,25 @@ pd_server_turn(struct pd_server *s)
 				break;
 			}
 			if (r == OSM_PROTO_ERR) {
-				osm_msg_warn("client %s: bad request (%s); disconnecting", cl->name, why);
+				pd_server_warn(s, "client %s: bad request (%s); disconnecting", cl->name, why);
 				s->st.bad_requests++;
 				cl->dead = 1;
 				break;
 			}
 			cl->partial_ms = 0;
+			if (cl->eof) {
+				/* Its client gave up on it: not counted, not answered. */
+				s->st.abandoned++;
+				osm_buf_consume(cl->in, used);
+				continue;
+			}
 			struct pd_plan *plan = b->plans[b->npend];
 
 			if (s->proc_fd >= 0)
 				pd_server_resolve(s, req);
 
 			if (pd_event_plan(&s->ectx, req, b->now, plan, 0, &why) != 0) {
-				osm_msg_warn("client %s: bad request (%s); disconnecting", cl->name, why);
+				pd_server_warn(s, "client %s: bad request (%s); disconnecting", cl->name, why);
 				s->st.bad_requests++;
 				cl->dead = 1;
 				break;
@@ -850,8 +1036,12 @@ pd_server_turn(struct pd_server *s)
 			s->st.requests++;
 			if (plan->ncmd > 0 && plan->count)
 				s->st.events++;
+			/* osm-mainlog reads after the fact and sends again what
+			 * was not counted: it waits for the count. */
+			const char *src = osm_proto_get(req, "source");
+			int	redo = src && strcmp(src, "mainlog") == 0;
 			/* Known to be DUNNO: answer now, count in Redis behind it. */
-			int	fast = cl->waiting == 0 && pd_store_up(s->store)
+			int	fast = !redo && cl->waiting == 0 && pd_store_up(s->store)
 				&& pd_shadow_clear(s->shadow, plan, mono);
 			/* It fires nothing: a plain RPUSH counts it, no script. */
 			int	plain = fast && plan->plain;
@@ -877,6 +1067,7 @@ pd_server_turn(struct pd_server *s)
 			b->pending[b->npend].plan = plan;
 			b->pending[b->npend].fast = fast;
 			b->pending[b->npend].plain = plain;
+			b->pending[b->npend].redo = redo;
 			b->npend++;
 			cl->inflight++;
 			for (int i = 0; i < plan->ncmd; i++)
@@ -953,12 +1144,14 @@ pd_server_status(struct pd_server *s)
 		"redis=%s\nredis_up=%d\nredis_outages=%lu\nredis_errors=%lu\nbatches=%lu\n"
 		"requests=%lu\nanswered_from_memory=%lu\nbusy_polls=%lu\nevents=%lu\ndunno=%lu\nhold=%lu\ndiscard=%lu\nfailed=%lu\n"
 		"reports=%lu\nbad_requests=%lu\nclients=%lu\nclients_total=%lu\nrefused=%lu\n"
+		"max_clients=%u\nshed=%lu\nabandoned=%lu\nproc_misses=%lu\nwarnings_dropped=%lu\n"
 		"actions_dropped=%lu\n",
 		s->ectx.pid, s->started / 1000, osm_wall_ms() / 1000, s->cfg->server_name,
 		s->cfg->monitor ? "monitor" : "enforce", s->cfg->fail_closed ? "closed" : "open",
 		s->cfg->file, s->cfg->redis, st.up, st.outages, st.errors, st.batches,
 		s->st.requests, s->st.fast, s->st.polled, s->st.events, s->st.dunno, s->st.hold, s->st.discard, s->st.fail,
 		s->st.reports, s->st.bad_requests, s->st.clients, s->st.clients_total, s->st.refused,
+		s->max_clients, s->st.shed, s->st.abandoned, s->st.proc_misses, s->st.warnings_dropped,
 		s->st.actions_dropped);
 	if (fclose(fp) != 0 || rename(tmp, s->cfg->status_file) != 0)
 		unlink(tmp);
@@ -976,7 +1169,7 @@ pd_server_tick(struct pd_server *s)
 		if (cl->ready || cl->inflight)
 			continue;
 		if (cl->partial_ms && now - cl->partial_ms > s->cfg->request_timeout * 1000LL) {
-			osm_msg_warn("client %s: request not finished within %u s; disconnecting",
+			pd_server_warn(s, "client %s: request not finished within %u s; disconnecting",
 				     cl->name, s->cfg->request_timeout);
 			s->st.bad_requests++;
 			pd_server_close(s, cl);
@@ -997,8 +1190,7 @@ pd_server_tick(struct pd_server *s)
 		}
 	}
 	pd_shadow_expire(s->shadow, now);
-	/* Reconnect in the background so the first request after an outage is fast. */
-	pd_store_available(s->store);
+	pd_server_warn_flush(s, now);
 	pd_server_status(s);
 	s->last_tick = now;
 }
@@ -1051,6 +1243,7 @@ pd_server_signal(struct pd_server *s, pd_server_reload_fn *reload)
 			osm_cfg_free(s->cfg);
 			s->cfg = nc;
 			pd_server_prefix(s);
+			pd_server_limits(s);
 			osm_msg_info("configuration %s reloaded", nc->file);
 		} else {
 			osm_msg_info("signal %u: exiting", si.ssi_signo);
@@ -1103,7 +1296,7 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 	pd_server_signals(s);
 
 	s->ectx.pid = (long) getpid();		/* after any daemonizing fork */
-	pd_store_available(s->store);
+	pd_store_check(s->store);		/* starts connecting */
 	pd_server_status(s);
 	s->last_tick = osm_mono_ms();
 	for (;;) {
@@ -1113,14 +1306,26 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 				break;
 		}
 		int	wait = backlog ? 0 : 1000;
-		int	left = pd_store_check(s->store);	/* fails overdue batches */
 		int	due = pd_server_send(s, 0);
 
+		pd_server_deliver(s);
+		/* Asked after the last send: it fails overdue batches, and its
+		 * answer is when the next reply is due or the next reconnect. */
+		int	left = pd_store_check(s->store);
+
+		pd_server_deliver(s);
 		if (left >= 0 && left < wait)
 			wait = left;
 		if (due >= 0 && due < wait)
 			wait = due;
-		pd_server_deliver(s);
+		if (s->listen_paused) {
+			long long rest = s->listen_paused - osm_mono_ms();
+
+			if (rest <= 0)
+				pd_server_listen_rest(s, 0);
+			else if (rest < wait)
+				wait = (int) rest;
+		}
 		pd_server_watch_redis(s);
 		pd_server_watch_action(s);
 		int	n = pd_server_wait(s, evs, 256, wait);
@@ -1144,7 +1349,7 @@ pd_server_run(struct pd_server *s, pd_server_reload_fn *reload)
 				if (evs[i].events & EPOLLOUT)
 					pd_server_flush(s, cl);
 				if (!cl->eof && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
-					pd_server_read(s, cl);
+					pd_server_read(s, cl, (evs[i].events & (EPOLLHUP | EPOLLRDHUP)) != 0);
 				if (cl->dead)
 					pd_server_mark_ready(s, cl);
 			}
@@ -1178,6 +1383,8 @@ pd_server_free(struct pd_server *s)
 		close(s->sigfd);
 	if (s->proc_fd >= 0)
 		close(s->proc_fd);
+	if (s->spare_fd >= 0)
+		close(s->spare_fd);
 	close(s->epfd);
 	pd_store_free(s->store);
 	pd_shadow_free(s->shadow);

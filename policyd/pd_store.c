@@ -8,13 +8,23 @@
  * script run counts many events, so Redis pays the script's fixed cost
  * once per batch rather than once per event.  Batches are pipelined:
  * while Redis runs one, the server reads and plans the next, so both
- * cores work.  Connecting blocks (bounded by redis.timeout_ms, and only
- * when the backoff allows); after that the socket is non-blocking and
- * hiredis only buffers and parses, the server's epoll loop drives it.
+ * cores work.  Nothing blocks: hiredis only buffers and parses, the
+ * server's epoll loop drives the socket, and pd_store_check() enforces
+ * redis.timeout_ms on every reply, connecting included.
+ *
+ * A connection starts with a non-blocking connect() and a pipelined
+ * SCRIPT LOAD (after a SELECT, for a database); its answer makes the
+ * connection ready.  Batches are queued behind it only when Redis was
+ * not down (start-up, a reload that moved Redis): during an outage a new
+ * connection is a probe, and requests keep being answered by the fail
+ * policy until Redis has answered on it.  A probe that fails at once
+ * (connection refused, no socket: nothing listens) costs microseconds,
+ * so it is repeated every PD_STORE_RETRY_MS and a restarted Redis is
+ * seen at once; one that times out (a hung Redis, a host that does not
+ * answer) holds a connection for the timeout, so those back off from
+ * PD_STORE_BACKOFF_MIN to PD_STORE_BACKOFF_MAX.
  */
-#include <errno.h>
 #include <limits.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,17 +52,23 @@ static const char pd_store_script[] =
 #define PD_STORE_MAX_ARGV	(8 + PD_STORE_CALLS_PER_EVAL * PD_CMD_MAX_ARGS)
 #define PD_STORE_MAX_WAIT	1024	/* replies outstanding */
 
-#define PD_STORE_BACKOFF_MIN	100
-#define PD_STORE_BACKOFF_MAX	5000
+#define PD_STORE_RETRY_MS	50	/* after a connection refused */
+#define PD_STORE_BACKOFF_MIN	100	/* after a timeout or an error reply */
+#define PD_STORE_BACKOFF_MAX	2000
+
+/* The handshake's replies (pd_store_wait.hello). */
+#define PD_STORE_HELLO_SELECT	1
+#define PD_STORE_HELLO_SCRIPT	2
 
 /* A reply on its way: the calls it answers; or the plain events' RPUSHes
  * and PEXPIREs of batch b (n == 0: replies of them all, counted down in
- * left); or nothing anyone waits for (b == NULL). */
+ * left); or nothing anyone waits for (b == NULL); or the handshake's. */
 struct pd_store_wait {
 	struct pd_store_batch *b;
 	size_t	first, n;
 	size_t	left;			/* replies still to come */
 	long long sent;			/* ms, monotonic */
+	int	hello;			/* PD_STORE_HELLO_*, or 0 */
 };
 
 /* A window of a plain event, chained to the others for the same list. */
@@ -72,8 +88,9 @@ struct pd_store {
 	const struct osm_cfg *cfg;
 	redisContext *rc;
 	unsigned long gen;		/* connection number */
-	char	sha[48];
-	int	up;
+	char	sha[48];			/* "" until a SCRIPT LOAD answered */
+	int	ready;			/* Redis answered the handshake on rc */
+	int	up;			/* not in an outage */
 	long long next_try;		/* ms, monotonic */
 	unsigned backoff;
 	struct pd_store_stats st;
@@ -96,6 +113,7 @@ pd_store_drop(struct pd_store *s)
 		redisFree(s->rc);
 		s->rc = NULL;
 	}
+	s->ready = 0;
 	for (size_t i = 0; i < s->nwait; i++) {
 		struct pd_store_wait *w = &s->wait[(s->whead + i) % PD_STORE_MAX_WAIT];
 
@@ -105,9 +123,14 @@ pd_store_drop(struct pd_store *s)
 	s->whead = s->nwait = 0;
 }
 
-/* pd_store_down - drop the connection; log only the first failure of an outage */
+/*
+ * pd_store_down - drop the connection; log only the first failure of an
+ * outage.  A connection that failed before Redis ever answered on it,
+ * and not by a timeout, found nothing listening (refused): try again
+ * soon.  Anything else backs off.
+ */
 static void
-pd_store_down(struct pd_store *s, const char *reason)
+pd_store_down_as(struct pd_store *s, const char *reason, int refused)
 {
 	char	why[128];
 
@@ -119,68 +142,101 @@ pd_store_down(struct pd_store *s, const char *reason)
 			     s->cfg->redis, why, s->cfg->fail_closed ? "DEFER (fail: closed)" : "DUNNO (fail: open)");
 		s->st.outages++;
 		s->up = 0;
-		s->backoff = PD_STORE_BACKOFF_MIN;
-	} else if (s->backoff < PD_STORE_BACKOFF_MAX) {
-		s->backoff = s->backoff ? s->backoff * 2 : PD_STORE_BACKOFF_MIN;
-		if (s->backoff > PD_STORE_BACKOFF_MAX)
-			s->backoff = PD_STORE_BACKOFF_MAX;
 	}
+	if (refused) {
+		s->next_try = osm_mono_ms() + PD_STORE_RETRY_MS;
+		return;
+	}
+	s->backoff = s->backoff ? s->backoff * 2 : PD_STORE_BACKOFF_MIN;
+	if (s->backoff > PD_STORE_BACKOFF_MAX)
+		s->backoff = PD_STORE_BACKOFF_MAX;
 	s->next_try = osm_mono_ms() + s->backoff;
 }
 
-static int
-pd_store_load_script(struct pd_store *s)
+static void
+pd_store_down(struct pd_store *s, const char *reason)
 {
-	redisReply *r = redisCommand(s->rc, "SCRIPT LOAD %s", pd_store_script);
-
-	if (r == NULL || r->type != REDIS_REPLY_STRING) {
-		pd_store_down(s, r ? r->str : s->rc->errstr);
-		if (r)
-			freeReplyObject(r);
-		return -1;
-	}
-	snprintf(s->sha, sizeof(s->sha), "%s", r->str);
-	freeReplyObject(r);
-	return 0;
+	pd_store_down_as(s, reason, 0);
 }
+
+/* pd_store_lost - the socket failed: refused if Redis never answered on it */
+static void
+pd_store_lost(struct pd_store *s, const char *reason)
+{
+	pd_store_down_as(s, reason, !s->ready);
+}
+
+static struct pd_store_wait *pd_store_expect(struct pd_store *, struct pd_store_batch *, size_t, size_t);
+static int pd_store_flush(struct pd_store *);
 
 /*
- * pd_store_available - connected, or reconnect when the backoff allows.
- * Connecting and loading the script block (bounded by the timeout);
- * after that the socket is non-blocking and the loop drives it.
+ * pd_store_connect - start a connection if there is none and the
+ * backoff allows; never blocks.  It is ready when the SCRIPT LOAD
+ * queued here is answered (pd_store_hello).
  */
-int
-pd_store_up(const struct pd_store *s)
-{
-	return s->rc != NULL;
-}
-
-int
-pd_store_available(struct pd_store *s)
+static void
+pd_store_connect(struct pd_store *s)
 {
 	char	err[256];
+	int	select;
 
-	if (s->rc)
-		return 1;
-	if (osm_mono_ms() < s->next_try)
-		return 0;
-	if ((s->rc = osm_redis_connect(s->cfg->redis, s->cfg->redis_timeout_ms, err, sizeof(err))) == NULL) {
-		pd_store_down(s, err);
-		return 0;
+	if (s->rc || osm_mono_ms() < s->next_try)
+		return;
+	if ((s->rc = osm_redis_connect_nb(s->cfg->redis, &select, err, sizeof(err))) == NULL) {
+		pd_store_down_as(s, err, 1);
+		return;
 	}
-	if (pd_store_load_script(s) != 0)
-		return 0;
-	if (fcntl(s->rc->fd, F_SETFL, fcntl(s->rc->fd, F_GETFL) | O_NONBLOCK) < 0) {
-		pd_store_down(s, strerror(errno));
-		return 0;
-	}
-	s->rc->flags &= ~REDIS_BLOCK;
 	s->gen++;
+	s->ready = 0;
+	if (select)
+		pd_store_expect(s, NULL, 0, 0)->hello = PD_STORE_HELLO_SELECT;
+	if (redisAppendCommand(s->rc, "SCRIPT LOAD %s", pd_store_script) != REDIS_OK) {
+		pd_store_down(s, "out of memory");
+		return;
+	}
+	pd_store_expect(s, NULL, 0, 0)->hello = PD_STORE_HELLO_SCRIPT;
+	pd_store_flush(s);
+}
+
+/* pd_store_hello - a reply of the handshake: an error drops the connection */
+static void
+pd_store_hello(struct pd_store *s, const struct pd_store_wait *w, const redisReply *r)
+{
+	if (r->type == REDIS_REPLY_ERROR || (w->hello == PD_STORE_HELLO_SCRIPT && r->type != REDIS_REPLY_STRING)) {
+		char	why[160];
+
+		snprintf(why, sizeof(why), "%s: %.120s", w->hello == PD_STORE_HELLO_SCRIPT ? "SCRIPT LOAD" : "SELECT",
+			 r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		pd_store_down(s, why);
+		return;
+	}
+	if (w->hello != PD_STORE_HELLO_SCRIPT)
+		return;
+	snprintf(s->sha, sizeof(s->sha), "%s", r->str);
+	s->ready = 1;
+	s->backoff = 0;
 	if (!s->up)
 		osm_msg_info("redis %s connected", s->cfg->redis);
 	s->up = 1;
-	s->backoff = 0;
-	return 1;
+}
+
+/* pd_store_up - Redis has answered on the connection (no reconnect attempt) */
+int
+pd_store_up(const struct pd_store *s)
+{
+	return s->rc != NULL && s->ready;
+}
+
+/*
+ * pd_store_available - whether a batch may be queued now: on a ready
+ * connection, or on one still connecting if Redis was not down.  Starts
+ * a connection when the backoff allows.
+ */
+int
+pd_store_available(struct pd_store *s)
+{
+	pd_store_connect(s);
+	return s->rc != NULL && (s->ready || s->up);
 }
 
 struct pd_store *
@@ -251,6 +307,7 @@ pd_store_expect(struct pd_store *s, struct pd_store_batch *b, size_t first, size
 	w->n = n;
 	w->left = 1;
 	w->sent = osm_mono_ms();
+	w->hello = 0;
 	if (b)
 		b->due++;
 	return w;
@@ -281,7 +338,7 @@ pd_store_append(struct pd_store *s, struct pd_cmd **cmds, size_t n, int body)
 	snprintf(s->hdr[2], sizeof(s->hdr[2]), "%llu", s->cfg->verdict_expiry * 1000ULL);
 	snprintf(s->hdr[3], sizeof(s->hdr[3]), "%zu", n);
 	snprintf(s->hdr[4], sizeof(s->hdr[4]), "%d", PD_EVENT_TTL_SLACK_MS);
-	if (body) {
+	if (body || s->sha[0] == 0) {	/* or queued behind the first SCRIPT LOAD */
 		pd_store_push(s, &argc, "EVAL", 4);
 		pd_store_push(s, &argc, pd_store_script, sizeof(pd_store_script) - 1);
 	} else {
@@ -428,7 +485,7 @@ pd_store_flush(struct pd_store *s)
 		size_t	before = sdslen(s->rc->obuf);
 
 		if (redisBufferWrite(s->rc, &done) != REDIS_OK) {
-			pd_store_down(s, s->rc->errstr[0] ? s->rc->errstr : "write failed");
+			pd_store_lost(s, s->rc->errstr[0] ? s->rc->errstr : "write failed");
 			return -1;
 		}
 		if (!done && sdslen(s->rc->obuf) == before)
@@ -516,6 +573,13 @@ pd_store_reply(struct pd_store *s, redisReply *r)
 	struct pd_store_batch *b = w.b;
 	int	noscript = r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 && b && w.n > 0;
 
+	if (w.hello) {
+		s->whead = (s->whead + 1) % PD_STORE_MAX_WAIT;
+		s->nwait--;
+		pd_store_hello(s, &w, r);
+		return;
+	}
+
 	if (r->type == REDIS_REPLY_ERROR && !noscript) {
 		s->st.errors++;
 		osm_msg_warn("redis error: %.200s", r->str);
@@ -560,7 +624,7 @@ pd_store_io(struct pd_store *s)
 	if (s->rc == NULL || pd_store_flush(s) != 0)
 		return;
 	if (redisBufferRead(s->rc) != REDIS_OK) {
-		pd_store_down(s, s->rc->errstr[0] ? s->rc->errstr : "connection lost");
+		pd_store_lost(s, s->rc->errstr[0] ? s->rc->errstr : "connection lost");
 		return;
 	}
 	while (s->rc) {
@@ -584,16 +648,20 @@ pd_store_io(struct pd_store *s)
 int
 pd_store_check(struct pd_store *s)
 {
-	long long left;
+	long long now = osm_mono_ms(), left;
 
-	if (s->nwait == 0)
-		return -1;
-	left = s->wait[s->whead].sent + s->cfg->redis_timeout_ms - osm_mono_ms();
-	if (left <= 0) {
-		pd_store_down(s, "timed out");
-		return -1;
+	if (s->nwait > 0) {
+		left = s->wait[s->whead].sent + s->cfg->redis_timeout_ms - now;
+		if (left > 0)
+			return (int) left;
+		pd_store_down(s, s->ready ? "timed out" : "timed out connecting");
 	}
-	return (int) left;
+	pd_store_connect(s);
+	if (s->nwait > 0)
+		return (int) s->cfg->redis_timeout_ms;
+	if (s->rc == NULL)
+		return (int) (s->next_try > now ? s->next_try - now : 1);
+	return -1;
 }
 
 int
@@ -655,5 +723,5 @@ void
 pd_store_stats(const struct pd_store *s, struct pd_store_stats *st)
 {
 	*st = s->st;
-	st->up = s->rc != NULL;
+	st->up = pd_store_up(s);
 }

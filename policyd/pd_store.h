@@ -20,8 +20,12 @@
  * When Redis is unreachable, or a reply is later than redis.timeout_ms
  * (pd_store_check()), the connection is dropped and every batch in
  * flight turns PD_STORE_FAILED: the caller answers by the fail policy.
- * An outage is logged once and counted; reconnects back off from 100
- * ms to 5 s, so a dead Redis costs requests nothing while it is down.
+ * An outage is logged once and counted.  Reconnecting never blocks:
+ * pd_store_check() starts a connection when the backoff allows (50 ms
+ * after a refused one, 100 ms to 2 s after a timeout) and returns when
+ * it wants to be called again, and during an outage batches fail at
+ * once until Redis has answered on the new connection, so a dead or
+ * hung Redis costs requests nothing.
  *
  * pd_store_run() is the same, synchronously, for tools and tests.
  */
@@ -71,15 +75,17 @@ struct pd_store;
 struct pd_store *pd_store_new(const struct osm_cfg *);
 void	pd_store_free(struct pd_store *);
 void	pd_store_config(struct pd_store *, const struct osm_cfg *);
+/* A batch may be queued now (starts connecting when the backoff allows). */
 int	pd_store_available(struct pd_store *);
-int	pd_store_up(const struct pd_store *);	/* connected now (no reconnect attempt) */
+int	pd_store_up(const struct pd_store *);	/* Redis answered on the connection */
 
 int	pd_store_send(struct pd_store *, struct pd_store_batch *);
 /* The connection's socket, or -1; *gen changes with every new connection. */
 int	pd_store_fd(const struct pd_store *, unsigned long *gen);
 int	pd_store_want_write(const struct pd_store *);
 void	pd_store_io(struct pd_store *);
-/* Drop an overdue connection; returns ms until the next reply is due, or -1. */
+/* Drop an overdue connection, reconnect when due; returns ms until it
+ * wants to be called again (a reply due, a reconnect), or -1. */
 int	pd_store_check(struct pd_store *);
 int	pd_store_busy(const struct pd_store *);
 

@@ -363,7 +363,7 @@ sn_send(struct sn *s, struct osm_buf *b, int nreq)
 		return;
 	if (s->pd < 0)
 		s->pd = osm_pclient_connect(s->cfg);
-	if (s->pd >= 0 && osm_pclient_send(s->pd, b, nreq, SN_TIMEOUT_MS) == 0) {
+	if (s->pd >= 0 && osm_pclient_send(s->pd, b, nreq, SN_TIMEOUT_MS, NULL) == 0) {
 		long long now = osm_wall_us();
 
 		s->st.sent += (unsigned long) nreq;
