@@ -465,6 +465,17 @@ pd_priv_parse(char *msg, size_t len, char **f, int *np, char *why, size_t wlen)
 
 /* --- the loop ---------------------------------------------------------- */
 
+/* pd_priv_loggable - a refused request's words are the peer's: short, printable */
+static void
+pd_priv_loggable(const char *s, char *out, size_t outlen)
+{
+	size_t	i;
+
+	for (i = 0; s[i] && i + 1 < outlen; i++)
+		out[i] = (unsigned char) s[i] < 0x20 || (unsigned char) s[i] >= 0x7f ? '?' : s[i];
+	out[i] = 0;
+}
+
 static void
 pd_priv_on_hup(int sig)
 {
@@ -546,8 +557,13 @@ pd_priv_serve(const char *cfgfile, struct osm_cfg *cfg, int fd)
 			pd_priv_custom(cfg, f, n, payload, &r);
 		if (payload >= 0)
 			close(payload);
-		if (strcmp(r.status, "ok"))
-			osm_msg_info("helper: %s %s: %s %s", n > 0 ? f[0] : "", n > 1 ? f[1] : "", r.status, r.detail);
+		if (strcmp(r.status, "ok")) {
+			char	op[2][41];
+
+			pd_priv_loggable(n > 0 ? f[0] : "", op[0], sizeof(op[0]));
+			pd_priv_loggable(n > 1 ? f[1] : "", op[1], sizeof(op[1]));
+			osm_msg_info("helper: %s %s: %s %s", op[0], op[1], r.status, r.detail);
+		}
 		size_t	sl = strlen(r.status) + 1, dl = strlen(r.detail);
 
 		memcpy(msg, r.status, sl);
