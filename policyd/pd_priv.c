@@ -7,7 +7,9 @@
  * checked against a narrow shape (an account name, an email address,
  * an IP address, a report id, a clean absolute path) before it goes
  * into a command line, and command lines come only from the helper's
- * own reading of the configuration file.
+ * own reading of the configuration file.  pd_priv_parse() checks the
+ * shapes, without I/O (tests/fuzz/fuzz_priv.c); the handlers get only
+ * what it accepted, and check what the fields name before they act.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -210,13 +212,12 @@ pd_priv_command_act(const char *name)
 }
 
 static void
-pd_priv_command(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply *r)
+pd_priv_command(const struct osm_cfg *cfg, char **f, struct pd_priv_reply *r)
 {
 	int	act = pd_priv_command_act(f[1]);
 	const char *account = f[2], *email = f[3], *ip = f[4], *report = f[5];
 	int	block_ip = (1u << act) == OSM_ACT_BLOCK_IP;
 
-	(void) n;				/* pd_priv_parse checked every field */
 	if (pd_priv_sender_ok(cfg, account, block_ip ? "" : email, r) != 0)
 		return;
 	if (block_ip) {
@@ -345,13 +346,12 @@ pd_priv_queue(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply *
 /* --- rename ------------------------------------------------------------ */
 
 static void
-pd_priv_rename(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply *r)
+pd_priv_rename(const struct osm_cfg *cfg, char **f, struct pd_priv_reply *r)
 {
 	const struct passwd *pw;
 	char	err[256], newname[300];
 	mode_t	old;
 
-	(void) n;
 	if (osm_safefs_disabled_name(f[3], f[4], newname, sizeof(newname)) != 0) {
 		pd_priv_set(r, "failed", "rename: a field has a bad shape");	/* pd_priv_parse checked it */
 		return;
@@ -371,13 +371,12 @@ pd_priv_rename(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply 
 /* --- custom ------------------------------------------------------------ */
 
 static void
-pd_priv_custom(const struct osm_cfg *cfg, char **f, int n, int payload, struct pd_priv_reply *r)
+pd_priv_custom(const struct osm_cfg *cfg, char **f, int payload, struct pd_priv_reply *r)
 {
 	char	out[1024], env_report[80], env_format[40];
 	const char *env[3] = {env_report, env_format, NULL};
 	struct osm_run_result res;
 
-	(void) n;
 	if (payload < 0) {
 		pd_priv_set(r, "failed", "custom: bad request");
 		return;
@@ -548,13 +547,13 @@ pd_priv_serve(const char *cfgfile, struct osm_cfg *cfg, int fd)
 		else if (pd_priv_parse(msg, (size_t) len, f, &n, why, sizeof(why)) != 0)
 			pd_priv_set(&r, "failed", "%s", why);
 		else if (!strcmp(f[0], "command"))
-			pd_priv_command(cfg, f, n, &r);
+			pd_priv_command(cfg, f, &r);
 		else if (!strcmp(f[0], "queue"))
 			pd_priv_queue(cfg, f, n, &r);
 		else if (!strcmp(f[0], "rename"))
-			pd_priv_rename(cfg, f, n, &r);
+			pd_priv_rename(cfg, f, &r);
 		else if (!strcmp(f[0], "custom"))
-			pd_priv_custom(cfg, f, n, payload, &r);
+			pd_priv_custom(cfg, f, payload, &r);
 		if (payload >= 0)
 			close(payload);
 		if (strcmp(r.status, "ok")) {
