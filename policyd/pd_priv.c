@@ -7,7 +7,9 @@
  * checked against a narrow shape (an account name, an email address,
  * an IP address, a report id, a clean absolute path) before it goes
  * into a command line, and command lines come only from the helper's
- * own reading of the configuration file.
+ * own reading of the configuration file.  pd_priv_parse() checks the
+ * shapes, without I/O (tests/fuzz/fuzz_priv.c); the handlers get only
+ * what it accepted, and check what the fields name before they act.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -34,7 +36,6 @@
 #include "osm_safefs.h"
 #include "pd_priv.h"
 
-#define PD_PRIV_MAX_FIELDS	64
 #define PD_PRIV_MAX_IDS		10000
 
 static volatile sig_atomic_t pd_priv_hup;
@@ -198,30 +199,25 @@ pd_priv_expand(const char *tmpl, const char *const vals[5], char *out, size_t ou
 	return 0;
 }
 
-static void
-pd_priv_command(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply *r)
+/* pd_priv_command_act - the command action named NAME, or OSM_ACT_COUNT */
+static int
+pd_priv_command_act(const char *name)
 {
 	int	act;
 
-	if (n != 6) {
-		pd_priv_set(r, "failed", "command: wrong number of fields");
-		return;
-	}
 	for (act = 0; act < OSM_ACT_COUNT; act++)
-		if ((OSM_ACT_COMMANDS & (1u << act)) && !strcmp(f[1], osm_act_names[act]))
+		if ((OSM_ACT_COMMANDS & (1u << act)) && !strcmp(name, osm_act_names[act]))
 			break;
-	if (act == OSM_ACT_COUNT) {
-		pd_priv_set(r, "failed", "command: not a command action");
-		return;
-	}
+	return act;
+}
+
+static void
+pd_priv_command(const struct osm_cfg *cfg, char **f, struct pd_priv_reply *r)
+{
+	int	act = pd_priv_command_act(f[1]);
 	const char *account = f[2], *email = f[3], *ip = f[4], *report = f[5];
 	int	block_ip = (1u << act) == OSM_ACT_BLOCK_IP;
 
-	if ((*account && !osm_safefs_account_ok(account)) || (*email && !pd_priv_is_email(email))
-	    || (*ip && !osm_addr_is_valid(ip)) || !pd_priv_is_report(report)) {
-		pd_priv_set(r, "failed", "command: a field has a bad shape");
-		return;
-	}
 	if (pd_priv_sender_ok(cfg, account, block_ip ? "" : email, r) != 0)
 		return;
 	if (block_ip) {
@@ -295,21 +291,8 @@ pd_priv_queue(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply *
 {
 	static char ids[PD_PRIV_MAX_IDS][OSM_QUEUE_ID_LEN];
 	size_t	nids = 0;
-	const char *op;
+	const char *op, *who = f[2];
 
-	if (n < 4 || (strcmp(f[1], "hold") && strcmp(f[1], "discard") && strcmp(f[1], "thaw"))) {
-		pd_priv_set(r, "failed", "queue: bad request");
-		return;
-	}
-	const char *who = f[2], *colon = strchr(who, ':');
-
-	if (colon == NULL || !pd_priv_is_report(f[3])
-	    || !((!strncmp(who, "account:", 8) && osm_safefs_account_ok(colon + 1))
-		 || (!strncmp(who, "email:", 6) && pd_priv_is_email(colon + 1))
-		 || (!strncmp(who, "ip:", 3) && osm_addr_is_valid(colon + 1)))) {
-		pd_priv_set(r, "failed", "queue: a field has a bad shape");
-		return;
-	}
 	op = !strcmp(f[1], "hold") ? "-Mf" : !strcmp(f[1], "discard") ? "-Mrm" : "-Mt";
 	for (int i = 4; i < n; i++)
 		if (osm_exlog_is_id(f[i], strlen(f[i])) && nids < PD_PRIV_MAX_IDS)
@@ -363,15 +346,14 @@ pd_priv_queue(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply *
 /* --- rename ------------------------------------------------------------ */
 
 static void
-pd_priv_rename(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply *r)
+pd_priv_rename(const struct osm_cfg *cfg, char **f, struct pd_priv_reply *r)
 {
 	const struct passwd *pw;
 	char	err[256], newname[300];
 	mode_t	old;
 
-	if (n != 5 || (strcmp(f[1], "path") && strcmp(f[1], "script")) || !osm_safefs_account_ok(f[2])
-	    || !osm_safefs_path_ok(f[3]) || osm_safefs_disabled_name(f[3], f[4], newname, sizeof(newname)) != 0) {
-		pd_priv_set(r, "failed", "rename: a field has a bad shape");
+	if (osm_safefs_disabled_name(f[3], f[4], newname, sizeof(newname)) != 0) {
+		pd_priv_set(r, "failed", "rename: a field has a bad shape");	/* pd_priv_parse checked it */
 		return;
 	}
 	if ((pw = osm_safefs_account(f[2], cfg->min_uid, err, sizeof(err))) == NULL) {
@@ -389,13 +371,13 @@ pd_priv_rename(const struct osm_cfg *cfg, char **f, int n, struct pd_priv_reply 
 /* --- custom ------------------------------------------------------------ */
 
 static void
-pd_priv_custom(const struct osm_cfg *cfg, char **f, int n, int payload, struct pd_priv_reply *r)
+pd_priv_custom(const struct osm_cfg *cfg, char **f, int payload, struct pd_priv_reply *r)
 {
 	char	out[1024], env_report[80], env_format[40];
 	const char *env[3] = {env_report, env_format, NULL};
 	struct osm_run_result res;
 
-	if (n != 2 || !pd_priv_is_report(f[1]) || payload < 0) {
+	if (payload < 0) {
 		pd_priv_set(r, "failed", "custom: bad request");
 		return;
 	}
@@ -426,7 +408,72 @@ pd_priv_custom(const struct osm_cfg *cfg, char **f, int n, int payload, struct p
 	pd_priv_set(r, osm_run_status_name(res.status), "%s%s%s", res.detail, *out ? "; output: " : "", out);
 }
 
+/* --- a request's shape ------------------------------------------------- */
+
+/* pd_priv_why - the reason a request is refused; always -1 */
+static int
+pd_priv_why(char *why, size_t wlen, const char *text)
+{
+	snprintf(why, wlen, "%s", text);
+	return -1;
+}
+
+int
+pd_priv_parse(char *msg, size_t len, char **f, int *np, char *why, size_t wlen)
+{
+	int	n = 0;
+
+	/* fields: NUL-separated; the last may lack its NUL */
+	msg[len] = 0;
+	for (char *p = msg; p < msg + len && n < PD_PRIV_MAX_FIELDS; p += strlen(p) + 1)
+		f[n++] = p;
+	*np = n;
+	if (n == 0)
+		return pd_priv_why(why, wlen, "request too long");
+	if (!strcmp(f[0], "command")) {
+		if (n != 6)
+			return pd_priv_why(why, wlen, "command: wrong number of fields");
+		if (pd_priv_command_act(f[1]) == OSM_ACT_COUNT)
+			return pd_priv_why(why, wlen, "command: not a command action");
+		if ((*f[2] && !osm_safefs_account_ok(f[2])) || (*f[3] && !pd_priv_is_email(f[3]))
+		    || (*f[4] && !osm_addr_is_valid(f[4])) || !pd_priv_is_report(f[5]))
+			return pd_priv_why(why, wlen, "command: a field has a bad shape");
+	} else if (!strcmp(f[0], "queue")) {
+		if (n < 4 || (strcmp(f[1], "hold") && strcmp(f[1], "discard") && strcmp(f[1], "thaw")))
+			return pd_priv_why(why, wlen, "queue: bad request");
+		const char *who = f[2], *colon = strchr(who, ':');
+
+		if (colon == NULL || !pd_priv_is_report(f[3])
+		    || !((!strncmp(who, "account:", 8) && osm_safefs_account_ok(colon + 1))
+			 || (!strncmp(who, "email:", 6) && pd_priv_is_email(colon + 1))
+			 || (!strncmp(who, "ip:", 3) && osm_addr_is_valid(colon + 1))))
+			return pd_priv_why(why, wlen, "queue: a field has a bad shape");
+	} else if (!strcmp(f[0], "rename")) {
+		char	newname[300];
+
+		if (n != 5 || (strcmp(f[1], "path") && strcmp(f[1], "script")) || !osm_safefs_account_ok(f[2])
+		    || !osm_safefs_path_ok(f[3]) || osm_safefs_disabled_name(f[3], f[4], newname, sizeof(newname)) != 0)
+			return pd_priv_why(why, wlen, "rename: a field has a bad shape");
+	} else if (!strcmp(f[0], "custom")) {
+		if (n != 2 || !pd_priv_is_report(f[1]))
+			return pd_priv_why(why, wlen, "custom: bad request");
+	} else
+		return pd_priv_why(why, wlen, "unknown request");
+	return 0;
+}
+
 /* --- the loop ---------------------------------------------------------- */
+
+/* pd_priv_loggable - a refused request's words are the peer's: short, printable */
+static void
+pd_priv_loggable(const char *s, char *out, size_t outlen)
+{
+	size_t	i;
+
+	for (i = 0; s[i] && i + 1 < outlen; i++)
+		out[i] = (unsigned char) s[i] < 0x20 || (unsigned char) s[i] >= 0x7f ? '?' : s[i];
+	out[i] = 0;
+}
 
 static void
 pd_priv_on_hup(int sig)
@@ -491,29 +538,31 @@ pd_priv_serve(const char *cfgfile, struct osm_cfg *cfg, int fd)
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
 			    && c->cmsg_len == CMSG_LEN(sizeof(int)))
 				memcpy(&payload, CMSG_DATA(c), sizeof(int));
-		/* fields: NUL-separated; the last may lack its NUL */
-		char   *f[PD_PRIV_MAX_FIELDS];
+		char   *f[PD_PRIV_MAX_FIELDS], why[64];
 		int	n = 0;
 		struct pd_priv_reply r;
 
-		msg[len] = 0;
-		for (char *p = msg; p < msg + len && n < PD_PRIV_MAX_FIELDS; p += strlen(p) + 1)
-			f[n++] = p;
-		pd_priv_set(&r, "failed", "unknown request");
-		if (n == 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
 			pd_priv_set(&r, "failed", "request too long");
+		else if (pd_priv_parse(msg, (size_t) len, f, &n, why, sizeof(why)) != 0)
+			pd_priv_set(&r, "failed", "%s", why);
 		else if (!strcmp(f[0], "command"))
-			pd_priv_command(cfg, f, n, &r);
+			pd_priv_command(cfg, f, &r);
 		else if (!strcmp(f[0], "queue"))
 			pd_priv_queue(cfg, f, n, &r);
 		else if (!strcmp(f[0], "rename"))
-			pd_priv_rename(cfg, f, n, &r);
+			pd_priv_rename(cfg, f, &r);
 		else if (!strcmp(f[0], "custom"))
-			pd_priv_custom(cfg, f, n, payload, &r);
+			pd_priv_custom(cfg, f, payload, &r);
 		if (payload >= 0)
 			close(payload);
-		if (strcmp(r.status, "ok"))
-			osm_msg_info("helper: %s %s: %s %s", f[0], n > 1 ? f[1] : "", r.status, r.detail);
+		if (strcmp(r.status, "ok")) {
+			char	op[2][41];
+
+			pd_priv_loggable(n > 0 ? f[0] : "", op[0], sizeof(op[0]));
+			pd_priv_loggable(n > 1 ? f[1] : "", op[1], sizeof(op[1]));
+			osm_msg_info("helper: %s %s: %s %s", op[0], op[1], r.status, r.detail);
+		}
 		size_t	sl = strlen(r.status) + 1, dl = strlen(r.detail);
 
 		memcpy(msg, r.status, sl);

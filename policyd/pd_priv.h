@@ -40,8 +40,20 @@
 #include <sys/types.h>
 
 #define PD_PRIV_MAX_MSG	16384
+#define PD_PRIV_MAX_FIELDS	64
 
 pid_t	pd_priv_start(const char *cfgfile, int *fd);
+
+/*
+ * pd_priv_parse(MSG, LEN, FIELDS, &N, WHY, WLEN): the helper's first
+ * step on a request of LEN bytes (MSG has room for LEN + 1): split it
+ * into at most PD_PRIV_MAX_FIELDS fields and check the operation, the
+ * field count and each field's shape.  0, or -1 with the reason the
+ * reply gives in WHY.  Pure (no file, process or socket), so a fuzz
+ * target can call it; what the fields name (an account's uid, a
+ * message's owner) is checked later, when the helper acts.
+ */
+int	pd_priv_parse(char *msg, size_t len, char **fields, int *n, char *why, size_t wlen);
 int	pd_priv_call(int fd, const char *const *fields, int nfields, int payload_fd,
 		     char *status, size_t slen, char *detail, size_t dlen);
 

@@ -60,8 +60,8 @@ fi
 note "libFuzzer, ${FUZZ_SECONDS}s per target"
 if (cd "$B/fuzz" && ../../configure -q --enable-fuzzing --enable-sanitizers CC=clang CFLAGS="-O1 -g" &&
 	make -j2 tests/fuzz/fuzz_proto tests/fuzz/fuzz_cfg tests/fuzz/fuzz_exim tests/fuzz/fuzz_exlog \
-		tests/fuzz/fuzz_report tests/fuzz/fuzz_pkt tests/fuzz/fuzz_apache > build.log 2>&1); then
-	for t in proto cfg exim exlog report pkt apache; do
+		tests/fuzz/fuzz_report tests/fuzz/fuzz_pkt tests/fuzz/fuzz_apache tests/fuzz/fuzz_priv > build.log 2>&1); then
+	for t in proto cfg exim exlog report pkt apache priv; do
 		rm -rf "$B/fuzz/corpus-$t"; cp -r "$top/tests/fuzz/corpus/$t" "$B/fuzz/corpus-$t"
 		step "fuzz_$t" "$B/fuzz/tests/fuzz/fuzz_$t" -max_total_time="$FUZZ_SECONDS" \
 			-max_len=4096 -timeout=10 -artifact_prefix="$B/fuzz-$t-" "$B/fuzz/corpus-$t"

@@ -216,6 +216,55 @@ static const struct err_case err_cases[] = {
 	{"min_uid: -5\n", "t.yaml:1:10: min_uid: '-5' is not a whole number\n"},
 	{"busy_poll_us: 5000\n", "t.yaml:1:15: busy_poll_us: 5000 is out of range (0 to 1000)\n"},
 	{"user: [a]\n", "t.yaml:1:7: user: expected a single value\n"},
+	{"server_name: \"a\\0b\"\n", "t.yaml:1:14: server_name: NUL byte in value\n"},
+	{"listen: [unix:/r/0, unix:/r/1, unix:/r/2, unix:/r/3, unix:/r/4, unix:/r/5, unix:/r/6, unix:/r/7, unix:/r/8]\n",
+	 "t.yaml:1:98: listen: at most 8 sockets\n"},
+	{"listen: [\"inet::25\"]\n", "t.yaml:1:10: listen: 'inet::25': expected inet:HOST:PORT\n"},
+	{"mainlog: {path: var/log}\n", "t.yaml:1:17: mainlog.path: expected an absolute path, not 'var/log'\n"},
+	{"mainlog: {rotate: yes}\n", "t.yaml:1:11: mainlog: unknown key 'rotate' (expected path, state_file or exim_users)\n"},
+	{"actions: {commands: {block_ip: [/bin/x, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a]}}\n",
+	 "t.yaml:1:86: actions.commands.block_ip: at most 16 arguments\n"},
+	{"actions: {commands: {block_ip: [csf, -d]}}\n",
+	 "t.yaml:1:33: actions.commands.block_ip: the program must be an absolute path, not 'csf'\n"
+	 "t.yaml:1:38: actions.commands.block_ip: the program must be an absolute path, not '-d'\n"
+	 "t.yaml:1:32: actions.commands.block_ip: the command is empty\n"},
+	{"actions: {commands: {block_ip: [/sbin/csf, '%user']}}\n",
+	 "t.yaml:1:44: actions.commands.block_ip: unknown placeholder in '%user' (expected %account, %email, %domain, %ip, %report or %%)\n"},
+	{"actions: {commands: {block_ip: [[/a], [/b], [/c], [/d], [/e]]}}\n",
+	 "t.yaml:1:57: actions.commands.block_ip: at most 4 commands\n"},
+	{"actions: {report: {from: nobody}}\n", "t.yaml:1:26: actions.report.from: 'nobody' is not an email address\n"},
+	{"actions: {report: {cc: x@y}}\n", "t.yaml:1:20: actions.report: unknown key 'cc' (expected to, from or sendmail)\n"},
+	{"actions: {commands: {reboot: [/sbin/reboot]}}\n",
+	 "t.yaml:1:22: actions.commands: 'reboot' is not a command action (expected suspend_account, block_account_mail, suspend_email, block_login, block_outgoing or block_ip)\n"},
+	{"actions: {custom: {command: [/bin/s, '%report']}}\n",
+	 "t.yaml:1:29: actions.custom.command: no placeholders here; the script gets the report on standard input and its id in $OSM_REPORT\n"},
+	{"actions: {custom: {format: csv}}\n", "t.yaml:1:28: actions.custom.format: expected json, yaml, xml or perl, not 'csv'\n"},
+	{"actions: {custom: {shell: /bin/sh}}\n", "t.yaml:1:20: actions.custom: unknown key 'shell' (expected command, format or user)\n"},
+	{"actions: {retries: 3}\n",
+	 "t.yaml:1:11: actions: unknown key 'retries' (expected timeout, queue, report, exim, exim_spool, commands or custom)\n"},
+	{"sniffer: {ports: [1, 2, 3, 4, 5, 6, 7, 8, 9]}\n", "t.yaml:1:43: sniffer.ports: at most 8 ports\n"},
+	{"sniffer: {ports: [0]}\n",
+	 "t.yaml:1:19: sniffer.ports: 0 is out of range (1 to 65535)\nt.yaml:1:18: sniffer.ports: list is empty\n"},
+	{"sniffer: {backend: dpdk}\n", "t.yaml:1:20: sniffer.backend: expected auto, pcap or ebpf, not 'dpdk'\n"},
+	{"sniffer: {interface: eth0/1}\n", "t.yaml:1:22: sniffer.interface: 'eth0/1' is not an interface name\n"},
+	{"sniffer: {promisc: true}\n", "t.yaml:1:11: sniffer: unknown key 'promisc' (expected ports, backend or interface)\n"},
+	{"apache_status: {url: https://x/}\n", "t.yaml:1:22: apache_status.url: 'https://x/' is not an http:// URL\n"},
+	{"apache_status: {docroot: public_html}\n",
+	 "t.yaml:1:26: apache_status.docroot: 'public_html' must start with %home or /\n"},
+	{"apache_status: {port: 80}\n",
+	 "t.yaml:1:17: apache_status: unknown key 'port' (expected enabled, url, timeout, docroot or web_users)\n"},
+	{"limits: {max_memory: 1}\n", "t.yaml:1:10: limits: unknown key 'max_memory'\n"},
+	{"triggers: {default: {logline: {actions: [store, reboot]}}}\n",
+	 "t.yaml:1:49: triggers.default.logline: unknown action 'reboot'\n"},
+	{"triggers: {default: {logline: {windows: [{events: 1, seconds: 5, minutes: 1}]}}}\n",
+	 "t.yaml:1:66: triggers.default.logline: unknown key 'minutes' (expected events, seconds or failure_ratio)\n"},
+	{"triggers: {default: {logline: {windows: [{events: 1, seconds: 1}, {events: 1, seconds: 2}, "
+	 "{events: 1, seconds: 3}, {events: 1, seconds: 4}, {events: 1, seconds: 5}]}}}\n",
+	 "t.yaml:1:142: triggers.default.logline: at most 4 windows\n"},
+	{"triggers: {default: {logline: {limit: 5}}}\n", "t.yaml:1:32: triggers.default.logline: unknown key 'limit'\n"},
+	{"triggers: {email_accounts: {A@x.example: {}, a@x.example: {}}}\n",
+	 "t.yaml:1:28: triggers.email_accounts: 'a@x.example' is given twice\n"},
+	{"ignore: {ips: [10.0.0.0/33]}\n", "t.yaml:1:16: ignore.ips: '10.0.0.0/33': bad prefix length\n"},
 };
 
 static void
@@ -237,6 +286,183 @@ test_errors(void **state)
 		osm_buf_free(errs);
 	}
 	assert_int_equal(bad, 0);
+}
+
+/*
+ * fmt_match - does MSG read as printf format FMT?  Each conversion
+ * (%s, %.60s, %lu, %u, %d) stands for one or more characters, %% for
+ * itself.  Returns the number of literal characters matched (the most
+ * specific format wins), or -1.
+ */
+static int
+fmt_match(const char *fmt, const char *msg)
+{
+	int	r;
+
+	if (*fmt == 0)
+		return *msg == 0 ? 0 : -1;
+	if (fmt[0] == '%' && fmt[1] == '%')
+		return *msg == '%' && (r = fmt_match(fmt + 2, msg + 1)) >= 0 ? r + 1 : -1;
+	if (*fmt == '%') {
+		const char *rest = fmt + 1 + strspn(fmt + 1, ".0123456789l");
+
+		if (*rest == 0 || *msg == 0)
+			return -1;
+		for (const char *m = msg + 1; m <= msg + strlen(msg); m++)
+			if ((r = fmt_match(rest + 1, m)) >= 0)
+				return r;
+		return -1;
+	}
+	return *fmt == *msg && (r = fmt_match(fmt + 1, msg + 1)) >= 0 ? r + 1 : -1;
+}
+
+#define MAX_FORMATS	200
+
+/* cover_lines - mark the format each "t.yaml:LINE:COL: message" line of TEXT reads as */
+static void
+cover_lines(const char *text, char *const *fmts, int nfmts, int *covered)
+{
+	for (const char *p = text, *eol; *p && (eol = strchr(p, '\n')) != NULL; p = eol + 1) {
+		char	line[1024];
+		const char *msg;
+		int	best = -1, bestlen = -1;
+
+		snprintf(line, sizeof(line), "%.*s", (int) (eol - p), p);
+		if ((msg = strstr(line, ": ")) == NULL)
+			continue;
+		for (int i = 0; i < nfmts; i++) {
+			int	l = fmt_match(fmts[i], msg + 2);
+
+			if (l > bestlen)
+				best = i, bestlen = l;
+		}
+		if (best >= 0)
+			covered[best] = 1;
+	}
+}
+
+/*
+ * test_every_message - every message an osm_cfg_err() call in osm_cfg.c
+ * can give is in err_cases (or the one generated case below), read
+ * from the source so that a new message without a case fails here.
+ * The lines written straight to the error buffer (the error cap, YAML
+ * syntax, the file ones) are counted; test_file_errors has them.
+ */
+static void
+test_every_message(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char	path[4096], line[4096], *fmts[MAX_FORMATS];
+	int	covered[MAX_FORMATS] = {0}, nfmts = 0, missing = 0, direct = 0;
+	struct osm_buf *errs = osm_buf_new(1 << 16);
+	char   *big = malloc(5000);
+	FILE   *fp;
+
+	(void) state;
+	if (top == NULL)
+		fail_msg("top_srcdir is not set (run through make check)");
+	snprintf(path, sizeof(path), "%s/lib/osm_cfg.c", top);
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("%s: cannot open", path);
+	while (fgets(line, sizeof(line), fp)) {
+		char   *call = strstr(line, "osm_cfg_err(ld, "), *q, *end = NULL;
+
+		direct += strstr(line, "osm_buf_printf(errs,") != NULL
+		    || strstr(line, "osm_buf_printf(ld->errs,") != NULL;
+		if (call == NULL)
+			continue;
+		/* the format must be a plain literal on the call's line */
+		if ((q = strchr(call, '"')) == NULL || (end = strchr(q + 1, '"')) == NULL || nfmts == MAX_FORMATS) {
+			print_error("cannot read the format of: %s", line);
+			missing++;
+			continue;
+		}
+		*end = 0;
+		int	seen = 0;
+
+		for (int i = 0; i < nfmts && !seen; i++)
+			seen = !strcmp(fmts[i], q + 1);	/* two calls, one message */
+		if (!seen)
+			fmts[nfmts++] = strdup(q + 1);
+	}
+	fclose(fp);
+	for (size_t i = 0; i < sizeof(err_cases) / sizeof(err_cases[0]); i++)
+		cover_lines(err_cases[i].want, fmts, nfmts, covered);
+	/* a value over 4096 bytes: too long for a table row */
+	memcpy(big, "user: ", 6);
+	memset(big + 6, 'a', 4097);
+	strcpy(big + 6 + 4097, "\n");
+	assert_null(osm_cfg_load_mem("t.yaml", big, strlen(big), errs));
+	assert_string_equal(osm_buf_data(errs), "t.yaml:1:7: user: value too long\n");
+	cover_lines(osm_buf_data(errs), fmts, nfmts, covered);
+	for (int i = 0; i < nfmts; i++) {
+		/* only an allocation failure gives it: no file can */
+		if (!covered[i] && strcmp(fmts[i], "%s: out of memory")) {
+			print_error("no err_cases row gives \"%s\"\n", fmts[i]);
+			missing++;
+		}
+		free(fmts[i]);
+	}
+	free(big);
+	osm_buf_free(errs);
+	assert_true(nfmts > 60);		/* the reader still finds the calls */
+	assert_int_equal(missing, 0);
+	/* the error cap, its line format, YAML syntax, cannot open, read error or too large */
+	assert_int_equal(direct, 5);
+}
+
+/*
+ * test_file_errors - what osm_cfg.c writes to the error buffer itself:
+ * the cap on errors, a file over 4 MiB, a read error (/proc/PID/mem at
+ * offset 0 is a regular file whose read fails with EIO).  The YAML
+ * syntax error and "cannot open" have their cases above.
+ */
+static void
+test_file_errors(void **state)
+{
+	struct osm_buf *errs = osm_buf_new(1 << 20), *text = osm_buf_new(1 << 16);
+	char	d[] = "cfg-file.XXXXXX", f[64], mem[64], err[512], want[128];
+	const char *p, *last;
+	int	fd, lines = 0;
+
+	(void) state;
+	for (int i = 0; i < 150; i++)
+		osm_buf_printf(text, "k%d: 1\n", i);
+	assert_null(osm_cfg_load_mem("t.yaml", osm_buf_data(text), osm_buf_len(text), errs));
+	for (p = last = osm_buf_data(errs); *p; p++)
+		if (*p == '\n' && p[1])
+			lines++, last = p + 1;
+	assert_int_equal(lines + 1, 100);	/* 99 errors, then the cap */
+	assert_string_equal(last, "t.yaml: too many errors, stopping\n");
+
+	snprintf(mem, sizeof(mem), "/proc/%ld/mem", (long) getpid());
+	osm_buf_reset(errs);
+	assert_null(osm_cfg_load(mem, errs));
+	snprintf(want, sizeof(want), "%s:1:1: read error\n", mem);
+	assert_string_equal(osm_buf_data(errs), want);
+
+	if ((fd = osm_secure_dir("./", geteuid(), err, sizeof(err))) < 0) {
+		printf("skip: the build directory is not trusted (%s)\n", err);
+		skip();
+	}
+	close(fd);
+	assert_non_null(mkdtemp(d));
+	chmod(d, 0755);
+	snprintf(f, sizeof(f), "%s/big.yaml", d);
+	FILE   *fp = fopen(f, "w");
+
+	assert_non_null(fp);
+	for (int i = 0; i < (4 << 20) / 16 + 1; i++)
+		fputs("# sixteen bytes\n", fp);
+	fclose(fp);
+	osm_buf_reset(errs);
+	assert_null(osm_cfg_load(f, errs));
+	snprintf(want, sizeof(want), "%s:1:1: file larger than 4 MiB\n", f);
+	assert_string_equal(osm_buf_data(errs), want);
+	unlink(f);
+	rmdir(d);
+	osm_buf_free(text);
+	osm_buf_free(errs);
 }
 
 static void
@@ -460,6 +686,8 @@ main(void)
 		cmocka_unit_test(test_inheritance),
 		cmocka_unit_test(test_ignore),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_every_message),
+		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_file_missing),
 		cmocka_unit_test(test_durations),
