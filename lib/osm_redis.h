@@ -33,7 +33,7 @@ struct osm_buf;
 redisContext *osm_redis_connect(const char *address, unsigned timeout_ms,
 				char *err, size_t errlen);
 int	osm_redis_escape(struct osm_buf *, const char *text);
-/* FNV-1a 64-bit, for keys that would otherwise hold a whole subject */
+/* FNV-1a 64-bit from the old basis (osm_hash.h), for subject keys */
 unsigned long long osm_redis_hash(const char *text);
 
 #endif
