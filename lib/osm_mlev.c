@@ -16,6 +16,7 @@
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_exlog.h"
+#include "osm_hash.h"
 #include "osm_mlev.h"
 
 #define OSM_MLEV_PIDS		1024
@@ -93,20 +94,10 @@ osm_mlev_attr(struct osm_buf *out, const char *name, const char *value)
 	osm_buf_puts(out, "\n");
 }
 
-static unsigned long long
-osm_mlev_hash(const char *s, size_t n)
-{
-	unsigned long long h = 14695981039346656037ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char) s[i]) * 1099511628211ull;
-	return h;
-}
-
 static struct osm_mlev_msg *
 osm_mlev_msg(struct osm_mlev *e, const char *id)
 {
-	return &e->msgs[osm_mlev_hash(id, strlen(id)) % OSM_MLEV_MSGS];
+	return &e->msgs[osm_hash_fnv1a(OSM_HASH_FNV1A_BASIS, id, strlen(id)) % OSM_MLEV_MSGS];
 }
 
 static int
@@ -229,7 +220,8 @@ osm_mlev_result(struct osm_mlev *e, const struct osm_exlog *l, const char *line,
 	osm_buf_puts(out, "events=delivery\n");
 	osm_buf_printf(out, "delivery=%s\n", l->kind == OSM_EXLOG_FAILURE ? "bounced"
 		       : l->kind == OSM_EXLOG_DEFERRAL ? "deferred" : "delivered");
-	osm_buf_printf(out, "delivery_id=%016llx\n", osm_mlev_hash(line, len));
+	osm_buf_printf(out, "delivery_id=%016llx\n",
+		       (unsigned long long) osm_hash_fnv1a(OSM_HASH_FNV1A_BASIS, line, len));
 	osm_mlev_attr(out, m->auth ? "sasl_username" : "account", m->sender);
 	osm_mlev_attr(out, "client_address", m->ip);
 	osm_mlev_attr(out, "recipient", l->addr);

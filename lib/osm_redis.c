@@ -8,6 +8,7 @@
 #include <sys/time.h>
 
 #include "osm_buf.h"
+#include "osm_hash.h"
 #include "osm_redis.h"
 
 /*
@@ -149,11 +150,6 @@ osm_redis_escape(struct osm_buf *b, const char *s)
 unsigned long long
 osm_redis_hash(const char *s)
 {
-	unsigned long long h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char) *s;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	/* the old basis: stored subject keys hold this hash (osm_hash.h) */
+	return osm_hash_fnv1a(OSM_HASH_SUBJKEY_BASIS, s, strlen(s));
 }

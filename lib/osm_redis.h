@@ -41,7 +41,7 @@ redisContext *osm_redis_connect(const char *address, unsigned timeout_ms,
 				char *err, size_t errlen);
 redisContext *osm_redis_connect_nb(const char *address, int *queued, char *err, size_t errlen);
 int	osm_redis_escape(struct osm_buf *, const char *text);
-/* FNV-1a 64-bit, for keys that would otherwise hold a whole subject */
+/* FNV-1a 64-bit from the old basis (osm_hash.h), for subject keys */
 unsigned long long osm_redis_hash(const char *text);
 
 #endif

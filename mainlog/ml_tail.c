@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ml_tail.h"
+#include "osm_hash.h"
 #include "osm_msg.h"
 
 struct ml_tail {
@@ -31,23 +32,14 @@ struct ml_tail {
 
 #define ML_HEAD 64
 
-static unsigned long long
-ml_tail_hash(const char *p, size_t n)
-{
-	unsigned long long h = 14695981039346656037ULL;
-
-	while (n--)
-		h = (h ^ (unsigned char) *p++) * 1099511628211ULL;
-	return h;
-}
-
-/* ml_tail_head - the hash of FD's first N bytes; 0 if it has fewer */
+/* ml_tail_head - the FNV-1a of FD's first N bytes; 0 if it has fewer.
+ * The state file keeps it: the hash must not change across upgrades. */
 static unsigned long long
 ml_tail_head(int fd, size_t n)
 {
 	char	b[ML_HEAD];
 
-	return n && pread(fd, b, n, 0) == (ssize_t) n ? ml_tail_hash(b, n) : 0;
+	return n && pread(fd, b, n, 0) == (ssize_t) n ? osm_hash_fnv1a(OSM_HASH_FNV1A_BASIS, b, n) : 0;
 }
 
 /* ml_tail_save - DEV INO OFFSET HEADLEN HEAD, atomically */
@@ -286,7 +278,7 @@ ml_tail_read(struct ml_tail *t, char *buf, size_t len, int *final)
 		}
 		if (t->off == 0 && n > 0 && t->headlen < ML_HEAD) {
 			t->headlen = (size_t) n < ML_HEAD ? (size_t) n : ML_HEAD;
-			t->head = ml_tail_hash(buf, t->headlen);
+			t->head = osm_hash_fnv1a(OSM_HASH_FNV1A_BASIS, buf, t->headlen);
 		}
 		if (n > 0 && memchr(buf, '\n', (size_t) n) != NULL)
 			return n;

@@ -24,6 +24,7 @@
 #include "osm_acct.h"
 #include "osm_buf.h"
 #include "osm_cfg.h"
+#include "osm_hash.h"
 #include "osm_ident.h"
 #include "osm_mlev.h"
 #include "osm_msg.h"
@@ -56,7 +57,7 @@ struct sc {
 static struct sc_key *
 sc_key(struct sc *s, const char *name)
 {
-	size_t	h = 5381;
+	size_t	h;
 
 	if (s->n * 2 >= s->cap) {
 		struct sc_key **old = s->tab;
@@ -67,19 +68,15 @@ sc_key(struct sc *s, const char *name)
 			osm_msg_fatal("out of memory");
 		for (size_t i = 0; i < oc; i++)
 			if (old[i]) {
-				size_t	g = 5381;
+				size_t	g = osm_hash(old[i]->name, strlen(old[i]->name));
 
-				for (const char *c = old[i]->name; *c; c++)
-					g = g * 33 + (unsigned char) *c;
 				while (s->tab[g % s->cap])
 					g++;
 				s->tab[g % s->cap] = old[i];
 			}
 		free(old);
 	}
-	for (const char *c = name; *c; c++)
-		h = h * 33 + (unsigned char) *c;
-	for (;; h++) {
+	for (h = osm_hash(name, strlen(name));; h++) {
 		struct sc_key *k = s->tab[h % s->cap];
 
 		if (k == NULL)

@@ -60,6 +60,7 @@
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_clock.h"
+#include "osm_hash.h"
 #include "osm_msg.h"
 #include "osm_pclient.h"
 #include "osm_pkt.h"
@@ -158,7 +159,6 @@ struct sn {
 static unsigned long long
 sn_hash(const struct osm_pkt_syn *s)
 {
-	unsigned long long h = 14695981039346656037ull;
 	unsigned char b[44];
 
 	/* the sequence number too: a new connection that reuses the ports of
@@ -170,9 +170,7 @@ sn_hash(const struct osm_pkt_syn *s)
 	b[36] = (unsigned char) s->family, b[37] = b[38] = b[39] = 0;
 	b[40] = (unsigned char) (s->seq >> 24), b[41] = (unsigned char) (s->seq >> 16);
 	b[42] = (unsigned char) (s->seq >> 8), b[43] = (unsigned char) s->seq;
-	for (size_t i = 0; i < sizeof(b); i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h | 1;
+	return osm_hash_fnv1a(OSM_HASH_FNV1A_BASIS, b, sizeof(b)) | 1;
 }
 
 /* sn_retransmit - was this SYN seen in the last SN_SEEN_MS? */
