@@ -8,7 +8,9 @@
  * back to back for SECONDS (MAIL, RCPT and DATA pipelined, then the
  * body), as a busy submission client does.  Prints messages/s and the
  * p50/p99 time from MAIL FROM to the final 250.  Any reply other than
- * the expected one ends that session and counts as an error.
+ * the expected one ends that session and counts as an error, and so does
+ * a reply that takes over 10 s (a session the server never accepted
+ * would otherwise wait for its banner for ever).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,6 +88,7 @@ sl_thread(void *arg)
 	struct sl_conn c = {.len = 0};
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	int	on = 1, id = (int) (long) arg;
+	struct timeval tmo = {.tv_sec = 10};
 	char	msg[512];
 	unsigned long seq = 0;
 
@@ -92,6 +96,7 @@ sl_thread(void *arg)
 	inet_pton(AF_INET, sl_host, &sin.sin_addr);
 	c.fd = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	if (connect(c.fd, (struct sockaddr *) &sin, sizeof(sin)) < 0 || sl_reply(&c) != 220
 	    || sl_send(&c, "EHLO loadgen.example\r\n") < 0 || sl_reply(&c) != 250)
 		goto fail;

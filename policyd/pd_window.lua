@@ -50,7 +50,6 @@ local verdicts = {}	-- vkey -> field -> value or false
 local counts = {}	-- wkey -> length, counting its pending events
 local pending = {}	-- wkey -> {event, ...} not yet added
 local expire = {}	-- wkey -> interval ms, for lists that still exist
-local lists = {}	-- key -> true once size() has seen it
 local out = {}
 local ki, ai = 1, 7
 
@@ -76,21 +75,6 @@ local function flush(wkey)
     rcall('RPUSH', wkey, unpack(p))
     pending[wkey] = nil
   end
-end
-
--- size - the length of the list key.  Development builds before 0.1.0
--- kept windows as sorted sets: one found becomes a list of its events,
--- oldest first, so an upgrade loses no count and fails no batch.
-local function size(key)
-  lists[key] = true
-  local n = redis.pcall('LLEN', key)
-  if type(n) == 'number' then return n end
-  local evs = rcall('ZRANGE', key, 0, -1)
-  rcall('DEL', key)
-  for i = 1, #evs, 1000 do
-    rcall('RPUSH', key, unpack(evs, i, math.min(i + 999, #evs)))
-  end
-  return #evs
 end
 
 -- trim - remove the events at or before cut (ms) from the head of the
@@ -151,7 +135,7 @@ for call = 1, ncalls do
       if ratio > 0 then fkey = KEYS[k + 1]; k = k + 1 end
       local rkey = KEYS[k + 1]
       k = k + 2
-      local c = counts[wkey] or size(wkey)
+      local c = counts[wkey] or rcall('LLEN', wkey)
       local p = pending[wkey]
       if not p then p = {}; pending[wkey] = p end
       p[#p + 1] = event
@@ -162,7 +146,6 @@ for call = 1, ncalls do
       end
       local fire, f = c > level, nil
       if fkey then
-        if not lists[fkey] then size(fkey) end
         if ARGV[a + 3] == '1' then rcall('RPUSH', fkey, event) end
         expire[fkey] = ms
         if fire then
