@@ -37,7 +37,7 @@ server_name: bench
 listen: [ "unix:$W/osm.sock", "inet:127.0.0.1:10031" ]
 user: nobody
 pid_file: $C/osm.pid
-status_file: $W/osm.status
+status_file: $C/daemon/osm.status
 redis: { address: "unix:$W/redis.sock" }
 triggers:
   default:
@@ -46,8 +46,10 @@ triggers:
 EOC
 # Under callgrind it starts as nobody: a daemon that drops to its user
 # itself could not write the profile that root opened.
-sed 's/^user: nobody/user: ""/' "$C/osm.yaml" > "$C/osm-cg.yaml"
-chown nobody "$W"
+sed -e 's/^user: nobody/user: ""/' -e "s|^pid_file: .*|pid_file: $W/osm.pid|" \
+	-e "s|^status_file: .*|status_file: $W/daemon/osm.status|" "$C/osm.yaml" > "$C/osm-cg.yaml"
+mkdir "$W/daemon" "$C/daemon"
+chown nobody "$W" "$W/daemon" "$C/daemon"
 conf=osm.yaml
 start() {	# start BINARY [WRAPPER...]
 	bin=$1; shift
@@ -84,7 +86,7 @@ for style in postfix exim; do
 		# 10 s of requests; the status file counts them
 		"$LG" -c 8 -k 100 -d 10 -s "$style" -u "cg$x" "unix:$W/osm.sock" > "$W/lg.$x" 2>&1 || true
 		sleep 1.5
-		req=$(sed -n 's/^requests=//p' "$W/osm.status")
+		req=$(sed -n 's/^requests=//p' "$W/daemon/osm.status")
 		stop
 		# the process that answered: the largest profile (it forks helpers)
 		cg=$(ls -S "$W"/cg.* | head -1)
