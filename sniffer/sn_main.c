@@ -359,19 +359,22 @@ sn_send(struct sn *s, struct osm_buf *b, int nreq)
 {
 	if (nreq == 0)
 		return;
-	if (s->pd < 0)
-		s->pd = osm_pclient_connect(s->cfg);
-	if (s->pd >= 0 && osm_pclient_send(s->pd, b, nreq, SN_TIMEOUT_MS, NULL) == 0) {
+	if (s->pd < 0 && (s->pd = osm_pclient_connect(s->cfg)) < 0) {
+		/* why: a wrong socket_mode looks like a daemon that is down */
+		osm_msg_warn("cannot reach osm-policyd: %m; %d attempt(s) not reported", nreq);
+		s->st.dropped += (unsigned long) nreq;
+		return;
+	}
+	if (osm_pclient_send(s->pd, b, nreq, SN_TIMEOUT_MS, NULL) == 0) {
 		long long now = osm_wall_us();
 
 		s->st.sent += (unsigned long) nreq;
 		for (int i = 0; i < nreq; i++, s->nlat++)
 			s->lat_us[s->nlat % 4096] = (unsigned) (now - s->batch_us[i]);
 	} else {
-		osm_msg_warn("cannot reach osm-policyd; %d attempt(s) not reported", nreq);
+		osm_msg_warn("cannot reach osm-policyd: it closed or did not answer; %d attempt(s) not reported", nreq);
 		s->st.dropped += (unsigned long) nreq;
-		if (s->pd >= 0)
-			close(s->pd);
+		close(s->pd);
 		s->pd = -1;
 	}
 	osm_buf_reset(b);

@@ -55,7 +55,7 @@ seen() {	# seen N: the sniffer gave N attempts to UA
 	[ "$(grep -c "> 192.0.2.2:25: uid $ua " "$T/sn.log")" -eq "$1" ]
 }
 dropped() {	# dropped N: it said it could not report N attempts in all
-	[ "$(sed -n 's/.*cannot reach osm-policyd; \([0-9]*\) attempt(s) not reported/\1/p' "$T/sn.log" |
+	[ "$(sed -n 's/.*cannot reach osm-policyd: .*; \([0-9]*\) attempt(s) not reported/\1/p' "$T/sn.log" |
 		awk '{s += $1} END {print s + 0}')" -eq "$1" ]
 }
 counted() {	# counted N: osm-policyd counted N of UA's attempts
