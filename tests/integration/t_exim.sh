@@ -363,5 +363,7 @@ EOS
 	expect_grep "logline" "$T/ip.txt" "the -bh session reached osm-policyd"
 	pass
 else
-	echo "skip: $tid (valgrind not installed)"
+	# the test ran only in part: automake's SKIP, not a PASS
+	echo "SKIP: $tid (valgrind not installed)"
+	exit 77
 fi
