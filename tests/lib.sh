@@ -32,7 +32,12 @@ mkdir "$T/daemon"
 if [ "$(id -u)" = 0 ]; then RUN_USER=nobody; chown nobody "$T/daemon"; fi
 
 cleanup() {
-	[ -n "$PD_PID" ] && kill "$PD_PID" 2>/dev/null && wait "$PD_PID" 2>/dev/null
+	pd_rc=0
+	if [ -n "$PD_PID" ]; then
+		kill "$PD_PID" 2>/dev/null
+		wait "$PD_PID" 2>/dev/null
+		pd_rc=$?			# it exits 0 on SIGTERM
+	fi
 	[ -f "$T/redis.pid" ] && kill -CONT "$(cat "$T/redis.pid")" 2>/dev/null
 	[ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null
 	sleep 0.1
@@ -46,8 +51,12 @@ cleanup() {
 		done
 		OSM_TEST_KEEP=1
 	fi
+	if [ "$pd_rc" -ne 0 ]; then
+		echo "FAIL: ${tid:-?}: osm-policyd exited with $pd_rc (over 128: killed by signal $((pd_rc - 128)))" >&2
+		OSM_TEST_KEEP=1
+	fi
 	if [ -n "${OSM_TEST_KEEP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
-	[ -z "$san" ] || exit 1
+	[ -z "$san" ] && [ "$pd_rc" -eq 0 ] || exit 1
 }
 trap cleanup EXIT INT TERM
 
@@ -63,8 +72,8 @@ pass() {
 	echo "ok: ${tid:-?}"
 }
 
-wait_for() {	# wait_for FILE-TEST PATH
-	for _ in $(seq 1 100); do
+wait_for() {	# wait_for FILE-TEST PATH (or 10 s)
+	for _ in $(seq 1 200); do
 		test "$1" "$2" && return 0
 		sleep 0.05
 	done

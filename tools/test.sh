@@ -5,7 +5,8 @@
 #   2. the same suite built with AddressSanitizer + UBSan;
 #   3. a short libFuzzer run of every fuzz target (clang);
 #   4. "make distcheck".
-# Ends with "N passed, N failed, N skipped"; exits non-zero on any failure.
+# Ends with "N passed, N failed" (", N skipped" follows when something
+# was skipped); exits non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
