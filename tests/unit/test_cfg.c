@@ -443,6 +443,8 @@ test_file_errors(void **state)
 
 	if ((fd = osm_secure_dir("./", geteuid(), err, sizeof(err))) < 0) {
 		printf("skip: the build directory is not trusted (%s)\n", err);
+		osm_buf_free(text);
+		osm_buf_free(errs);
 		skip();
 	}
 	close(fd);
