@@ -12,18 +12,16 @@
  * osm exim module sends.  Prints decisions/s and p50/p99 latency, and the
  * count of each action returned.  One thread, epoll.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "osm_pclient.h"
 
 struct lg_conn {
 	int	fd;
@@ -39,34 +37,6 @@ lg_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-lg_connect(const char *addr)
-{
-	int	fd = -1, on = 1;
-
-	if (strncmp(addr, "unix:", 5) == 0) {
-		struct sockaddr_un sun = {.sun_family = AF_UNIX};
-
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", addr + 5);
-		fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0)
-			return -1;
-	} else if (strncmp(addr, "inet:", 5) == 0) {
-		char	host[64];
-		const char *colon = strrchr(addr + 5, ':');
-		struct sockaddr_in sin = {.sin_family = AF_INET};
-
-		snprintf(host, sizeof(host), "%.*s", (int) (colon - addr - 5), addr + 5);
-		sin.sin_port = htons((unsigned short) atoi(colon + 1));
-		inet_pton(AF_INET, host, &sin.sin_addr);
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (connect(fd, (struct sockaddr *) &sin, sizeof(sin)) < 0)
-			return -1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	}
-	return fd;
 }
 
 static int
@@ -138,7 +108,7 @@ main(int argc, char **argv)
 	for (int i = 0; i < conns; i++) {
 		struct epoll_event ev = {EPOLLIN, {.ptr = &cs[i]}};
 
-		if ((cs[i].fd = lg_connect(argv[optind])) < 0) {
+		if ((cs[i].fd = osm_pclient_open(argv[optind])) < 0) {
 			fprintf(stderr, "osm-loadgen: connect %s: %s\n", argv[optind], strerror(errno));
 			return 1;
 		}

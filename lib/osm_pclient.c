@@ -4,8 +4,11 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,16 +18,21 @@
 #include "osm_cfg.h"
 #include "osm_pclient.h"
 
-int
-osm_pclient_connect(const struct osm_cfg *cfg)
+/* osm_pclient_dial - a connection to PATH, or to HOST:PORT (no Nagle:
+ * a request waits for its answer) */
+static int
+osm_pclient_dial(const char *path, const char *host, unsigned port)
 {
-	const struct osm_listen *l = &cfg->listen[0];
-	int	fd = -1;
+	int	fd = -1, on = 1;
 
-	if (l->kind == OSM_LISTEN_UNIX) {
+	if (path) {
 		struct sockaddr_un sun = {.sun_family = AF_UNIX};
 
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", l->path);
+		if (strlen(path) >= sizeof(sun.sun_path)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(sun.sun_path, path, strlen(path));
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0) {
 			close(fd);
@@ -32,19 +40,55 @@ osm_pclient_connect(const struct osm_cfg *cfg)
 		}
 	} else {
 		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
-		char	port[16];
+		char	portstr[16];
 
-		snprintf(port, sizeof(port), "%u", l->port);
-		if (getaddrinfo(l->host, port, &hints, &ai) != 0)
+		snprintf(portstr, sizeof(portstr), "%u", port);
+		if (getaddrinfo(host, portstr, &hints, &ai) != 0) {
+			errno = EHOSTUNREACH;
 			return -1;
+		}
 		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
 			close(fd);
 			fd = -1;
 		}
 		freeaddrinfo(ai);
+		if (fd >= 0)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	}
 	return fd;
+}
+
+int
+osm_pclient_connect(const struct osm_cfg *cfg)
+{
+	const struct osm_listen *l = &cfg->listen[0];
+
+	return l->kind == OSM_LISTEN_UNIX ? osm_pclient_dial(l->path, NULL, 0)
+	    : osm_pclient_dial(NULL, l->host, l->port);
+}
+
+int
+osm_pclient_open(const char *addr)
+{
+	char	host[256];
+	const char *colon;
+	size_t	hl;
+
+	if (strncmp(addr, "unix:", 5) == 0)
+		return osm_pclient_dial(addr + 5, NULL, 0);
+	if (strncmp(addr, "inet:", 5) != 0 || (colon = strrchr(addr + 5, ':')) == NULL
+	    || (hl = (size_t) (colon - addr - 5)) == 0 || hl >= sizeof(host)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(host, addr + 5, hl);
+	host[hl] = 0;
+	if (host[0] == '[' && host[hl - 1] == ']') {	/* inet:[::1]:10031 */
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = 0;
+	}
+	return osm_pclient_dial(NULL, host, (unsigned) strtoul(colon + 1, NULL, 10));
 }
 
 int

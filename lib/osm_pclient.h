@@ -6,7 +6,9 @@
  * osm_pclient - the osm sources' side of the policy protocol.
  *
  * osm_pclient_connect() connects to osm-policyd's first listen address
- * (unix or inet) and returns the descriptor, or -1.
+ * (unix or inet) and returns the descriptor, or -1 with errno set.
+ * osm_pclient_open() is the same for an address "unix:PATH" or
+ * "inet:HOST:PORT" (HOST may be [IPv6]), the tools' and benches' form.
  * osm_pclient_send() writes a batch of NREQ requests (each ended by an
  * empty line) and waits for all NREQ replies, each at most timeout_ms
  * apart; it returns 0, or -1 if the daemon closed, stalled or failed:
@@ -21,6 +23,7 @@ struct osm_cfg;
 struct osm_buf;
 
 int	osm_pclient_connect(const struct osm_cfg *);
+int	osm_pclient_open(const char *address);
 int	osm_pclient_send(int fd, const struct osm_buf *batch, int nreq, int timeout_ms, int *deferred);
 
 #endif

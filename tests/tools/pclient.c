@@ -12,49 +12,15 @@
  *       the server closes or MS pass (exit 3 on timeout).
  * ADDRESS is unix:/path or inet:HOST:PORT.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-static int
-pclient_connect(const char *addr)
-{
-	int	fd;
-
-	if (strncmp(addr, "unix:", 5) == 0) {
-		struct sockaddr_un sun = {.sun_family = AF_UNIX};
-
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", addr + 5);
-		fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0)
-			return -1;
-		return fd;
-	}
-	if (strncmp(addr, "inet:", 5) == 0) {
-		char	host[64];
-		const char *colon = strrchr(addr + 5, ':');
-		struct sockaddr_in sin = {.sin_family = AF_INET};
-
-		if (colon == NULL)
-			return -1;
-		snprintf(host, sizeof(host), "%.*s", (int) (colon - addr - 5), addr + 5);
-		sin.sin_port = htons((unsigned short) atoi(colon + 1));
-		inet_pton(AF_INET, host, &sin.sin_addr);
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (connect(fd, (struct sockaddr *) &sin, sizeof(sin)) < 0)
-			return -1;
-		return fd;
-	}
-	return -1;
-}
+#include "osm_pclient.h"
 
 /* pclient_wait - poll for input; 0 on timeout */
 static int
@@ -99,7 +65,7 @@ main(int argc, char **argv)
 	if (optind >= argc)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);	/* a server that hangs up early is a result */
-	if ((fd = pclient_connect(argv[optind])) < 0) {
+	if ((fd = osm_pclient_open(argv[optind])) < 0) {
 		fprintf(stderr, "pclient: connect %s: %s\n", argv[optind], strerror(errno));
 		return 1;
 	}
