@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -36,6 +35,7 @@
 #include "osm_exlog.h"
 #include "osm_mlev.h"
 #include "osm_msg.h"
+#include "osm_sig.h"
 #include "osm_pclient.h"
 #include "osm_priv.h"
 
@@ -175,12 +175,8 @@ main(int argc, char **argv)
 	if (!fg && !verbose)
 		osm_msg_syslog_init("osm-mainlog", LOG_MAIL);
 	osm_priv_drop(cfg->user);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0)
-		osm_msg_fatal("signalfd: %m");
+	osm_sig_block(&mask, 0);
+	sfd = osm_sig_fd(&mask);
 	if ((ev = osm_mlev_new(cfg)) == NULL || (out = osm_buf_new(16 << 20)) == NULL
 	    || (buf = malloc(ML_READ)) == NULL || (t = ml_tail_open(cfg->mainlog_path, cfg->mainlog_state)) == NULL)
 		osm_msg_fatal("out of memory");

@@ -28,6 +28,7 @@
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_msg.h"
+#include "osm_sig.h"
 #include "osm_redis.h"
 #include "osm_rfmt.h"
 #include "osm_run.h"
@@ -551,8 +552,6 @@ static void
 pd_worker_run(const char *cfgfile, int helper, int qfd, int dfd)
 {
 	struct pd_worker w = {0};
-	struct sigaction sa;
-	sigset_t none;
 	char	buf[8192];
 	size_t	have = 0;
 
@@ -563,14 +562,7 @@ pd_worker_run(const char *cfgfile, int helper, int qfd, int dfd)
 	w.helper = helper;
 	w.acct = osm_acct_load(w.cfg->userdomains, w.cfg->min_uid);
 	snprintf(w.prefix, sizeof(w.prefix), "%s%s:", w.cfg->prefix, w.cfg->server_name);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = pd_worker_on_hup;
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	osm_sig_child(pd_worker_on_hup);
 	for (;;) {
 		char   *nl;
 		ssize_t	n;

@@ -31,6 +31,7 @@
 #include "osm_cfg.h"
 #include "osm_exlog.h"
 #include "osm_msg.h"
+#include "osm_sig.h"
 #include "osm_queue.h"
 #include "osm_run.h"
 #include "osm_safefs.h"
@@ -486,22 +487,12 @@ static void
 pd_priv_serve(const char *cfgfile, struct osm_cfg *cfg, int fd)
 {
 	static char msg[PD_PRIV_MAX_MSG + 1];
-	struct sigaction sa;
 	struct stat st, loaded;
-	sigset_t all;
 
 	if (stat(cfgfile, &loaded) != 0)
 		memset(&loaded, 0, sizeof(loaded));
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = pd_priv_on_hup;
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
+	osm_sig_child(pd_priv_on_hup);
 	for (;;) {
 		char	cbuf[CMSG_SPACE(sizeof(int))];
 		struct iovec iov = {msg, PD_PRIV_MAX_MSG};

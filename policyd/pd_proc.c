@@ -18,6 +18,7 @@
 
 #include "osm_clock.h"
 #include "osm_msg.h"
+#include "osm_sig.h"
 #include "osm_priv.h"
 #include "osm_proc.h"
 #include "pd_proc.h"
@@ -86,13 +87,7 @@ pd_proc_start(const char *user)
 		for (int fd = 3; fd < 1024; fd++)
 			if (fd != sv[1])
 				close(fd);
-		signal(SIGHUP, SIG_IGN);
-		signal(SIGINT, SIG_IGN);
-		signal(SIGTERM, SIG_DFL);
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		osm_sig_child(NULL);
 		osm_priv_drop_proc(user);
 		pd_proc_serve(sv[1]);
 	}

@@ -66,6 +66,7 @@
 #include "osm_cfg.h"
 #include "osm_clock.h"
 #include "osm_msg.h"
+#include "osm_sig.h"
 #include "osm_proc.h"
 #include "osm_proto.h"
 #include "pd_action.h"
@@ -384,25 +385,14 @@ pd_server_limits(struct pd_server *s)
  * only for the process that added it.
  */
 static void
-pd_server_sigmask(sigset_t *mask)
-{
-	sigemptyset(mask);
-	sigaddset(mask, SIGHUP);
-	sigaddset(mask, SIGTERM);
-	sigaddset(mask, SIGINT);
-}
-
-static void
 pd_server_signals(struct pd_server *s)
 {
 	static enum pd_server_kind sigkind = PD_KIND_SIGNAL;
 	sigset_t mask;
 
-	pd_server_sigmask(&mask);
-	if ((s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
-		osm_msg_fatal("signalfd: %m");
+	osm_sig_block(&mask, 1);
+	s->sigfd = osm_sig_fd(&mask);
 	pd_server_epoll_add(s, s->sigfd, &sigkind, EPOLLIN);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 struct pd_server *
@@ -413,8 +403,7 @@ pd_server_new(struct osm_cfg *cfg)
 
 	/* Blocked from the start (the mask survives fork), so a signal sent
 	 * as soon as the socket exists waits for the loop's signalfd. */
-	pd_server_sigmask(&mask);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	osm_sig_block(&mask, 1);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		osm_msg_fatal("out of memory");
 	s->cfg = cfg;

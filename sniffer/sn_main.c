@@ -51,7 +51,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/signalfd.h>
 #include <syslog.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -62,6 +61,7 @@
 #include "osm_clock.h"
 #include "osm_hash.h"
 #include "osm_msg.h"
+#include "osm_sig.h"
 #include "osm_pclient.h"
 #include "osm_pkt.h"
 #include "osm_priv.h"
@@ -704,12 +704,8 @@ main(int argc, char **argv)
 	s.pd = -1;
 	s.rd = sn_proc_start(s.cfg->user);	/* before the drop: it needs root to keep two */
 	sn_drop(s.cfg->user);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0)
-		osm_msg_fatal("signalfd: %m");
+	osm_sig_block(&mask, 0);
+	sfd = osm_sig_fd(&mask);
 	osm_msg_info("capturing on %s (backend %s%s, ports %u...), as %s", s.cfg->sniffer_interface,
 		     s.ebpf ? "ebpf" : "pcap", s.ebpf && s.pcap ? " with pcap" : "", s.cfg->sniffer_ports[0],
 		     s.cfg->user && *s.cfg->user ? s.cfg->user : "root");

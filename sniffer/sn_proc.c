@@ -30,6 +30,7 @@
 
 #include "osm_clock.h"
 #include "osm_msg.h"
+#include "osm_sig.h"
 #include "osm_priv.h"
 #include "osm_proc.h"
 #include "sn_proc.h"
@@ -329,7 +330,6 @@ sn_proc_jail(int fd, const char *user)
 {
 	static const int keep[] = {CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH};
 	struct rlimit none = {0, 0}, few = {16, 16}, nofile;
-	sigset_t all;
 
 	/* syslog's socket goes too (reopened when needed): were it fd 3, the
 	 * reader's log lines would go to the sniffer as replies */
@@ -341,12 +341,7 @@ sn_proc_jail(int fd, const char *user)
 		nofile.rlim_cur = 1 << 20;
 	for (int i = 4; i < (int) nofile.rlim_cur; i++)
 		close(i);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);		/* a ^C is the sniffer's; EOF ends us */
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
+	osm_sig_child(NULL);			/* a ^C is the sniffer's; EOF ends us */
 	prctl(PR_SET_NAME, "osm-sniff-proc", 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
 	osm_priv_drop_proc(user);
