@@ -66,20 +66,33 @@ osm_redis_check(redisContext *c, const char *addr, char *err, size_t errlen)
 	return c;
 }
 
+/* osm_redis_open - connect to ADDR, bounded by *tv, or non-blocking when
+ * tv is NULL; *db is the database the address names */
+static redisContext *
+osm_redis_open(const char *addr, const struct timeval *tv, unsigned long *db, char *err, size_t errlen)
+{
+	redisContext *c;
+	const char *path;
+	char	host[256];
+	int	port;
+
+	if (osm_redis_address(addr, &path, host, sizeof(host), &port, db, err, errlen) != 0)
+		return NULL;
+	if (tv)
+		c = path ? redisConnectUnixWithTimeout(path, *tv) : redisConnectWithTimeout(host, port, *tv);
+	else
+		c = path ? redisConnectUnixNonBlock(path) : redisConnectNonBlock(host, port);
+	return osm_redis_check(c, addr, err, errlen);
+}
+
 redisContext *
 osm_redis_connect(const char *addr, unsigned timeout_ms, char *err, size_t errlen)
 {
 	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 	redisContext *c;
-	const char *path;
-	char	host[256];
 	unsigned long db;
-	int	port;
 
-	if (osm_redis_address(addr, &path, host, sizeof(host), &port, &db, err, errlen) != 0)
-		return NULL;
-	c = path ? redisConnectUnixWithTimeout(path, tv) : redisConnectWithTimeout(host, port, tv);
-	if ((c = osm_redis_check(c, addr, err, errlen)) == NULL)
+	if ((c = osm_redis_open(addr, &tv, &db, err, errlen)) == NULL)
 		return NULL;
 	redisSetTimeout(c, tv);
 	if (db) {
@@ -102,16 +115,10 @@ redisContext *
 osm_redis_connect_nb(const char *addr, int *queued, char *err, size_t errlen)
 {
 	redisContext *c;
-	const char *path;
-	char	host[256];
 	unsigned long db;
-	int	port;
 
 	*queued = 0;
-	if (osm_redis_address(addr, &path, host, sizeof(host), &port, &db, err, errlen) != 0)
-		return NULL;
-	c = path ? redisConnectUnixNonBlock(path) : redisConnectNonBlock(host, port);
-	if ((c = osm_redis_check(c, addr, err, errlen)) == NULL)
+	if ((c = osm_redis_open(addr, NULL, &db, err, errlen)) == NULL)
 		return NULL;
 	if (db) {
 		if (redisAppendCommand(c, "SELECT %lu", db) != REDIS_OK) {
