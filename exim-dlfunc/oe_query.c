@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "oe_query.h"
+#include "osm_proto.h"
 
 #define OE_DEFAULT_SOCKET	"/run/osm/policyd.sock"
 #define OE_DEFAULT_TIMEOUT	250
@@ -100,11 +101,8 @@ oe_req_add(struct oe_req *r, const char *name, const char *value)
 		return;
 	memcpy(r->buf + r->len, name, nl);
 	r->buf[r->len + nl] = '=';
-	for (size_t i = 0; i < vl; i++) {
-		unsigned char c = (unsigned char) value[i];
-
-		r->buf[r->len + nl + 1 + i] = (c < 0x20 || c == 0x7f) ? ' ' : (char) c;
-	}
+	for (size_t i = 0; i < vl; i++)
+		r->buf[r->len + nl + 1 + i] = osm_proto_value_char((unsigned char) value[i]);
 	r->buf[r->len + nl + 1 + vl] = '\n';
 	r->len += need;
 	r->buf[r->len] = 0;

@@ -18,6 +18,7 @@
 #include "osm_exlog.h"
 #include "osm_hash.h"
 #include "osm_mlev.h"
+#include "osm_proto.h"
 
 #define OSM_MLEV_PIDS		1024
 #define OSM_MLEV_MSGS		16384
@@ -79,19 +80,8 @@ osm_mlev_stats(const struct osm_mlev *e, struct osm_mlev_stats *st)
 static void
 osm_mlev_attr(struct osm_buf *out, const char *name, const char *value)
 {
-	size_t	n;
-
-	if (value == NULL || *value == 0)
-		return;
-	osm_buf_puts(out, name);
-	osm_buf_puts(out, "=");
-	n = strnlen(value, OSM_MLEV_VALUE_MAX);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char) value[i];
-
-		osm_buf_append(out, (c < 0x20 || c == 0x7f) ? " " : &value[i], 1);
-	}
-	osm_buf_puts(out, "\n");
+	if (value != NULL && *value != 0)
+		osm_proto_attr(out, name, value, OSM_MLEV_VALUE_MAX);
 }
 
 static struct osm_mlev_msg *

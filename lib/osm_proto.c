@@ -161,6 +161,22 @@ osm_proto_printable(char *s, size_t max)
 	s[i] = 0;
 }
 
+/* osm_proto_attr - append "name=value\n", the value safe for one line */
+void
+osm_proto_attr(struct osm_buf *out, const char *name, const char *value, size_t max)
+{
+	size_t	n = strnlen(value, max);
+
+	osm_buf_puts(out, name);
+	osm_buf_puts(out, "=");
+	for (size_t i = 0; i < n; i++) {
+		char	c = osm_proto_value_char((unsigned char) value[i]);
+
+		osm_buf_append(out, &c, 1);
+	}
+	osm_buf_puts(out, "\n");
+}
+
 /* osm_proto_reply - append "action=ACTION[ text]\n\n" */
 int
 osm_proto_reply(struct osm_buf *out, const char *action, const char *text)

@@ -21,6 +21,12 @@
  * name repeats) or NULL; osm_proto_set() replaces one or adds it (the
  * strings must outlive req).  osm_proto_reply() formats a reply line with
  * the text made printable and capped, since it may hold peer data.
+ *
+ * The writing side: osm_proto_attr() appends one "name=value\n" line,
+ * the value cut at max bytes and each control character in it made a
+ * space by osm_proto_value_char() (a newline would end the attribute,
+ * NUL the value; bytes from 0x80 stay, subjects are UTF-8).  Every
+ * client in osm writes its requests with these two.
  */
 #include <stddef.h>
 #include <string.h>
@@ -57,6 +63,14 @@ const char *osm_proto_getn(const struct osm_proto_req *, const char *name, size_
 void	osm_proto_set(struct osm_proto_req *, const char *name, const char *value);
 int	osm_proto_reply(struct osm_buf *out, const char *action, const char *text);
 void	osm_proto_printable(char *s, size_t max);
+void	osm_proto_attr(struct osm_buf *, const char *name, const char *value, size_t max);
+
+/* Inline, and header only, for the exim module that links nothing else. */
+static inline char
+osm_proto_value_char(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f ? ' ' : (char) c;
+}
 
 /* Inline, so the length of a literal name is known when compiling. */
 static inline const char *

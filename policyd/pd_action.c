@@ -28,6 +28,7 @@
 #include "osm_buf.h"
 #include "osm_cfg.h"
 #include "osm_msg.h"
+#include "osm_proto.h"
 #include "osm_sig.h"
 #include "osm_redis.h"
 #include "osm_rfmt.h"
@@ -321,7 +322,7 @@ static void
 pd_worker_mail_text(FILE *fp, json_t *report, const char *from, const char *to)
 {
 	const char *key = pd_worker_str(report, "key");
-	char	date[64];
+	char	date[64], subj[OSM_PROTO_REPLY_TEXT + 1];
 	time_t	now = time(NULL);
 	struct tm tm;
 
@@ -330,10 +331,12 @@ pd_worker_mail_text(FILE *fp, json_t *report, const char *from, const char *to)
 	fprintf(fp, "Date: %s\nAuto-Submitted: auto-generated\n", date);
 	fprintf(fp, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
 		"Content-Transfer-Encoding: 8bit\n");
-	fprintf(fp, "Subject: osm report %s: %s ", pd_worker_str(report, "id"), pd_worker_str(report, "type"));
-	for (const char *p = key ? key : ""; *p && p - key < 200; p++)
-		fputc((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f ? '?' : *p, fp);
-	fprintf(fp, " exceeded its trigger on %s\n\n", pd_worker_str(report, "server"));
+	/* a header: one line of ASCII, whatever the report in Redis holds */
+	snprintf(subj, sizeof(subj), "osm report %.40s: %.40s %.200s exceeded its trigger on %.100s",
+		 pd_worker_str(report, "id"), pd_worker_str(report, "type"), key ? key : "",
+		 pd_worker_str(report, "server"));
+	osm_proto_printable(subj, sizeof(subj) - 1);
+	fprintf(fp, "Subject: %s\n\n", subj);
 	osm_rfmt_text(fp, report);
 }
 

@@ -31,6 +31,7 @@
 #include "osm_cfg.h"
 #include "osm_exlog.h"
 #include "osm_msg.h"
+#include "osm_proto.h"
 #include "osm_sig.h"
 #include "osm_queue.h"
 #include "osm_run.h"
@@ -469,11 +470,8 @@ pd_priv_parse(char *msg, size_t len, char **f, int *np, char *why, size_t wlen)
 static void
 pd_priv_loggable(const char *s, char *out, size_t outlen)
 {
-	size_t	i;
-
-	for (i = 0; s[i] && i + 1 < outlen; i++)
-		out[i] = (unsigned char) s[i] < 0x20 || (unsigned char) s[i] >= 0x7f ? '?' : s[i];
-	out[i] = 0;
+	snprintf(out, outlen, "%s", s);
+	osm_proto_printable(out, outlen - 1);
 }
 
 static void

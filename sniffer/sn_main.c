@@ -64,6 +64,7 @@
 #include "osm_sig.h"
 #include "osm_pclient.h"
 #include "osm_pkt.h"
+#include "osm_proto.h"
 #include "osm_priv.h"
 #include "sn_attr.h"
 #include "sn_proc.h"
@@ -383,12 +384,8 @@ sn_send(struct sn *s, struct osm_buf *b, int nreq)
 static void
 sn_attr(struct osm_buf *b, const char *name, const char *value)
 {
-	if (value == NULL || *value == 0)
-		return;
-	osm_buf_printf(b, "%s=", name);
-	for (size_t i = 0; value[i] && i < 1000; i++)
-		osm_buf_append(b, (unsigned char) value[i] < 0x20 ? " " : &value[i], 1);
-	osm_buf_puts(b, "\n");
+	if (value != NULL && *value != 0)
+		osm_proto_attr(b, name, value, 1000);
 }
 
 /* sn_flush - attribute the pending attempts to processes, send them */

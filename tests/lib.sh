@@ -4,8 +4,9 @@
 # socket and its own osm-policyd; everything is stopped and removed on
 # exit (trap).  $T is the test's directory, $STATUS the daemon's status
 # file.  Helpers: start_redis, stop_redis, write_config,
-# start_policyd, stop_policyd, ask (one request), burst, fail, pass,
-# expect_eq, expect_grep, osmctl, rcli.  Set tid= for messages, and
+# start_policyd, stop_policyd, bg_start/bg_stop/bg_forget (other
+# daemons), ask (one request), burst, fail, pass, expect_eq,
+# expect_grep, osmctl, rcli.  Set tid= for messages, and
 # FAIL_LOGS= to more log files a failure should show.  OSM_TEST_KEEP=1
 # keeps the directory for a post-mortem.
 set -u
@@ -31,32 +32,68 @@ RUN_USER=""
 mkdir "$T/daemon"
 if [ "$(id -u)" = 0 ]; then RUN_USER=nobody; chown nobody "$T/daemon"; fi
 
+# Sanitizer reports go to files below $T/san, so that a daemon that
+# closed its stderr (daemon mode) or dropped to RUN_USER still leaves one
+# for cleanup to find.
+mkdir -m 1777 "$T/san"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/san/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/san/ubsan"
+
+# The daemons a test runs in the background, as "PID:NAME" words:
+# cleanup stops each and fails the test if one exited non-zero or died
+# of a signal.  A test that stops one itself uses bg_stop, or bg_forget
+# when it kills one on purpose.
+BG=""
+bg_start() {	# bg_start NAME LOG CMD...: CMD in the background, output to LOG; pid in BG_PID
+	_name=$1 _log=$2; shift 2
+	"$@" >> "$_log" 2>&1 &
+	BG_PID=$!
+	BG="$BG $BG_PID:$_name"
+}
+bg_forget() {	# bg_forget PID
+	_keep=""
+	for _e in $BG; do [ "${_e%%:*}" = "$1" ] || _keep="$_keep $_e"; done
+	BG=$_keep
+}
+bg_name() {
+	for _e in $BG; do [ "${_e%%:*}" = "$1" ] && echo "${_e#*:}"; done
+}
+exit_text() {	# exit_text STATUS: how wait's STATUS reads
+	if [ "$1" -gt 128 ]; then echo "killed by signal $(kill -l "$1")"; else echo "exited with $1"; fi
+}
+bg_stop() {	# bg_stop PID: SIGTERM, wait; fails the test unless it exits 0
+	_name=$(bg_name "$1")
+	kill "$1" 2>/dev/null
+	wait "$1"; _rc=$?
+	bg_forget "$1"
+	[ "$_rc" -eq 0 ] || fail "${_name:-$1} $(exit_text "$_rc")"
+}
+
 cleanup() {
-	pd_rc=0
-	if [ -n "$PD_PID" ]; then
-		kill "$PD_PID" 2>/dev/null
-		wait "$PD_PID" 2>/dev/null
-		pd_rc=$?			# it exits 0 on SIGTERM
-	fi
+	bad=""
+	for e in $BG; do
+		kill "${e%%:*}" 2>/dev/null
+		wait "${e%%:*}"; rc=$?	# each exits 0 on SIGTERM
+		if [ "$rc" -ne 0 ]; then
+			echo "FAIL: ${tid:-?}: ${e#*:} $(exit_text "$rc")" >&2
+			bad=1
+		fi
+	done
+	BG=""
 	[ -f "$T/redis.pid" ] && kill -CONT "$(cat "$T/redis.pid")" 2>/dev/null
 	[ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null
 	sleep 0.1
 	# A sanitizer report from any daemon fails the test, though the
 	# daemon's answers were right (under --enable-sanitizers).
 	san=$(grep -r -a -l -E 'ERROR: (Address|Leak)Sanitizer|LeakSanitizer has encountered a fatal error|runtime error:' "$T" 2>/dev/null)
-	if [ -n "$san" ]; then
-		for f in $san; do
-			echo "FAIL: ${tid:-?}: sanitizer report in $f:" >&2
-			grep -a -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | head -40 >&2
-		done
-		OSM_TEST_KEEP=1
-	fi
-	if [ "$pd_rc" -ne 0 ]; then
-		echo "FAIL: ${tid:-?}: osm-policyd exited with $pd_rc (over 128: killed by signal $((pd_rc - 128)))" >&2
-		OSM_TEST_KEEP=1
-	fi
+	for f in $san; do
+		echo "FAIL: ${tid:-?}: sanitizer report in $f:" >&2
+		grep -a -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | head -40 >&2
+		bad=1
+	done
+	[ -n "$bad" ] && OSM_TEST_KEEP=1
 	if [ -n "${OSM_TEST_KEEP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
-	[ -z "$san" ] && [ "$pd_rc" -eq 0 ] || exit 1
+	[ -z "$bad" ] || exit 1
 }
 trap cleanup EXIT INT TERM
 
@@ -132,17 +169,18 @@ EOC
 
 start_policyd() {
 	rm -f "$PD_SOCK"
-	"$PD" -f -c "$CONF" >>"$T/pd.log" 2>&1 &
-	PD_PID=$!
+	bg_start osm-policyd "$T/pd.log" "$PD" -f -c "$CONF"
+	PD_PID=$BG_PID
 	# the pid file is written after listen(); the socket file exists before
 	wait_until grep -qsx "$PD_PID" "$(sed -n 's/^pid_file: //p' "$CONF")" ||
 		fail "osm-policyd did not start (no pid file)"
 }
 
-stop_policyd() {
+stop_policyd() {	# returns its exit status
 	kill "$PD_PID" 2>/dev/null
 	wait "$PD_PID"
 	rc=$?
+	bg_forget "$PD_PID"
 	PD_PID=""
 	return $rc
 }

@@ -105,11 +105,11 @@ EOC
 write_config "$T/extra.yaml"
 start_redis
 # osm-policyd in the watched namespace: its action worker asks Apache there
-ip netns exec "$NSH" "$top_builddir/policyd/osm-policyd" -f -c "$CONF" >> "$T/pd.log" 2>&1 &
-PD2=$!
+bg_start osm-policyd "$T/pd.log" ip netns exec "$NSH" "$top_builddir/policyd/osm-policyd" -f -c "$CONF"
+PD2=$BG_PID
 wait_for -S "$PD_SOCK" || fail "osm-policyd did not start"
-ip netns exec "$NSH" "$top_builddir/sniffer/osm-sniffer" -f -v -c "$CONF" > "$T/sn.log" 2>&1 &
-SN_PID=$!
+bg_start osm-sniffer "$T/sn.log" ip netns exec "$NSH" "$top_builddir/sniffer/osm-sniffer" -f -v -c "$CONF"
+SN_PID=$BG_PID
 for _ in $(seq 1 50); do grep -q "capturing on" "$T/sn.log" && break; sleep 0.1; done
 grep -q "capturing on" "$T/sn.log" || fail "osm-sniffer did not start: $(cat "$T/sn.log")"
 

@@ -7,7 +7,6 @@
 tid="mainlog delivery results"
 . "$top_srcdir/tests/lib.sh"
 ML_PID=""
-trap '[ -n "$ML_PID" ] && kill "$ML_PID" 2>/dev/null; cleanup' EXIT INT TERM
 LOG="$T/mainlog"
 cat > "$T/extra.yaml" <<EOC
 socket_mode: "0666"
@@ -66,10 +65,10 @@ caught_up() {
 	fail "osm-mainlog did not catch up"
 }
 run_mainlog() {	# until it has read the whole log, then stop it
-	"$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF" >> "$T/ml.log" 2>&1 &
-	ML_PID=$!
+	bg_start osm-mainlog "$T/ml.log" "$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF"
+	ML_PID=$BG_PID
 	caught_up
-	kill "$ML_PID"; wait "$ML_PID" || fail "osm-mainlog exited with $?"
+	bg_stop "$ML_PID"
 	ML_PID=""
 }
 check() {	# the state after the log was read

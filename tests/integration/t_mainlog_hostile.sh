@@ -9,7 +9,6 @@
 tid="mainlog hostile lines"
 . "$top_srcdir/tests/lib.sh"
 ML_PID=""
-trap '[ -n "$ML_PID" ] && kill "$ML_PID" 2>/dev/null; cleanup' EXIT INT TERM
 LOG="$T/mainlog"
 cat > "$T/extra.yaml" <<EOC
 socket_mode: "0666"
@@ -38,11 +37,11 @@ caught_up() {	# caught_up [OFFSET]: the state file says OFFSET (the log's size)
 	fail "osm-mainlog did not reach offset $want (at $(offset))"
 }
 start_mainlog() {
-	"$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF" >> "$T/ml.log" 2>&1 &
-	ML_PID=$!
+	bg_start osm-mainlog "$T/ml.log" "$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF"
+	ML_PID=$BG_PID
 }
 stop_mainlog() {
-	kill "$ML_PID"; wait "$ML_PID" || fail "osm-mainlog exited with $?"
+	bg_stop "$ML_PID"
 	ML_PID=""
 }
 

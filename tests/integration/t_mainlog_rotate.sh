@@ -8,7 +8,6 @@
 tid="mainlog rotation"
 . "$top_srcdir/tests/lib.sh"
 ML_PID=""
-trap '[ -n "$ML_PID" ] && kill "$ML_PID" 2>/dev/null; cleanup' EXIT INT TERM
 LOG="$T/mainlog"
 : > "$LOG"
 chmod 644 "$LOG"
@@ -30,12 +29,11 @@ start_redis
 start_policyd
 
 start_mainlog() {
-	"$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF" >> "$T/ml.log" 2>&1 &
-	ML_PID=$!
+	bg_start osm-mainlog "$T/ml.log" "$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF"
+	ML_PID=$BG_PID
 }
 stop_mainlog() {
-	kill "$ML_PID"
-	wait "$ML_PID" || fail "osm-mainlog exited with $?"
+	bg_stop "$ML_PID"
 	ML_PID=""
 }
 write() {	# write FROM TO: arrival lines FROM..TO appended to the log

@@ -9,7 +9,7 @@
 tid="osmctl scan"
 . "$top_srcdir/tests/lib.sh"
 ML_PID="" u1="" u2=""
-trap '[ -n "$ML_PID" ] && kill "$ML_PID" 2>/dev/null; [ -n "$u1" ] && userdel "$u1" 2>/dev/null;
+trap '[ -n "$u1" ] && userdel "$u1" 2>/dev/null;
 	[ -n "$u2" ] && userdel "$u2" 2>/dev/null; cleanup' EXIT INT TERM
 cat > "$T/extra.yaml" <<EOC
 triggers:
@@ -130,15 +130,15 @@ EOP
 chmod 644 "$LOG"
 osmctl scan --json "$LOG" > "$T/agree.json" || fail "osmctl scan: $(cat "$T/agree.json")"
 start_policyd
-"$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF" >> "$T/ml.log" 2>&1 &
-ML_PID=$!
+bg_start osm-mainlog "$T/ml.log" "$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF"
+ML_PID=$BG_PID
 FAIL_LOGS="$T/ml.log"
 for _ in $(seq 1 200); do
 	[ "$(cut -d' ' -f3 "$T/daemon/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] && break
 	sleep 0.05
 done
 [ "$(cut -d' ' -f3 "$T/daemon/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] || fail "osm-mainlog did not catch up"
-kill "$ML_PID"; wait "$ML_PID" || fail "osm-mainlog exited with $?"
+bg_stop "$ML_PID"
 ML_PID=""
 sleep 0.3
 for k in $(rcli --scan --pattern 'osm:test:{*}:w:*'); do echo "$k $(rcli LLEN "$k")"; done > "$T/redis.txt"

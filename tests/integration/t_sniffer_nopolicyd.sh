@@ -41,8 +41,8 @@ EOC
 write_config "$T/extra.yaml"
 start_redis
 # no osm-policyd yet, and no socket
-ip netns exec "$NSH" "$top_builddir/sniffer/osm-sniffer" -f -v -c "$CONF" > "$T/sn.log" 2>&1 &
-SN_PID=$!
+bg_start osm-sniffer "$T/sn.log" ip netns exec "$NSH" "$top_builddir/sniffer/osm-sniffer" -f -v -c "$CONF"
+SN_PID=$BG_PID
 FAIL_LOGS="$T/sn.log"
 wait_until grep -q "capturing on" "$T/sn.log" || fail "osm-sniffer did not start"
 ua=$(id -u "$UA")
@@ -79,6 +79,6 @@ kill -0 "$SN_PID" 2>/dev/null || fail "osm-sniffer died when osm-policyd stopped
 start_policyd
 connect 1
 wait_until counted 3 || fail "the attempt after osm-policyd came back was not counted"
-kill "$SN_PID"; wait "$SN_PID"; SN_PID=""
+bg_stop "$SN_PID"; SN_PID=""
 expect_grep "6 attributed to an account, .* 3 sent, 3 dropped" "$T/sn.log" "the exit counts"
 pass

@@ -110,6 +110,32 @@ test_reply(void **state)
 	osm_buf_free(b);
 }
 
+/* Every client writes its attributes with osm_proto_attr: a value can
+ * neither end its line nor the request, UTF-8 stays, and it is cut. */
+static void
+test_attr(void **state)
+{
+	struct osm_buf *b = osm_buf_new(4096);
+	struct osm_proto_req *req = malloc(sizeof(*req));
+	size_t	used;
+	const char *why;
+	char	buf[256];
+
+	(void) state;
+	osm_proto_attr(b, "subject", "a\n\nrequest=x\r\t\x7f\x01 caf\xc3\xa9", 100);
+	osm_proto_attr(b, "sender", "abcdef", 3);
+	osm_buf_puts(b, "\n");
+	assert_string_equal(osm_buf_data(b), "subject=a  request=x     caf\xc3\xa9\nsender=abc\n\n");
+	snprintf(buf, sizeof(buf), "%s", osm_buf_data(b));
+	assert_int_equal(osm_proto_parse(buf, strlen(buf), &lim, req, &used, &why), OSM_PROTO_OK);
+	assert_int_equal(req->nattr, 2);
+	assert_int_equal(osm_proto_value_char('\n'), ' ');
+	assert_int_equal(osm_proto_value_char(0x7f), ' ');
+	assert_int_equal(osm_proto_value_char(0xc3), (char) 0xc3);
+	free(req);
+	osm_buf_free(b);
+}
+
 int
 main(void)
 {
@@ -117,6 +143,7 @@ main(void)
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_attr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
