@@ -137,13 +137,13 @@ main(int argc, char **argv)
 			}
 			c->inlen += (size_t) r;
 			c->in[c->inlen] = 0;
-			if (c->inlen < 2 || strcmp(c->in + c->inlen - 2, "\n\n") != 0)
+			if (osm_pclient_reply(c->in, c->inlen) == 0)
 				continue;
 			double	t = lg_now();
 
 			if (nlat < maxlat)
 				lat[nlat++] = t - c->sent;
-			if (strncmp(c->in, "action=DUNNO", 12) == 0 || strncmp(c->in, "action=dunno", 12) == 0)
+			if (osm_pclient_action(c->in, c->inlen, "DUNNO"))
 				dunno++;
 			else {
 				other++;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -91,19 +92,38 @@ osm_pclient_open(const char *addr)
 	return osm_pclient_dial(NULL, host, (unsigned) strtoul(colon + 1, NULL, 10));
 }
 
+/* osm_pclient_reply - the length of the whole reply at buf, or 0 */
+size_t
+osm_pclient_reply(const char *buf, size_t len)
+{
+	const char *end = memmem(buf, len, "\n\n", 2);
+
+	return end ? (size_t) (end - buf) + 2 : 0;
+}
+
+/* osm_pclient_action - is the reply "action=ACTION" followed by a blank or the line's end */
+int
+osm_pclient_action(const char *reply, size_t len, const char *action)
+{
+	size_t	n = strlen(action);
+
+	return len > 7 + n && strncmp(reply, "action=", 7) == 0 && strncasecmp(reply + 7, action, n) == 0
+		&& (reply[7 + n] == ' ' || reply[7 + n] == '\n');
+}
+
 int
 osm_pclient_send(int fd, const struct osm_buf *out, int nreq, int timeout_ms, int *deferred)
 {
-	static const char defer[] = "action=DEFER";
 	const char *p = osm_buf_data(out);
-	size_t	left = osm_buf_len(out), at = 0;	/* bytes into this reply */
+	size_t	left = osm_buf_len(out), have = 0;
 	char	buf[8192];
-	int	got = 0, nl = 0, match = 1, ndefer = 0;
+	int	got = 0, ndefer = 0;
 
 	/* write and read together: a big batch's replies would otherwise fill
 	 * the socket while we still write, and both sides would wait */
 	while (got < nreq) {
 		struct pollfd pfd = {fd, POLLIN | (left ? POLLOUT : 0), 0};
+		size_t	off = 0, r;
 		ssize_t	n;
 
 		if (poll(&pfd, 1, timeout_ms) <= 0)
@@ -117,23 +137,18 @@ osm_pclient_send(int fd, const struct osm_buf *out, int nreq, int timeout_ms, in
 		}
 		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		if ((n = read(fd, buf, sizeof(buf))) <= 0)
+		if ((n = read(fd, buf + have, sizeof(buf) - have)) <= 0)
 			return -1;
-		/* a reply is "action=...\n\n": count empty lines, and the
-		 * replies that begin with "action=DEFER" followed by a blank or
-		 * the end of the line */
-		for (ssize_t i = 0; i < n; i++, at++) {
-			if (at < sizeof(defer) - 1)
-				match = match && buf[i] == defer[at];
-			else if (at == sizeof(defer) - 1 && match && (buf[i] == ' ' || buf[i] == '\n'))
-				ndefer++;
-			if (buf[i] == '\n' && nl) {
-				got++;
-				at = (size_t) -1;	/* 0 at the next byte */
-				match = 1;
-			}
-			nl = buf[i] == '\n';
+		have += (size_t) n;
+		while ((r = osm_pclient_reply(buf + off, have - off)) > 0) {
+			ndefer += osm_pclient_action(buf + off, r, "DEFER");
+			got++;
+			off += r;
 		}
+		if (off == 0 && have == sizeof(buf))
+			return -1;	/* no reply osm-policyd writes is this long */
+		memmove(buf, buf + off, have - off);
+		have -= off;
 	}
 	if (deferred)
 		*deferred = ndefer;

@@ -16,6 +16,12 @@
  * *deferred (if not NULL) is how many replies were DEFER: for
  * source=mainlog, requests that were not counted (Redis unavailable),
  * which the caller sends again.
+ *
+ * Every reader of replies (osm_pclient_send, the test client, the load
+ * generator) finds them with osm_pclient_reply(): the length of the
+ * first whole reply at the start of buf, with its empty line, or 0
+ * while it is incomplete.  osm_pclient_action() tells whether a reply's
+ * action is ACTION (case-insensitive, as Postfix reads it).
  */
 #include <stddef.h>
 
@@ -25,5 +31,7 @@ struct osm_buf;
 int	osm_pclient_connect(const struct osm_cfg *);
 int	osm_pclient_open(const char *address);
 int	osm_pclient_send(int fd, const struct osm_buf *batch, int nreq, int timeout_ms, int *deferred);
+size_t	osm_pclient_reply(const char *buf, size_t len);
+int	osm_pclient_action(const char *reply, size_t len, const char *action);
 
 #endif

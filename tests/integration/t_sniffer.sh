@@ -70,6 +70,7 @@ start_redis
 start_policyd
 bg_start osm-sniffer "$T/sn.log" ip netns exec "$NSH" "$top_builddir/sniffer/osm-sniffer" -f -v -c "$CONF"
 SN_PID=$BG_PID
+FAIL_LOGS="$T/sn.log"
 for _ in $(seq 1 50); do grep -q "capturing on\|cannot load" "$T/sn.log" && break; sleep 0.1; done
 if [ "$SN_BACKEND" = ebpf ] && grep -q "cannot load the eBPF program\|built without the eBPF" "$T/sn.log"; then
 	echo "skip: $tid ($(sed -n 's/.*sniffer.backend ebpf: //p' "$T/sn.log"))"

@@ -84,7 +84,7 @@ main(int argc, char **argv)
 		}
 	}
 	for (int i = 0; i < count; i++) {
-		size_t	len = 0, got = 0;
+		size_t	len = 0, got = 0, end;
 
 		for (int a = optind + 1; a < argc; a++) {
 			pclient_subst(buf + len, sizeof(buf) - len - 2, argv[a], i);
@@ -94,8 +94,7 @@ main(int argc, char **argv)
 		buf[len++] = '\n';
 		if (write(fd, buf, len) != (ssize_t) len)
 			return 4;
-		/* Read to the empty line that ends the reply. */
-		while (got < 2 || buf[got - 1] != '\n' || buf[got - 2] != '\n') {
+		while ((end = osm_pclient_reply(buf, got)) == 0) {
 			ssize_t	n;
 
 			if (!pclient_wait(fd, ms)) {
@@ -108,7 +107,7 @@ main(int argc, char **argv)
 			}
 			got += (size_t) n;
 		}
-		buf[got - 2] = 0;
+		buf[end - 2] = 0;
 		puts(buf);
 		fflush(stdout);
 	}

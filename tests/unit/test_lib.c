@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -14,6 +16,7 @@
 #include "osm_addr.h"
 #include "osm_buf.h"
 #include "osm_json.h"
+#include "osm_pclient.h"
 #include "osm_redis.h"
 #include "osm_safefs.h"
 
@@ -191,6 +194,41 @@ test_safefs_checks(void **state)
 	assert_non_null(osm_safefs_account("nobody", 1000, err, sizeof(err)));
 }
 
+/* A batch's replies arrive split anywhere; DEFER is counted, only DEFER. */
+static void
+test_pclient(void **state)
+{
+	static const char *piece[] = {"action=DUNNO\n", "\nact", "ion=DEFER osm: not counted\n\n",
+		"action=DEFER_IF_PERMIT x\n\naction=defer\n", "\n"};
+	struct osm_buf *b = osm_buf_new(256);
+	int	sv[2], deferred = -1;
+	pid_t	pid;
+
+	(void) state;
+	assert_int_equal(osm_pclient_reply("action=OK\n", 10), 0);
+	assert_int_equal(osm_pclient_reply("action=OK\n\naction", 17), 11);
+	assert_true(osm_pclient_action("action=DUNNO\n\n", 14, "dunno"));
+	assert_false(osm_pclient_action("action=DUNNOX\n\n", 15, "DUNNO"));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	osm_buf_puts(b, "a=1\n\na=2\n\na=3\n\na=4\n\n");
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		for (size_t i = 0; i < sizeof(piece) / sizeof(piece[0]); i++) {
+			if (write(sv[1], piece[i], strlen(piece[i])) < 0)
+				_exit(1);
+			usleep(20000);
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	assert_int_equal(osm_pclient_send(sv[0], b, 4, 2000, &deferred), 0);
+	assert_int_equal(deferred, 2);
+	assert_int_equal(osm_pclient_send(sv[0], b, 1, 2000, NULL), -1);	/* closed */
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	osm_buf_free(b);
+}
+
 int
 main(void)
 {
@@ -201,6 +239,7 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_acct),
 		cmocka_unit_test(test_safefs_checks),
+		cmocka_unit_test(test_pclient),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
