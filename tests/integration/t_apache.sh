@@ -15,22 +15,15 @@ MODS=/usr/lib/apache2/modules
 [ -x "$APACHE" ] && [ -f "$MODS/libphp8.2.so" ] || { echo "skip: $tid (apache2 with mod_php is not installed)"; exit 77; }
 . "$top_srcdir/tests/netns.sh"
 UA=osmq$$a
-SN_PID=""; PD2=""; MTA=""
 teardown() {
-	[ -n "$SN_PID" ] && kill "$SN_PID" 2>/dev/null
-	[ -n "$PD2" ] && kill "$PD2" 2>/dev/null
-	[ -n "$MTA" ] && kill "$MTA" 2>/dev/null
 	[ -f "$T/apache.pid" ] && kill "$(cat "$T/apache.pid")" 2>/dev/null
 	sleep 0.3
-	netns_down
-	userdel "$UA" 2>/dev/null
+	netns_teardown
 	cleanup
 }
 trap teardown EXIT INT TERM
 netns_up
-chmod 755 "$T"
-mkdir -p "$T/home"
-useradd -m -d "$T/home/$UA" -s /bin/sh "$UA" 2>/dev/null || fail "useradd $UA"
+netns_users "$UA"
 DOC="$T/home/$UA/public_html"
 mkdir -p "$DOC/app"
 cat > "$DOC/app/mailer.php" <<'EOP'
@@ -49,8 +42,7 @@ chmod 755 "$T/home/$UA" "$DOC" "$DOC/app"
 chmod 644 "$DOC/app/mailer.php"
 printf 'shop.example: %s\n' "$UA" > "$T/userdomains"
 
-ip netns exec "$NSR" /usr/bin/python3 "$top_srcdir/tests/tools/smtp_fake.py" serve 25 > "$T/mta.log" 2>&1 &
-MTA=$!
+netns_mta "$NSR" "$T/mta.log" 25
 
 AP=$((20000 + $$ % 20000))
 cat > "$T/apache.conf" <<EOC
@@ -106,7 +98,6 @@ write_config "$T/extra.yaml"
 start_redis
 # osm-policyd in the watched namespace: its action worker asks Apache there
 bg_start osm-policyd "$T/pd.log" ip netns exec "$NSH" "$top_builddir/policyd/osm-policyd" -f -c "$CONF"
-PD2=$BG_PID
 wait_for -S "$PD_SOCK" || fail "osm-policyd did not start"
 bg_start osm-sniffer "$T/sn.log" ip netns exec "$NSH" "$top_builddir/sniffer/osm-sniffer" -f -v -c "$CONF"
 SN_PID=$BG_PID

@@ -19,39 +19,18 @@ tid="sniffer $SN_BACKEND"
 . "$top_srcdir/tests/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "skip: $tid (needs root: namespaces, users)"; exit 77; }
 . "$top_srcdir/tests/netns.sh"
-SN_PID=""; MTA_PIDS=""
-users="osmw$$a osmw$$b"
-set -- $users
-UA=$1 UB=$2
-teardown() {
-	[ -n "$SN_PID" ] && kill "$SN_PID" 2>/dev/null
-	for p in $MTA_PIDS; do kill "$p" 2>/dev/null; done
-	netns_down
-	for u in $users; do userdel "$u" 2>/dev/null; done
-	cleanup
-}
-trap teardown EXIT INT TERM
+UA=osmw$$a UB=osmw$$b
+trap 'netns_teardown; cleanup' EXIT INT TERM
 netns_up
-
-chmod 755 "$T"
-mkdir -p "$T/home"
-for u in $users; do
-	useradd -m -d "$T/home/$u" -s /bin/sh "$u" 2>/dev/null || fail "useradd $u"
-	mkdir -p "$T/home/$u/public_html/app"
-	chown -R "$u:" "$T/home/$u"
-	chmod 755 "$T/home/$u"
-done
+netns_users "$UA" "$UB"
 FAKE="$top_srcdir/tests/tools/smtp_fake.py"
 cp "$FAKE" "$T/fake.py"; chmod 755 "$T/fake.py"
 
 # the remote MTA (465 stays closed) and a local one for localhost
 # a banner after 10 ms: an SMTP session spans round trips; a session over
 # in microseconds leaves no process to find (osm-sniffer(8))
-ip netns exec "$NSR" /usr/bin/python3 "$FAKE" serve --delay=10 25 587 > "$T/mta-r.log" 2>&1 &
-MTA_PIDS="$!"
-ip netns exec "$NSH" /usr/bin/python3 "$FAKE" serve --delay=10 587 > "$T/mta-h.log" 2>&1 &
-MTA_PIDS="$MTA_PIDS $!"
-for _ in $(seq 1 50); do grep -q listening "$T/mta-r.log" && grep -q listening "$T/mta-h.log" && break; sleep 0.1; done
+netns_mta "$NSR" "$T/mta-r.log" --delay=10 25 587
+netns_mta "$NSH" "$T/mta-h.log" --delay=10 587
 
 cat > "$T/extra.yaml" <<EOC
 socket_mode: "0666"

@@ -9,25 +9,12 @@ tid="sniffer without policyd"
 . "$top_srcdir/tests/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "skip: $tid (needs root: namespaces, users)"; exit 77; }
 . "$top_srcdir/tests/netns.sh"
-SN_PID=""; MTA_PID=""
 UA="osmn$$a"
-teardown() {
-	[ -n "$SN_PID" ] && kill "$SN_PID" 2>/dev/null
-	[ -n "$MTA_PID" ] && kill "$MTA_PID" 2>/dev/null
-	netns_down
-	userdel "$UA" 2>/dev/null
-	cleanup
-}
-trap teardown EXIT INT TERM
+trap 'netns_teardown; cleanup' EXIT INT TERM
 netns_up
-chmod 755 "$T"
-mkdir -p "$T/home"
-useradd -m -d "$T/home/$UA" -s /bin/sh "$UA" 2>/dev/null || fail "useradd $UA"
-chmod 755 "$T/home/$UA"
+netns_users "$UA"
 FAKE="$top_srcdir/tests/tools/smtp_fake.py"
-ip netns exec "$NSR" /usr/bin/python3 "$FAKE" serve --delay=10 25 > "$T/mta.log" 2>&1 &
-MTA_PID=$!
-wait_until grep -q listening "$T/mta.log" || fail "the fake MTA did not start"
+netns_mta "$NSR" "$T/mta.log" --delay=10 25
 cat > "$T/extra.yaml" <<EOC
 socket_mode: "0666"
 min_uid: 1000
