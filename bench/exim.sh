@@ -48,17 +48,9 @@ bench_build policyd/osm-policyd exim-dlfunc/osm_exim.so
 cc -O2 -Wall -pthread -o "$W/smtp-loadgen" "$top/bench/smtp-loadgen.c"
 install -m 644 exim-dlfunc/osm_exim.so "$W/osm_exim.so"
 
-redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
-	--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log"
-sleep 0.5
-cat > "$C/osm.yaml" <<EOC
-server_name: bench
-listen: [ "unix:$W/osm.sock" ]
-socket_mode: "0666"
-user: nobody
-pid_file: $C/osm.pid
-status_file: $C/daemon/osm.status
-redis: { address: "unix:$W/redis.sock" }
+bench_redis
+bench_conf '[ "unix:'"$W"'/osm.sock" ]'
+cat >> "$C/osm.yaml" <<EOC
 triggers:
   default:
     logline: { events: 1000000, seconds: 60, actions: [store, hold] }

@@ -22,3 +22,30 @@ bench_kill() {
 		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
 	done
 }
+
+# bench_redis: a redis-server on $W/redis.sock, once it answers
+bench_redis() {
+	redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
+		--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log" > /dev/null
+	for _ in $(seq 1 100); do
+		[ "$(redis-cli -s "$W/redis.sock" ping 2>/dev/null)" = PONG ] && return 0
+		sleep 0.05
+	done
+	echo "redis-server did not answer on $W/redis.sock" >&2
+	return 1
+}
+
+# bench_conf LISTEN: the part of $C/osm.yaml every bench shares
+# (osm-policyd as nobody, its Redis from bench_redis); the caller
+# appends its triggers.
+bench_conf() {
+	cat > "$C/osm.yaml" <<EOC
+server_name: bench
+listen: $1
+socket_mode: "0666"
+user: nobody
+pid_file: $C/osm.pid
+status_file: $C/daemon/osm.status
+redis: { address: "unix:$W/redis.sock" }
+EOC
+}

@@ -45,16 +45,9 @@ t1=$(date +%s.%N)
 awk -v a="$t0" -v b="$t1" -v n="$(wc -l < "$W/mainlog")" \
 	'BEGIN { printf "eximstats: %.3fs %.0f lines/s\n", b - a, n / (b - a) }'
 
-redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
-	--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log"
-cat > "$C/osm.yaml" <<EOC
-server_name: bench
-listen: [ "unix:$W/osm.sock" ]
-socket_mode: "0666"
-user: nobody
-pid_file: $C/osm.pid
-status_file: $C/daemon/osm.status
-redis: { address: "unix:$W/redis.sock" }
+bench_redis
+bench_conf '[ "unix:'"$W"'/osm.sock" ]'
+cat >> "$C/osm.yaml" <<EOC
 triggers:
   default:
     logline: { events: 1000000, seconds: 3600, actions: [store] }

@@ -32,13 +32,8 @@ stop() {
 	rm -f "$W"/*.sock "$W"/*.pid "$C"/*.pid
 }
 trap 'stop; rm -rf "$W" "$C"' EXIT INT TERM
-cat > "$C/osm.yaml" <<EOC
-server_name: bench
-listen: [ "unix:$W/osm.sock", "inet:127.0.0.1:10031" ]
-user: nobody
-pid_file: $C/osm.pid
-status_file: $C/daemon/osm.status
-redis: { address: "unix:$W/redis.sock" }
+bench_conf '[ "unix:'"$W"'/osm.sock", "inet:127.0.0.1:10031" ]'
+cat >> "$C/osm.yaml" <<EOC
 triggers:
   default:
     logline: { events: 10000000, seconds: 60, actions: [store, hold] }
@@ -53,9 +48,7 @@ chown nobody "$W" "$W/daemon" "$C/daemon"
 conf=osm.yaml
 start() {	# start BINARY [WRAPPER...]
 	bin=$1; shift
-	redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
-		--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log"
-	sleep 0.3
+	bench_redis
 	"$@" "$bin" -f -c "$C/$conf" 2>>"$W/osm.log" &
 	pd=$!
 	for _ in $(seq 1 600); do [ -S "$W/osm.sock" ] && break; sleep 0.1; done

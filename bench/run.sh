@@ -63,13 +63,8 @@ trap cleanup EXIT INT TERM
 bench_build --bench policyd/osm-policyd bench/osm-loadgen bench/dunno-server
 LG="$B/bench/osm-loadgen"
 
-cat > "$C/osm.yaml" <<EOC
-server_name: bench
-listen: [ "unix:$W/osm.sock", "inet:127.0.0.1:10031" ]
-user: nobody
-pid_file: $C/osm.pid
-status_file: $C/daemon/osm.status
-redis: { address: "unix:$W/redis.sock" }
+bench_conf '[ "unix:'"$W"'/osm.sock", "inet:127.0.0.1:10031" ]'
+cat >> "$C/osm.yaml" <<EOC
 triggers:
   default:
     logline: { events: 10000000, seconds: 60, actions: [store, hold] }
@@ -110,9 +105,7 @@ chown nobody "$W/prlu"
 
 # start_servers: a fresh Redis and every server, as at the start of a round
 start_servers() {
-	redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save '' --appendonly no \
-		--daemonize yes --dir "$W" --pidfile "$W/redis.pid" --logfile "$W/redis.log"
-	sleep 0.5
+	bench_redis
 	"$B/policyd/osm-policyd" -f -c "$C/osm.yaml" 2>>"$W/osm.log" &
 	pids="$pids $!"
 	# postfwd runs as a daemon (without -d it reads requests on stdin).

@@ -56,18 +56,11 @@ ip -n "$NSR" link set "vr$$" up
 useradd -M -d "$W" -s /bin/sh "$U"
 ip netns exec "$NSR" python3 "$top/tests/tools/smtp_fake.py" serve --delay=10 25 > "$W/mta.log" 2>&1 &
 pids="$pids $!"
-redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --save "" --daemonize yes \
-	--pidfile "$W/redis.pid" --dir "$W" > /dev/null
-cat > "$C/osm.yaml" <<EOC
-server_name: bench
-listen: [ "unix:$W/pd.sock" ]
-socket_mode: "0666"
-user: nobody
-pid_file: $C/pd.pid
-status_file: $C/daemon/status
+bench_redis
+bench_conf '[ "unix:'"$W"'/pd.sock" ]'
+cat >> "$C/osm.yaml" <<EOC
 userdomains: $W/userdomains
 min_uid: 1000
-redis: { address: "unix:$W/redis.sock" }
 triggers:
   default:
     packet: { events: 1000000, seconds: 3600, actions: [store] }
