@@ -38,6 +38,7 @@
 #include "pd_priv.h"
 
 #define PD_ACTION_MAX_EACH	10	/* paths, scripts, IPs acted on per report */
+#define PD_ACTION_REDIS_WAIT	120	/* s a report waits for Redis to answer */
 
 struct pd_action {
 	char   *cfgfile;
@@ -58,6 +59,7 @@ struct pd_worker {
 	int	helper;
 	redisContext *rc;
 	struct osm_acct *acct;
+	int	redis_down;		/* said so once: the retries stay quiet */
 	char	prefix[200];
 };
 
@@ -78,16 +80,47 @@ pd_worker_cmd(struct pd_worker *w, int argc, const char **argv)
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (w->rc == NULL && (w->rc = osm_redis_connect(w->cfg->redis, 2000, err, sizeof(err))) == NULL) {
-			osm_msg_warn("actions: redis: %s", err);
+			if (!w->redis_down)
+				osm_msg_warn("actions: redis: %s", err);
 			return NULL;
 		}
 		if ((r = redisCommandArgv(w->rc, argc, argv, NULL)) != NULL)
 			return r;
-		osm_msg_warn("actions: redis: %s", w->rc->errstr);
+		if (!w->redis_down)
+			osm_msg_warn("actions: redis: %s", w->rc->errstr);
 		redisFree(w->rc);
 		w->rc = NULL;
 	}
 	return NULL;
+}
+
+/* pd_worker_cmd_wait - pd_worker_cmd, tried again while Redis does not
+ * answer (a restart, a hang), 1 s apart, for PD_ACTION_REDIS_WAIT s: a
+ * short outage must not lose a report's actions.  The queue waits
+ * meanwhile; the daemon keeps it bounded (actions.queue).  Both of the
+ * worker's commands may be sent twice: reading a report, and HSET of
+ * the same results. */
+static redisReply *
+pd_worker_cmd_wait(struct pd_worker *w, int argc, const char **argv, const char *id, const char *what)
+{
+	time_t	end = time(NULL) + PD_ACTION_REDIS_WAIT;
+	redisReply *r;
+
+	for (int tries = 0;; tries++) {
+		if ((r = pd_worker_cmd(w, argc, argv)) != NULL) {
+			if (tries > 0)
+				osm_msg_info("report %s: Redis answers again", id);
+			w->redis_down = 0;
+			return r;
+		}
+		if (tries == 0 && !w->redis_down)
+			osm_msg_warn("report %s: Redis does not answer; trying again for up to %d s to %s",
+				     id, PD_ACTION_REDIS_WAIT, what);
+		w->redis_down = 1;
+		if (time(NULL) >= end)
+			return NULL;
+		sleep(1);
+	}
 }
 
 static void
@@ -407,8 +440,10 @@ pd_worker_report(struct pd_worker *w, const char *id, const char *tag)
 	osm_buf_printf(key, "}:report:%s", id);
 	argv[0] = "HGETALL";
 	argv[1] = osm_buf_data(key);
-	if ((r = pd_worker_cmd(w, 2, argv)) == NULL || r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
-		osm_msg_warn("report %s: cannot read it from Redis; its actions do not run", id);
+	r = pd_worker_cmd_wait(w, 2, argv, id, "read the report");
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+		osm_msg_warn("report %s: %s; its actions do not run", id,
+			     r == NULL ? "Redis did not answer" : "it is not in Redis (expired or removed)");
 		freeReplyObject(r);
 		osm_buf_free(key);
 		json_decref(results);
@@ -541,8 +576,8 @@ pd_worker_report(struct pd_worker *w, const char *id, const char *tag)
 	char   *ja = json_object_get(report, "apache") ? json_dumps(json_object_get(report, "apache"), JSON_COMPACT) : NULL;
 	const char *hargv[6] = {"HSET", osm_buf_data(key), "results", js ? js : "[]", "apache", ja};
 
-	if ((r = pd_worker_cmd(w, ja ? 6 : 4, hargv)) == NULL)
-		osm_msg_warn("report %s: cannot record the action results", id);
+	if ((r = pd_worker_cmd_wait(w, ja ? 6 : 4, hargv, id, "record the results")) == NULL)
+		osm_msg_warn("report %s: Redis did not answer; the action results are only in this log", id);
 	freeReplyObject(r);
 	free(js);
 	free(ja);
