@@ -6,25 +6,9 @@
 # replay of the same lines (state file lost) counts nothing twice.
 tid="mainlog delivery results"
 . "$top_srcdir/tests/lib.sh"
-ML_PID=""
-LOG="$T/mainlog"
-cat > "$T/extra.yaml" <<EOC
-socket_mode: "0666"
-triggers:
-  default:
-    logline: { events: 1000, seconds: 3600 }
-    logline:subject: { enabled: false }
-    cwdcheck: { enabled: false }
-    cwdcheck:cwd: { enabled: false }
-    delivery: { events: 4, seconds: 1h, failure_ratio: 50%, actions: [store] }
-mainlog:
-  path: $LOG
-  state_file: $T/daemon/mainlog.state
-EOC
-: > "$T/userdomains"
-write_config "$T/extra.yaml"
-start_redis
-start_policyd
+. "$top_srcdir/tests/mainlog.sh"
+ml_setup "logline: { events: 1000, seconds: 3600 }" \
+	"delivery: { events: 4, seconds: 1h, failure_ratio: 50%, actions: [store] }"
 
 # good: 6 messages delivered.  spammy: 2 delivered, then 3 bounced (5
 # results, 3 failed: 60% >= 50%, fires), then one deferral (a new window).
@@ -57,19 +41,10 @@ for r in ["ok", "ok", "bounce", "bounce", "bounce", "defer"]:
 EOP
 chmod 644 "$LOG"
 
-caught_up() {
-	for _ in $(seq 1 200); do
-		[ "$(cut -d' ' -f3 "$T/daemon/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] && return 0
-		sleep 0.05
-	done
-	fail "osm-mainlog did not catch up"
-}
 run_mainlog() {	# until it has read the whole log, then stop it
-	bg_start osm-mainlog "$T/ml.log" "$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF"
-	ML_PID=$BG_PID
+	start_mainlog
 	caught_up
-	bg_stop "$ML_PID"
-	ML_PID=""
+	stop_mainlog
 }
 check() {	# the state after the log was read
 	osmctl reports > "$T/reports.txt"

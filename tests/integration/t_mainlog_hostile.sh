@@ -8,42 +8,8 @@
 # now nor after the restart.  Then tests/data/mainlog-hostile.log.
 tid="mainlog hostile lines"
 . "$top_srcdir/tests/lib.sh"
-ML_PID=""
-LOG="$T/mainlog"
-cat > "$T/extra.yaml" <<EOC
-socket_mode: "0666"
-triggers:
-  default:
-    logline: { events: 1000, seconds: 3600 }
-    logline:subject: { enabled: false }
-    cwdcheck: { enabled: false }
-    cwdcheck:cwd: { enabled: false }
-mainlog:
-  path: $LOG
-  state_file: $T/daemon/mainlog.state
-EOC
-: > "$T/userdomains"
-write_config "$T/extra.yaml"
-start_redis
-start_policyd
-
-offset() { cut -d' ' -f3 "$T/daemon/mainlog.state" 2>/dev/null; }
-caught_up() {	# caught_up [OFFSET]: the state file says OFFSET (the log's size)
-	want=${1:-$(stat -c %s "$LOG")}
-	for _ in $(seq 1 200); do
-		[ "$(offset)" = "$want" ] && return 0
-		sleep 0.05
-	done
-	fail "osm-mainlog did not reach offset $want (at $(offset))"
-}
-start_mainlog() {
-	bg_start osm-mainlog "$T/ml.log" "$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF"
-	ML_PID=$BG_PID
-}
-stop_mainlog() {
-	bg_stop "$ML_PID"
-	ML_PID=""
-}
+. "$top_srcdir/tests/mainlog.sh"
+ml_setup "logline: { events: 1000, seconds: 3600 }"
 
 printf '%s\n' '2026-12-02 06:19:47 [29970] 1xYdgy-0007nQ-0g <= osmexp@mx.test.example U=osmexp P=local S=390 T="t" for r@remote.example' > "$LOG"
 chmod 644 "$LOG"

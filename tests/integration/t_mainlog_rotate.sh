@@ -7,35 +7,10 @@
 # osm-mainlog sent each exactly once.
 tid="mainlog rotation"
 . "$top_srcdir/tests/lib.sh"
-ML_PID=""
-LOG="$T/mainlog"
+. "$top_srcdir/tests/mainlog.sh"
 : > "$LOG"
 chmod 644 "$LOG"
-cat > "$T/extra.yaml" <<EOC
-socket_mode: "0666"
-triggers:
-  default:
-    logline: { events: 1000000, seconds: 3600, actions: [store] }
-    logline:subject: { enabled: false }
-    cwdcheck: { enabled: false }
-    cwdcheck:cwd: { enabled: false }
-mainlog:
-  path: $LOG
-  state_file: $T/daemon/mainlog.state
-EOC
-: > "$T/userdomains"
-write_config "$T/extra.yaml"
-start_redis
-start_policyd
-
-start_mainlog() {
-	bg_start osm-mainlog "$T/ml.log" "$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF"
-	ML_PID=$BG_PID
-}
-stop_mainlog() {
-	bg_stop "$ML_PID"
-	ML_PID=""
-}
+ml_setup "logline: { events: 1000000, seconds: 3600, actions: [store] }"
 write() {	# write FROM TO: arrival lines FROM..TO appended to the log
 	python3 - "$LOG" "$1" "$2" <<'EOP'
 import sys
@@ -47,13 +22,6 @@ with open(path, "a") as f:
         if n % 500 == 0:
             f.flush()
 EOP
-}
-caught_up() {	# until osm-mainlog has read the whole log
-	for _ in $(seq 1 200); do
-		[ "$(cut -d' ' -f3 "$T/daemon/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] && return 0
-		sleep 0.05
-	done
-	fail "osm-mainlog did not catch up"
 }
 start_mainlog
 write 1 25000

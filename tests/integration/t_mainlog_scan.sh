@@ -8,7 +8,7 @@
 # account's home and subjects are keyed alike (osm_ident).
 tid="osmctl scan"
 . "$top_srcdir/tests/lib.sh"
-ML_PID="" u1="" u2=""
+u1="" u2=""
 trap '[ -n "$u1" ] && userdel "$u1" 2>/dev/null;
 	[ -n "$u2" ] && userdel "$u2" 2>/dev/null; cleanup' EXIT INT TERM
 cat > "$T/extra.yaml" <<EOC
@@ -64,7 +64,7 @@ u1=osms$$a; u2=osms$$b
 useradd -m -d "$T/home/$u1" "$u1" 2>/dev/null || fail "useradd $u1"
 useradd -m -d "$T/home/$u2" "$u2" 2>/dev/null || fail "useradd $u2"
 printf 'shop.example: %s\n' "$u2" > "$T/userdomains"
-LOG="$T/mainlog"
+. "$top_srcdir/tests/mainlog.sh"
 cat > "$T/extra.yaml" <<EOC
 socket_mode: "0666"
 min_uid: 1000
@@ -130,16 +130,10 @@ EOP
 chmod 644 "$LOG"
 osmctl scan --json "$LOG" > "$T/agree.json" || fail "osmctl scan: $(cat "$T/agree.json")"
 start_policyd
-bg_start osm-mainlog "$T/ml.log" "$top_builddir/mainlog/osm-mainlog" -f -v -c "$CONF"
-ML_PID=$BG_PID
 FAIL_LOGS="$T/ml.log"
-for _ in $(seq 1 200); do
-	[ "$(cut -d' ' -f3 "$T/daemon/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] && break
-	sleep 0.05
-done
-[ "$(cut -d' ' -f3 "$T/daemon/mainlog.state" 2>/dev/null)" = "$(stat -c %s "$LOG")" ] || fail "osm-mainlog did not catch up"
-bg_stop "$ML_PID"
-ML_PID=""
+start_mainlog
+caught_up
+stop_mainlog
 sleep 0.3
 for k in $(rcli --scan --pattern 'osm:test:{*}:w:*'); do echo "$k $(rcli LLEN "$k")"; done > "$T/redis.txt"
 python3 - "$T/agree.json" "$T/redis.txt" "$u1" "$u2" "$RUN_USER" <<'EOP' || fail "osmctl scan and osm-policyd disagree"
