@@ -60,6 +60,7 @@ struct pd_worker {
 	redisContext *rc;
 	struct osm_acct *acct;
 	int	redis_down;		/* said so once: the retries stay quiet */
+	pid_t	daemon;			/* our parent: the wait ends if it exits */
 	char	prefix[200];
 };
 
@@ -117,7 +118,7 @@ pd_worker_cmd_wait(struct pd_worker *w, int argc, const char **argv, const char 
 			osm_msg_warn("report %s: Redis does not answer; trying again for up to %d s to %s",
 				     id, PD_ACTION_REDIS_WAIT, what);
 		w->redis_down = 1;
-		if (time(NULL) >= end)
+		if (time(NULL) >= end || getppid() != w->daemon)
 			return NULL;
 		sleep(1);
 	}
@@ -598,6 +599,7 @@ pd_worker_run(const char *cfgfile, int helper, int qfd, int dfd)
 		_exit(1);
 	w.cfgfile = cfgfile;
 	w.helper = helper;
+	w.daemon = getppid();
 	w.acct = osm_acct_load(w.cfg->userdomains, w.cfg->min_uid);
 	snprintf(w.prefix, sizeof(w.prefix), "%s%s:", w.cfg->prefix, w.cfg->server_name);
 	osm_sig_child(pd_worker_on_hup);
