@@ -831,6 +831,7 @@ main(int argc, char **argv)
 		return 1;
 	if ((ctl_cfg = osm_cfg_load(file, errs)) == NULL) {
 		fputs(osm_buf_data(errs), stderr);
+		osm_buf_free(errs);
 		osm_msg_fatal("%s: configuration has errors%s", file,
 			      !strcmp(cmd, "reload") ? "; not reloading" : "");
 	}

@@ -164,7 +164,9 @@ if [ "$SN_BACKEND" = ebpf ]; then
 	# may be gone from /proc before its event is read (osm-sniffer(8))
 	expect_eq "$(grep -c "> 192.0.2.2:25: uid $ua ([^)]*) pid [1-9]" "$T/sn.log")" 5 \
 		"the 3 banner and the 2 closed connections, with their pid"
-	[ "$(seen 192.0.2.2:25 "$ua")" -ge 3 ] || fail "the 3 banner connections, with the process's cwd"
+	# the cwd comes from /proc once the event is read: the script may
+	# have exited by then on a slowed machine, the held ones above not
+	[ "$(seen 192.0.2.2:25 "$ua")" -ge 1 ] || fail "no banner connection with the process's cwd"
 	expect_eq "$(count "$UA")" 9 "all 9 of $UA's attempts counted"
 	# B: the refused one left (not blocked); the rejected one never did
 	expect_eq "$(grep -c "> 192.0.2.2:465: uid $ub .* pid [1-9][0-9]* .*script [^ ]*$" "$T/sn.log")" 1 \
@@ -173,7 +175,12 @@ if [ "$SN_BACKEND" = ebpf ]; then
 		"the locally rejected attempt, with its process, marked blocked"
 	expect_eq "$(count "$UB")" 2 "$UB: 3 banners (consumed by a report), then the refused and the rejected"
 else
-	[ "$(seen 192.0.2.2:25 "$ua")" -ge 3 ] || fail "the 3 banner connections (and maybe the 2 closed at once) to :25"
+	# the account comes from the capture callback, the process from a
+	# later /proc search: a banner session of about 10 ms can end before
+	# a slowed sniffer searches (osm-sniffer(8)), the held ones above cannot
+	[ "$(grep -c "> 192.0.2.2:25: uid $ua " "$T/sn.log")" -ge 3 ] ||
+		fail "the 3 banner connections (and maybe the 2 closed at once) to :25, with the account"
+	[ "$(seen 192.0.2.2:25 "$ua")" -ge 1 ] || fail "no banner connection to :25 with its process"
 	# closing at once races the lookup (osm-sniffer(8)): best effort
 	[ "$(count "$UA")" -ge 7 ] || fail "only $(count "$UA") of $UA's 9 attempts counted"
 	# B: the refused SYN left the host (seen, rarely attributable: the RST
