@@ -90,7 +90,10 @@ rb_fill(redisContext *rc, struct pd_store *s, long n, long a, long long now)
 			for (size_t j = 0; j < k; j++)
 				if (redisGetReply(rc, &r) == REDIS_OK)
 					freeReplyObject(r);
-			pd_store_index(s, RB_PREFIX, t, pid, ptag, ptype, k);
+			/* one call each: a report's index score is the time in its id */
+			for (size_t j = 0; j < k; j++)
+				pd_store_index(s, RB_PREFIX, strtoll(ts, NULL, 10) - (long long) (k - 1 - j) * RB_STEP,
+					       pid + j, ptag + j, ptype + j, 1);
 			rb_drain(s);
 			k = 0;
 		}
