@@ -212,27 +212,42 @@ osm_rep_unescape(char *s)
 	*d = 0;
 }
 
-/*
- * osm_rep_member - split an index member "ID REST" (REST: a tag, which
- * may hold spaces, or a type); 0, or -1 for a member osm never wrote.
- */
-static int
-osm_rep_member(const redisReply *m, char *id, size_t idlen, char *rest, size_t restlen)
+int
+osm_rep_member(const char *m, size_t len, char *id, size_t idlen, char *rest, size_t restlen)
 {
-	const char *sp = memchr(m->str, ' ', m->len);
+	const char *sp = memchr(m, ' ', len);
 	size_t	il, rl;
 
-	if (sp == NULL || memchr(m->str, 0, m->len) != NULL)
+	if (sp == NULL || memchr(m, 0, len) != NULL)
 		return -1;
-	il = (size_t) (sp - m->str);
-	rl = m->len - il - 1;
+	il = (size_t) (sp - m);
+	rl = len - il - 1;
 	if (il >= idlen || rl == 0 || rl >= restlen)
 		return -1;
-	memcpy(id, m->str, il);
+	memcpy(id, m, il);
 	id[il] = 0;
 	memcpy(rest, sp + 1, rl);
 	rest[rl] = 0;
 	return osm_rep_id_ok(id) ? 0 : -1;
+}
+
+int
+osm_rep_key_tag(const char *prefix, const char *id, const char *key, size_t len, char *tag)
+{
+	char	tail[64];
+	size_t	plen = strlen(prefix), tlen, n;
+
+	snprintf(tail, sizeof(tail), "}:report:%s", id);
+	tlen = strlen(tail);
+	if (memchr(key, 0, len) != NULL || len <= plen + 1 + tlen || strncmp(key, prefix, plen) != 0
+	    || key[plen] != '{' || memcmp(key + len - tlen, tail, tlen) != 0)
+		return -1;
+	if ((n = len - plen - 1 - tlen) >= OSM_REP_TAG_MAX)
+		return -1;
+	memcpy(tag, key + plen + 1, n);
+	tag[n] = 0;
+	osm_rep_unescape(tag);
+	return tag[0] ? 0 : -1;
 }
 
 /* osm_rep_hash_json - a report hash reply as a JSON object */
@@ -354,7 +369,7 @@ osm_rep_list(struct osm_rep *r, const struct osm_rep_query *q, json_t **out, siz
 			const redisReply *m = a->element[i];
 
 			if (m->type != REDIS_REPLY_STRING
-			    || osm_rep_member(m, e[n].id, sizeof(e[n].id), second, sizeof(second)) != 0)
+			    || osm_rep_member(m->str, m->len, e[n].id, sizeof(e[n].id), second, sizeof(second)) != 0)
 				continue;
 			if (q->tag && q->type && strcmp(second, q->type) != 0)
 				continue;
@@ -427,7 +442,7 @@ osm_rep_find_scored(struct osm_rep *r, const char *id, char *tag)
 		return OSM_REP_ERR;
 	for (size_t i = 0; i < a->elements && rv == OSM_REP_GONE; i++)
 		if (a->element[i]->type == REDIS_REPLY_STRING
-		    && osm_rep_member(a->element[i], mid, sizeof(mid), rest, sizeof(rest)) == 0
+		    && osm_rep_member(a->element[i]->str, a->element[i]->len, mid, sizeof(mid), rest, sizeof(rest)) == 0
 		    && strcmp(mid, id) == 0) {
 			snprintf(tag, OSM_REP_TAG_MAX, "%s", rest);
 			rv = 0;
@@ -454,14 +469,11 @@ osm_rep_glob(struct osm_buf *b, const char *text)
 static int
 osm_rep_find_keys(struct osm_rep *r, const char *id, char *tag)
 {
-	char	cursor[32] = "0", tail[64];
-	size_t	plen = strlen(r->prefix), tlen;
+	char	cursor[32] = "0";
 	int	rv = OSM_REP_GONE;
 
-	snprintf(tail, sizeof(tail), "}:report:%s", id);
-	tlen = strlen(tail);
 	osm_buf_reset(r->key);
-	if (osm_rep_glob(r->key, r->prefix) != 0 || osm_buf_printf(r->key, "{*%s", tail) != 0)
+	if (osm_rep_glob(r->key, r->prefix) != 0 || osm_buf_printf(r->key, "{*}:report:%s", id) != 0)
 		return osm_rep_fail(r, "key too long");
 	char   *pattern = strdup(osm_buf_data(r->key));
 
@@ -481,14 +493,8 @@ osm_rep_find_keys(struct osm_rep *r, const char *id, char *tag)
 		for (size_t i = 0; i < a->element[1]->elements && rv == OSM_REP_GONE; i++) {
 			const redisReply *k = a->element[1]->element[i];
 
-			if (k->len <= plen + 1 + tlen || k->len - plen - 1 - tlen >= OSM_REP_TAG_MAX
-			    || strncmp(k->str, r->prefix, plen) != 0 || k->str[plen] != '{'
-			    || strcmp(k->str + k->len - tlen, tail) != 0)
-				continue;
-			memcpy(tag, k->str + plen + 1, k->len - plen - 1 - tlen);
-			tag[k->len - plen - 1 - tlen] = 0;
-			osm_rep_unescape(tag);
-			rv = 0;
+			if (osm_rep_key_tag(r->prefix, id, k->str, k->len, tag) == 0)
+				rv = 0;
 		}
 		freeReplyObject(a);
 	} while (rv == OSM_REP_GONE && strcmp(cursor, "0") != 0);

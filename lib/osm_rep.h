@@ -63,6 +63,15 @@ int	osm_rep_id_ok(const char *id);
 int	osm_rep_key(struct osm_buf *, const char *prefix, const char *tag, const char *suffix);
 int	osm_rep_key_all(struct osm_buf *, const char *prefix);
 int	osm_rep_key_type(struct osm_buf *, const char *prefix, const char *type);
+/*
+ * The parsers of what Redis holds (fuzz_rep): osm_rep_member splits an
+ * index member "ID REST" (REST a tag, which may hold spaces, or a type)
+ * into id[idlen] and rest[restlen]; osm_rep_key_tag reads the tag back
+ * from the name of report key "P{TAG}:report:ID" into
+ * tag[OSM_REP_TAG_MAX], unescaped.  0, or -1 for what osm never wrote.
+ */
+int	osm_rep_member(const char *m, size_t len, char *id, size_t idlen, char *rest, size_t restlen);
+int	osm_rep_key_tag(const char *prefix, const char *id, const char *key, size_t len, char *tag);
 /* osm_rep_unescape - undo osm_redis_escape in place (a tag or key read back) */
 void	osm_rep_unescape(char *);
 
