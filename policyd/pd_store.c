@@ -739,12 +739,14 @@ pd_store_index(struct pd_store *s, const char *prefix, long long now,
 	snprintf(score, sizeof(score), "%lld", now);
 	snprintf(cut, sizeof(cut), "%lld", now - s->cfg->report_retention * 1000LL);
 	for (size_t i = 0; i < n; i++) {
+		const char *type = types[i][0] ? types[i] : "-";	/* not from this script */
+
 		snprintf(member, sizeof(member), "%s %s", ids[i], tags[i]);
 		if (osm_rep_key_all(key, prefix) == 0)
 			ncmd += pd_store_index_add(s, osm_buf_data(key), score, member, cut, 0);
-		if (osm_rep_key_type(key, prefix, types[i]) == 0)
+		if (osm_rep_key_type(key, prefix, type) == 0)
 			ncmd += pd_store_index_add(s, osm_buf_data(key), score, member, cut, 1);
-		snprintf(member, sizeof(member), "%s %s", ids[i], types[i]);
+		snprintf(member, sizeof(member), "%s %s", ids[i], type);
 		if (osm_rep_key(key, prefix, tags[i], "reports") == 0)
 			ncmd += pd_store_index_add(s, osm_buf_data(key), score, member, cut, 1);
 	}
