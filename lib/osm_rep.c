@@ -346,12 +346,15 @@ osm_rep_list(struct osm_rep *r, const struct osm_rep_query *q, json_t **out, siz
 	int	rv = OSM_REP_ERR;
 
 	*next = 0;
-	if ((*out = json_array()) == NULL)
-		return osm_rep_fail(r, "out of memory");
-	if (limit < 1 || limit > OSM_REP_MAX_PAGE)
+	if (limit < 1 || limit > OSM_REP_MAX_PAGE) {
+		*out = NULL;
 		return osm_rep_fail(r, "page size out of range");
-	if ((e = calloc(limit > OSM_REP_CHUNK ? limit : OSM_REP_CHUNK, sizeof(*e))) == NULL)
-		return osm_rep_fail(r, "out of memory");
+	}
+	if ((*out = json_array()) == NULL
+	    || (e = calloc(limit > OSM_REP_CHUNK ? limit : OSM_REP_CHUNK, sizeof(*e))) == NULL) {
+		osm_rep_fail(r, "out of memory");
+		goto out;
+	}
 	osm_rep_bounds(q, min, max);
 	while (got < limit) {
 		size_t	chunk = q->tag && q->type ? OSM_REP_CHUNK : limit - got, n = 0, last = 0;
@@ -396,6 +399,10 @@ osm_rep_list(struct osm_rep *r, const struct osm_rep_query *q, json_t **out, siz
 	rv = 0;
 out:
 	free(e);
+	if (rv != 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return rv;
 }
 

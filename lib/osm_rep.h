@@ -21,10 +21,10 @@
  *   P{TAG}:reports       "ID TYPE"  one account (hash tag): its slot
  * osm_rep_list() reads one of them by a page of LIMIT from OFFSET,
  * newest first, skipping entries whose report has expired; it never
- * scans the keyspace.  osm_rep_find() looks an id up by the time in it
- * (a report id is its time in ms, in hex, and 4 hex digits), then by
- * ZSCAN of Preports, and only for a report no index knows (stored by an
- * older osm-policyd, or its index write lost) by SCAN of the keyspace.
+ * scans the keyspace.  osm_rep_find() looks an id up in Preports by the
+ * time in it (a report id is its time in ms, in hex, and 4 hex digits:
+ * ZRANGEBYSCORE T T), and only for a report no index knows (its index
+ * write lost, or a version without Preports) by SCAN of the keyspace.
  *
  * Redis is not trusted: every reply is checked for type and length,
  * tags and ids read back are bounded.  Not thread-safe (one context).
@@ -76,9 +76,11 @@ int	osm_rep_key_tag(const char *prefix, const char *id, const char *key, size_t 
 void	osm_rep_unescape(char *);
 
 /*
- * osm_rep_list - a page of reports, as JSON objects (osm_rfmt_from_hash)
- * appended to the array *out (new, the caller's).  *next: the offset of
- * the next page, or 0 when there is none.
+ * osm_rep_list - a page of reports, newest first, as JSON objects
+ * (osm_rfmt_from_hash) in the new array *out, the caller's (NULL on
+ * error).  *next: the offset of the next page (an index position: pass
+ * it back in q->offset), or 0 when there is none.  Entries whose report
+ * is gone are skipped, so a page may come from more than LIMIT entries.
  */
 int	osm_rep_list(struct osm_rep *, const struct osm_rep_query *, struct json_t **out, size_t *next);
 /* osm_rep_count - index entries matching q's time range, type and tag (upper bound) */

@@ -7,7 +7,7 @@
  * a gap or a repeat when reports have expired under the index; finding
  * a report by id, also one no index knows (an older osm-policyd) and a
  * tag that needed escaping; hostile index members; trimming to the
- * retention; releasing a verdict.
+ * retention; releasing a verdict; errors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -386,6 +386,17 @@ test_trim_release(void **state)
 	r = redisCommand(rc, "HLEN " P "{dave}:verdict");
 	assert_int_equal(r->integer, 0);
 	freeReplyObject(r);
+
+	/* a page out of range is an error, with nothing to free */
+	json_t *was_there = json_object(), *arr = was_there;
+	size_t	next = 7;
+	struct osm_rep_query q0 = {.limit = 0};
+
+	assert_int_equal(osm_rep_list(e.rep, &q0, &arr, &next), OSM_REP_ERR);
+	assert_null(arr);
+	assert_int_equal(next, 0);
+	assert_string_equal(osm_rep_error(e.rep), "page size out of range");
+	json_decref(was_there);
 	env_close(&e);
 }
 
