@@ -6,10 +6,10 @@
  * Redis is the one source of truth for counters, verdicts and reports,
  * so osmctl reads and changes them there, through osm_rep (which the
  * web UI shares; its indexes keep listing off the keyspace); the
- * daemon's own figures (requests, outages) come
- * from the status file it rewrites every second, which stays readable
- * while Redis is down; reload is a SIGHUP to the pid in the pid file,
- * once that file and the process behind it are checked (ctl_reload).
+ * daemon's own figures (requests, outages) come from the status file
+ * it rewrites every second, which stays readable while Redis is down;
+ * reload is a SIGHUP to the pid in the pid file, once that file and
+ * the process behind it are checked (ctl_reload).
  */
 #include "config.h"
 
