@@ -28,6 +28,8 @@
  *                                     "HOLD|DISCARD REPORT_ID EXPIRY_MS"
  *   P{TAG}:report:ID           hash   one stored report
  *   Preports                   zset   report index, "ID TAG" by time
+ *   Preports:type:TYPE         zset   the same for one event type
+ *   P{TAG}:reports             zset   one account's, "ID TYPE" (osm_rep.h)
  * osm_redis_escape() makes any text safe inside a key: bytes other than
  * letters, digits and ".-_@+/=" become %XX, so braces never break a tag.
  */

@@ -4,11 +4,12 @@
  * release, reload.  See osmctl(8).
  *
  * Redis is the one source of truth for counters, verdicts and reports,
- * so osmctl reads and changes them there directly, with the key schema
- * of osm_redis.h; the daemon's own figures (requests, outages) come
- * from the status file it rewrites every second, which stays readable
- * while Redis is down; reload is a SIGHUP to the pid in the pid file,
- * once that file and the process behind it are checked (ctl_reload).
+ * so osmctl reads and changes them there, through osm_rep (which the
+ * web UI shares; its indexes keep listing off the keyspace); the
+ * daemon's own figures (requests, outages) come from the status file
+ * it rewrites every second, which stays readable while Redis is down;
+ * reload is a SIGHUP to the pid in the pid file, once that file and
+ * the process behind it are checked (ctl_reload).
  */
 #include "config.h"
 
@@ -36,6 +37,7 @@
 #include "osm_msg.h"
 #include "osm_queue.h"
 #include "osm_redis.h"
+#include "osm_rep.h"
 #include "osm_rfmt.h"
 #include "osm_run.h"
 #include "osm_safefs.h"
@@ -64,89 +66,23 @@ ctl_usage(void)
 	exit(2);
 }
 
-static redisContext *
-ctl_redis(void)
+/* ctl_rep - the report store (osm_rep), or die */
+static struct osm_rep *
+ctl_rep(void)
 {
 	char	err[256];
-	redisContext *rc = osm_redis_connect(ctl_cfg->redis, 2000, err, sizeof(err));
-
-	if (rc == NULL)
-		osm_msg_fatal("redis: %s", err);
-	return rc;
-}
-
-static redisReply *
-ctl_cmd(redisContext *rc, int argc, const char **argv)
-{
-	redisReply *r = redisCommandArgv(rc, argc, argv, NULL);
+	struct osm_rep *r = osm_rep_open(ctl_cfg->redis, ctl_prefix, 2000, err, sizeof(err));
 
 	if (r == NULL)
-		osm_msg_fatal("redis: %s", rc->errstr);
-	if (r->type == REDIS_REPLY_ERROR)
-		osm_msg_fatal("redis: %s", r->str);
+		osm_msg_fatal("redis: %s", err);
 	return r;
 }
 
-/*
- * ctl_window_count - the events of window list KEY after SINCE (ms).  A
- * list may still hold events older than its window (pd_window.lua); it
- * is in time order, so it is read from the tail, 256 events at a time,
- * until an older one.  Each event is JSON that starts {"id":"...","t":MS.
- */
-static long long
-ctl_window_count(redisContext *rc, const char *key, long long since)
-{
-	long long n = 0;
-
-	for (long long hi = -1;; hi -= 256) {
-		char	lo_s[24], hi_s[24];
-		const char *argv[] = {"LRANGE", key, lo_s, hi_s};
-
-		snprintf(lo_s, sizeof(lo_s), "%lld", hi - 255);
-		snprintf(hi_s, sizeof(hi_s), "%lld", hi);
-		redisReply *r = ctl_cmd(rc, 4, argv);
-		size_t	i = r->elements, got = r->elements;
-
-		while (i > 0) {
-			const char *e = r->element[i - 1]->str;
-			const char *t = e ? strstr(e, "\"t\":") : NULL;
-
-			if (t == NULL || strtoll(t + 4, NULL, 10) <= since)
-				break;
-			i--;
-		}
-		n += (long long) (got - i);
-		freeReplyObject(r);
-		if (i > 0 || got < 256)
-			return n;
-	}
-}
-
-/* ctl_key - "P{TAG}:suffix" as the daemon names it */
+/* ctl_rep_fatal - a Redis error: osmctl's exit */
 static void
-ctl_key(struct osm_buf *b, const char *tag, const char *suffix)
+ctl_rep_fatal(const struct osm_rep *r)
 {
-	osm_buf_reset(b);
-	osm_buf_printf(b, "%s{", ctl_prefix);
-	osm_redis_escape(b, tag);
-	osm_buf_printf(b, "}:%s", suffix);
-}
-
-static void
-ctl_unescape(char *s)
-{
-	char   *d = s;
-
-	for (; *s; s++) {
-		if (s[0] == '%' && isxdigit((unsigned char) s[1]) && isxdigit((unsigned char) s[2])) {
-			char	hex[3] = {s[1], s[2], 0};
-
-			*d++ = (char) strtol(hex, NULL, 16);
-			s += 2;
-		} else
-			*d++ = *s;
-	}
-	*d = 0;
+	osm_msg_fatal("redis: %s", osm_rep_error(r));
 }
 
 static void
@@ -339,104 +275,93 @@ ctl_window_type(const char *rest, const char **key)
 	return best;
 }
 
+struct ctl_counters {
+	struct osm_rep *rep;
+	struct osm_acct *acct;
+	struct osm_buf *b;
+	const char *name, *email;
+	int	shown;
+};
+
+/* ctl_counters_window - print one window list of the sender (osm_rep_windows) */
+static void
+ctl_counters_window(const char *k, long long pttl, void *arg)
+{
+	struct ctl_counters *cc = arg;
+	const char *rest = strstr(k, "}:w:"), *key;
+	long long n, nf;
+	int	e;
+
+	if (rest == NULL || (e = ctl_window_type(rest + 4, &key)) < 0)
+		return;
+	char   *kcopy = strdup(key), *colon = kcopy ? strrchr(kcopy, ':') : NULL;
+	unsigned secs = colon ? (unsigned) strtoul(colon + 1, NULL, 10) : 0;
+	long long since = osm_wall_ms() - secs * 1000LL;
+	struct osm_trig t;
+	unsigned level = 0, ratio = 0;
+	char	failed[64] = "";
+
+	if (kcopy == NULL)
+		osm_msg_fatal("out of memory");
+	if (osm_rep_window_count(cc->rep, k, since, &n) != 0)
+		ctl_rep_fatal(cc->rep);
+	if (colon)
+		*colon = 0;
+	osm_rep_unescape(kcopy);
+	osm_cfg_trigger(ctl_cfg, cc->email ? osm_acct_by_email(cc->acct, cc->email) : cc->name, cc->email,
+			(enum osm_ev) e, &t);
+	for (int w = 0; w < t.nwin; w++)
+		if (t.win[w].seconds == secs)
+			level = t.win[w].events, ratio = t.win[w].ratio;
+	if (ratio) {
+		/* the window's failed events: same key with "}:wf:" */
+		osm_buf_reset(cc->b);
+		osm_buf_append(cc->b, k, (size_t) (rest - k));
+		osm_buf_printf(cc->b, "}:wf:%s", rest + 4);
+		if (osm_rep_window_count(cc->rep, osm_buf_data(cc->b), since, &nf) != 0)
+			ctl_rep_fatal(cc->rep);
+		snprintf(failed, sizeof(failed), ", %lld failed, trigger at %u%%", nf, (ratio + 5) / 10);
+	}
+	printf("  %-16s %-40s %6lld in %us (trigger above %u%s; idle expiry in %llds)\n",
+	       osm_ev_names[e], kcopy, n, secs, level, failed, pttl > 0 ? pttl / 1000 : 0);
+	cc->shown++;
+	free(kcopy);
+}
+
+static void
+ctl_counters_verdict(const char *field, const char *value, void *arg)
+{
+	(void) arg;
+	printf("  verdict %-30s %s\n", field, value);
+}
+
 static int
 ctl_counters(const char *name)
 {
-	struct osm_acct *acct = osm_acct_load(ctl_cfg->userdomains, ctl_cfg->min_uid);
-	struct osm_buf *b = osm_buf_new(4096);
-	redisContext *rc = ctl_redis();
-	char	field[320], cursor[32] = "0";
+	struct ctl_counters cc = {0};
+	char	field[320];
 	const char *tag;
-	const char *email = strchr(name, '@') ? name : NULL;
-	int	shown = 0;
 
-	if (acct == NULL || b == NULL)
+	cc.acct = osm_acct_load(ctl_cfg->userdomains, ctl_cfg->min_uid);
+	cc.b = osm_buf_new(4096);
+	cc.rep = ctl_rep();
+	cc.name = name;
+	cc.email = strchr(name, '@') ? name : NULL;
+	if (cc.acct == NULL || cc.b == NULL)
 		osm_msg_fatal("out of memory");
 	ctl_field(name, field, sizeof(field));
-	tag = ctl_tag(acct, name, field);
+	tag = ctl_tag(cc.acct, name, field);
 	printf("%s (hash tag {%s})\n", name, tag);
-	ctl_key(b, tag, "w:*");
-	char   *pattern = strdup(osm_buf_data(b));
-
-	do {
-		const char *argv[] = {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"};
-		redisReply *r = ctl_cmd(rc, 6, argv);
-
-		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-		for (size_t i = 0; i < r->element[1]->elements; i++) {
-			const char *k = r->element[1]->element[i]->str;
-			const char *rest = strstr(k, "}:w:"), *key;
-			const char *targv[] = {"PTTL", k};
-			int	e;
-
-			if (rest == NULL || (e = ctl_window_type(rest + 4, &key)) < 0)
-				continue;
-			char   *kcopy = strdup(key), *colon = strrchr(kcopy, ':');
-			unsigned secs = colon ? (unsigned) strtoul(colon + 1, NULL, 10) : 0;
-			long long since = osm_wall_ms() - secs * 1000LL;
-			long long n = ctl_window_count(rc, k, since);
-			redisReply *tt = ctl_cmd(rc, 2, targv);
-			struct osm_trig t;
-			unsigned level = 0, ratio = 0;
-			char	failed[64] = "";
-
-			if (colon)
-				*colon = 0;
-			ctl_unescape(kcopy);
-			osm_cfg_trigger(ctl_cfg, email ? osm_acct_by_email(acct, email) : name, email,
-					(enum osm_ev) e, &t);
-			for (int w = 0; w < t.nwin; w++)
-				if (t.win[w].seconds == secs)
-					level = t.win[w].events, ratio = t.win[w].ratio;
-			if (ratio) {
-				/* the window's failed events: same key with "}:wf:" */
-				osm_buf_reset(b);
-				osm_buf_append(b, k, (size_t) (rest - k));
-				osm_buf_printf(b, "}:wf:%s", rest + 4);
-				snprintf(failed, sizeof(failed), ", %lld failed, trigger at %u%%",
-					 ctl_window_count(rc, osm_buf_data(b), since), (ratio + 5) / 10);
-			}
-			printf("  %-16s %-40s %6lld in %us (trigger above %u%s; idle expiry in %llds)\n",
-			       osm_ev_names[e], kcopy, n, secs, level, failed,
-			       tt->integer > 0 ? tt->integer / 1000 : 0);
-			shown++;
-			free(kcopy);
-			freeReplyObject(tt);
-		}
-		freeReplyObject(r);
-	} while (strcmp(cursor, "0") != 0);
-	if (shown == 0)
+	if (osm_rep_windows(cc.rep, tag, ctl_counters_window, &cc) != 0)
+		ctl_rep_fatal(cc.rep);
+	if (cc.shown == 0)
 		printf("  no live counters\n");
-	ctl_key(b, tag, "verdict");
-	{
-		const char *argv[] = {"HGETALL", osm_buf_data(b)};
-		redisReply *r = ctl_cmd(rc, 2, argv);
-
-		for (size_t i = 0; i + 1 < r->elements; i += 2)
-			printf("  verdict %-30s %s\n", r->element[i]->str, r->element[i + 1]->str);
-		freeReplyObject(r);
-	}
-	free(pattern);
-	redisFree(rc);
-	osm_buf_free(b);
-	osm_acct_free(acct);
+	if (osm_rep_verdicts(cc.rep, tag, ctl_counters_verdict, NULL) != 0)
+		ctl_rep_fatal(cc.rep);
+	osm_rep_close(cc.rep);
+	osm_buf_free(cc.b);
+	osm_acct_free(cc.acct);
 	return 0;
-}
-
-/* ctl_report_json - one report hash as a JSON object */
-static json_t *
-ctl_report_json(const redisReply *r)
-{
-	const char **kv = calloc(r->elements + 1, sizeof(*kv));
-	json_t *o;
-
-	if (kv == NULL)
-		osm_msg_fatal("out of memory");
-	for (size_t i = 0; i < r->elements; i++)
-		kv[i] = r->element[i]->str ? r->element[i]->str : "";
-	o = osm_rfmt_from_hash(kv, r->elements);
-	free(kv);
-	return o;
 }
 
 static const char *
@@ -447,118 +372,99 @@ ctl_get(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
-static redisReply *
-ctl_report_fetch(redisContext *rc, struct osm_buf *b, const char *id, const char *tag)
-{
-	char	suffix[80];
-
-	snprintf(suffix, sizeof(suffix), "report:%s", id);
-	ctl_key(b, tag, suffix);
-	const char *argv[] = {"HGETALL", osm_buf_data(b)};
-
-	return ctl_cmd(rc, 2, argv);
-}
-
 static int
 ctl_reports(int limit)
 {
-	redisContext *rc = ctl_redis();
-	struct osm_buf *b = osm_buf_new(4096);
-	char	key[256], stop[32];
-	json_t *arr = json_array();
+	struct osm_rep *rep = ctl_rep();
+	struct osm_rep_query q = {.limit = (size_t) limit};
+	json_t *arr, *o;
+	size_t	next, i;
 
-	snprintf(key, sizeof(key), "%sreports", ctl_prefix);
-	snprintf(stop, sizeof(stop), "%d", limit - 1);
-	const char *argv[] = {"ZREVRANGE", key, "0", stop};
-	redisReply *r = ctl_cmd(rc, 4, argv);
+	/* a page is at most OSM_REP_MAX_PAGE: longer lists are read page by page */
+	if (q.limit > OSM_REP_MAX_PAGE)
+		q.limit = OSM_REP_MAX_PAGE;
+	if (osm_rep_list(rep, &q, &arr, &next) != 0)
+		ctl_rep_fatal(rep);
+	while (next && json_array_size(arr) < (size_t) limit) {
+		json_t *more;
 
-	if (!ctl_json)
-		printf("%-20s %-19s %-16s %-30s %-14s %s\n", "ID", "TIME", "EVENT", "KEY", "COUNT", "VERDICT");
-	for (size_t i = 0; i < r->elements; i++) {
-		char	id[64], tag[256];
-
-		if (sscanf(r->element[i]->str, "%63s %255s", id, tag) != 2)
-			continue;
-		redisReply *h = ctl_report_fetch(rc, b, id, tag);
-
-		if (h->elements > 0) {
-			json_t *o = ctl_report_json(h);
-
-			if (ctl_json)
-				json_array_append(arr, o);
-			else {
-				char	when[32], count[40];
-
-				ctl_time(json_integer_value(json_object_get(o, "time")), when, sizeof(when));
-				snprintf(count, sizeof(count), "%lld>%lld/%llds",
-					 json_integer_value(json_object_get(o, "count")),
-					 json_integer_value(json_object_get(o, "level")),
-					 json_integer_value(json_object_get(o, "seconds")));
-				printf("%-20s %-19s %-16s %-30s %-14s %s\n", id, when, ctl_get(o, "type"),
-				       ctl_get(o, "key"), count, *ctl_get(o, "verdict") ? ctl_get(o, "verdict") : "-");
-			}
-			json_decref(o);
-		}
-		freeReplyObject(h);
+		q.offset = next;
+		q.limit = (size_t) limit - json_array_size(arr);
+		if (q.limit > OSM_REP_MAX_PAGE)
+			q.limit = OSM_REP_MAX_PAGE;
+		if (osm_rep_list(rep, &q, &more, &next) != 0)
+			ctl_rep_fatal(rep);
+		json_array_extend(arr, more);
+		json_decref(more);
 	}
 	if (ctl_json) {
 		json_dumpf(arr, stdout, JSON_INDENT(2));
 		printf("\n");
+	} else
+		printf("%-20s %-19s %-16s %-30s %-14s %s\n", "ID", "TIME", "EVENT", "KEY", "COUNT", "VERDICT");
+	json_array_foreach(arr, i, o) {
+		char	when[32], count[40];
+
+		if (ctl_json)
+			break;
+		ctl_time(json_integer_value(json_object_get(o, "time")), when, sizeof(when));
+		snprintf(count, sizeof(count), "%lld>%lld/%llds",
+			 json_integer_value(json_object_get(o, "count")),
+			 json_integer_value(json_object_get(o, "level")),
+			 json_integer_value(json_object_get(o, "seconds")));
+		printf("%-20s %-19s %-16s %-30s %-14s %s\n", ctl_get(o, "id"), when, ctl_get(o, "type"),
+		       ctl_get(o, "key"), count, *ctl_get(o, "verdict") ? ctl_get(o, "verdict") : "-");
 	}
 	json_decref(arr);
-	freeReplyObject(r);
-	osm_buf_free(b);
-	redisFree(rc);
+	osm_rep_close(rep);
 	return 0;
 }
 
-/* ctl_report_find - the hash tag of report ID from the index, or -1 */
+/*
+ * ctl_report_find - the hash tag of report ID (osm_rep_find); 0, or -1
+ * when there is no such report, said on stderr
+ */
 static int
-ctl_report_find(redisContext *rc, const char *id, char *tag, size_t taglen)
+ctl_report_find(struct osm_rep *rep, const char *id, char *tag)
 {
-	char	key[256], match[96], cursor[32] = "0";
+	int	rv;
 
-	for (const char *p = id; *p; p++)
-		if (!isalnum((unsigned char) *p) || p - id > 40)
-			osm_msg_fatal("'%s' is not a report id", id);
-	snprintf(key, sizeof(key), "%sreports", ctl_prefix);
-	snprintf(match, sizeof(match), "%s *", id);
-	tag[0] = 0;
-	do {
-		const char *argv[] = {"ZSCAN", key, cursor, "MATCH", match, "COUNT", "1000"};
-		redisReply *r = ctl_cmd(rc, 7, argv);
-
-		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-		const char *sp = r->element[1]->elements >= 2 ? strchr(r->element[1]->element[0]->str, ' ') : NULL;
-
-		if (sp)
-			snprintf(tag, taglen, "%s", sp + 1);
-		freeReplyObject(r);
-	} while (tag[0] == 0 && strcmp(cursor, "0") != 0);
-	if (tag[0] == 0) {
+	if (!osm_rep_id_ok(id))
+		osm_msg_fatal("'%s' is not a report id", id);
+	if ((rv = osm_rep_find(rep, id, tag)) == OSM_REP_ERR)
+		ctl_rep_fatal(rep);
+	if (rv == OSM_REP_GONE) {
 		fprintf(stderr, "osmctl: no report %s (expired or never made)\n", id);
 		return -1;
 	}
 	return 0;
 }
 
+/* ctl_report_get - report ID of TAG, or NULL if it is gone */
+static json_t *
+ctl_report_get(struct osm_rep *rep, const char *id, const char *tag)
+{
+	json_t *o;
+	int	rv = osm_rep_get(rep, id, tag, &o);
+
+	if (rv == OSM_REP_ERR)
+		ctl_rep_fatal(rep);
+	return rv == 0 ? o : NULL;
+}
+
 static int
 ctl_report(const char *id)
 {
-	redisContext *rc = ctl_redis();
-	struct osm_buf *b = osm_buf_new(4096);
-	char	tag[256];
+	struct osm_rep *rep = ctl_rep();
+	char	tag[OSM_REP_TAG_MAX];
+	json_t *o;
 	int	rv = 1;
 
-	if (ctl_report_find(rc, id, tag, sizeof(tag)) != 0)
+	if (ctl_report_find(rep, id, tag) != 0)
 		goto out;
-	redisReply *h = ctl_report_fetch(rc, b, id, tag);
-
-	if (h->elements == 0)
+	if ((o = ctl_report_get(rep, id, tag)) == NULL)
 		fprintf(stderr, "osmctl: report %s has expired\n", id);
 	else {
-		json_t *o = ctl_report_json(h);
-
 		if (ctl_json) {
 			json_dumpf(o, stdout, JSON_INDENT(2));
 			printf("\n");
@@ -567,10 +473,8 @@ ctl_report(const char *id)
 		json_decref(o);
 		rv = 0;
 	}
-	freeReplyObject(h);
 out:
-	osm_buf_free(b);
-	redisFree(rc);
+	osm_rep_close(rep);
 	return rv;
 }
 
@@ -645,20 +549,18 @@ ctl_restore_one(const char *id, json_t *res)
 static int
 ctl_restore(const char *id)
 {
-	redisContext *rc = ctl_redis();
-	struct osm_buf *b = osm_buf_new(4096);
-	char	tag[256];
+	struct osm_rep *rep = ctl_rep();
+	char	tag[OSM_REP_TAG_MAX];
 	int	rv = 1, done = 0;
 	size_t	i;
 	json_t *res, *o;
 
 	osm_msg_syslog_init("osmctl", LOG_MAIL);
-	if (ctl_report_find(rc, id, tag, sizeof(tag)) != 0)
+	if (ctl_report_find(rep, id, tag) != 0)
 		goto out;
-	redisReply *h = ctl_report_fetch(rc, b, id, tag);
-
-	o = ctl_report_json(h);
-	freeReplyObject(h);
+	/* an expired report renamed nothing that can still be found */
+	if ((o = ctl_report_get(rep, id, tag)) == NULL && (o = json_object()) == NULL)
+		osm_msg_fatal("out of memory");
 	rv = 0;
 	/* last renamed first: a script inside a renamed directory */
 	for (i = json_array_size(json_object_get(o, "results")); i-- > 0;) {
@@ -677,20 +579,17 @@ ctl_restore(const char *id)
 	}
 	if (done) {
 		char   *js = json_dumps(json_object_get(o, "results"), JSON_COMPACT);
-		char	suffix[80];
 
-		snprintf(suffix, sizeof(suffix), "report:%s", id);
-		ctl_key(b, tag, suffix);
-		const char *argv[] = {"HSET", osm_buf_data(b), "results", js};
-
-		freeReplyObject(ctl_cmd(rc, 4, argv));
+		if (js == NULL)
+			osm_msg_fatal("out of memory");
+		if (osm_rep_set_results(rep, id, tag, js) != 0)
+			ctl_rep_fatal(rep);
 		free(js);
 	} else if (rv == 0)
 		printf("report %s renamed nothing that is not restored already\n", id);
 	json_decref(o);
 out:
-	osm_buf_free(b);
-	redisFree(rc);
+	osm_rep_close(rep);
 	return rv;
 }
 
@@ -726,12 +625,12 @@ static int
 ctl_release(const char *name)
 {
 	struct osm_acct *acct = osm_acct_load(ctl_cfg->userdomains, ctl_cfg->min_uid);
-	struct osm_buf *b = osm_buf_new(4096);
-	redisContext *rc = ctl_redis();
-	char	field[320], lower[300];
+	struct osm_rep *rep = ctl_rep();
+	char	field[320], lower[300], was[320];
 	const char *tag;
+	int	released;
 
-	if (acct == NULL || b == NULL)
+	if (acct == NULL)
 		osm_msg_fatal("out of memory");
 	snprintf(lower, sizeof(lower), "%s", name);
 	if (strchr(lower, '@'))
@@ -739,24 +638,17 @@ ctl_release(const char *name)
 			*p = (char) tolower((unsigned char) *p);
 	ctl_field(lower, field, sizeof(field));
 	tag = ctl_tag(acct, lower, field);
-	ctl_key(b, tag, "verdict");
-	const char *gargv[] = {"HGET", osm_buf_data(b), field};
-	redisReply *g = ctl_cmd(rc, 3, gargv);
-	const char *dargv[] = {"HDEL", osm_buf_data(b), field};
-	redisReply *d = ctl_cmd(rc, 3, dargv);
-
-	if (d->integer > 0)
-		printf("released %s (was %s)\n", field, g->type == REDIS_REPLY_STRING ? g->str : "?");
+	if ((released = osm_rep_release(rep, tag, field, was, sizeof(was))) < 0)
+		ctl_rep_fatal(rep);
+	if (released)
+		printf("released %s (was %s)\n", field, was);
 	else
 		printf("%s is not held\n", field);
 	osm_msg_syslog_init("osmctl", LOG_MAIL);
-	if (d->integer > 0)
+	if (released)
 		osm_msg_info("released %s", field);
 	ctl_thaw(field);
-	freeReplyObject(g);
-	freeReplyObject(d);
-	redisFree(rc);
-	osm_buf_free(b);
+	osm_rep_close(rep);
 	osm_acct_free(acct);
 	return 0;
 }

@@ -789,7 +789,7 @@ pd_server_deliver(struct pd_server *s)
 	while (s->nbatch > 0) {
 		struct pd_batch *b = s->batches[s->bhead];
 		int	store_ok = b->sb.state == PD_STORE_DONE;
-		const char *ids[64], *tags[64];
+		const char *ids[64], *tags[64], *types[64];
 		size_t	nfired = 0, ri = 0;
 
 		if (b->sb.state == PD_STORE_SENT)
@@ -809,6 +809,7 @@ pd_server_deliver(struct pd_server *s)
 			for (int c = 0; store_ok && c < plan->ncmd; c++)
 				for (int j = 0; j < res[c].nids && nfired < 64; j++) {
 					ids[nfired] = res[c].ids[j];
+					types[nfired] = res[c].types[j];
 					tags[nfired++] = plan->cmd[c].tag;
 				}
 			pd_shadow_done(s->shadow, plan, res, store_ok, mono);
@@ -821,7 +822,7 @@ pd_server_deliver(struct pd_server *s)
 			ri += (size_t) plan->ncmd;
 		}
 		if (nfired)
-			pd_store_index(s->store, s->prefix, b->now, ids, tags, nfired);
+			pd_store_index(s->store, s->prefix, b->now, ids, tags, types, nfired);
 		for (size_t i = 0; i < b->npend; i++) {
 			struct pd_client *cl = b->pending[i].cl;
 

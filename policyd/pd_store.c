@@ -32,10 +32,12 @@
 #include <string.h>
 
 #include "osm_cfg.h"
+#include "osm_buf.h"
 #include "osm_clock.h"
 #include "osm_hash.h"
 #include "osm_msg.h"
 #include "osm_redis.h"
+#include "osm_rep.h"
 #include "pd_event.h"
 #include "pd_store.h"
 
@@ -560,9 +562,17 @@ pd_store_parse(const redisReply *r, struct pd_store_result *res)
 			p = end;
 		}
 	}
-	for (size_t i = 2; i < r->elements && res->nids < PD_STORE_MAX_IDS; i++)
-		if (r->element[i]->type == REDIS_REPLY_STRING)
-			snprintf(res->ids[res->nids++], sizeof(res->ids[0]), "%s", r->element[i]->str);
+	for (size_t i = 2; i < r->elements && res->nids < PD_STORE_MAX_IDS; i++) {
+		const redisReply *e = r->element[i];
+		const char *sp;
+
+		if (e->type != REDIS_REPLY_STRING)
+			continue;
+		/* "ID TYPE" */
+		sp = strchr(e->str, ' ');
+		snprintf(res->ids[res->nids], sizeof(res->ids[0]), "%.*s", sp ? (int) (sp - e->str) : (int) e->len, e->str);
+		snprintf(res->types[res->nids++], sizeof(res->types[0]), "%s", sp ? sp + 1 : "");
+	}
 }
 
 /* pd_store_reply - the reply for the oldest wait */
@@ -685,37 +695,64 @@ pd_store_run(struct pd_store *s, struct pd_store_batch *b)
 	return b->state == PD_STORE_DONE ? 0 : -1;
 }
 
+/* pd_store_index_cmd - queue one index command (argv of strings); 1 queued, 0 not */
+static int
+pd_store_index_cmd(struct pd_store *s, int argc, const char **argv)
+{
+	return redisAppendCommandArgv(s->rc, argc, argv, NULL) == REDIS_OK;
+}
+
+/*
+ * pd_store_index_add - ZADD one member to index KEY, trim what is older
+ * than the retention and, for a per-type or per-account index
+ * (EXPIRE), let the whole set go a retention after its last report, so
+ * one that gets no new reports does not stay forever.
+ */
+static size_t
+pd_store_index_add(struct pd_store *s, const char *key, const char *score, const char *member,
+		   const char *cut, int expire)
+{
+	char	ttl[24];
+	const char *zadd[] = {"ZADD", key, score, member};
+	const char *trim[] = {"ZREMRANGEBYSCORE", key, "-inf", cut};
+	const char *exp[] = {"EXPIRE", key, ttl};
+
+	snprintf(ttl, sizeof(ttl), "%u", s->cfg->report_retention);
+	return (size_t) pd_store_index_cmd(s, 4, zadd) + (size_t) pd_store_index_cmd(s, 4, trim)
+	    + (expire ? (size_t) pd_store_index_cmd(s, 3, exp) : 0);
+}
+
 void
 pd_store_index(struct pd_store *s, const char *prefix, long long now,
-	       const char *const *ids, const char *const *tags, size_t n)
+	       const char *const *ids, const char *const *tags, const char *const *types, size_t n)
 {
-	char	key[256], score[32], cut[32];
-	char	(*member)[320];
-	const char **argv;
+	char	score[32], cut[32], member[320];
+	struct osm_buf *key;
+	size_t	ncmd = 0;
 
-	if (n == 0 || !pd_store_available(s) || s->nwait + 2 > PD_STORE_MAX_WAIT)
+	if (n == 0 || !pd_store_available(s) || s->nwait + 1 > PD_STORE_MAX_WAIT)
 		return;
-	if ((member = calloc(n, sizeof(*member))) == NULL || (argv = calloc(2 + 2 * n, sizeof(*argv))) == NULL) {
-		free(member);
+	if ((key = osm_buf_new(4096)) == NULL) {
 		osm_msg_warn("out of memory indexing %zu report(s)", n);
 		return;
 	}
-	snprintf(key, sizeof(key), "%sreports", prefix);
 	snprintf(score, sizeof(score), "%lld", now);
-	argv[0] = "ZADD";
-	argv[1] = key;
-	for (size_t i = 0; i < n; i++) {
-		snprintf(member[i], sizeof(member[i]), "%s %s", ids[i], tags[i]);
-		argv[2 + 2 * i] = score;
-		argv[3 + 2 * i] = member[i];
-	}
-	redisAppendCommandArgv(s->rc, (int) (2 + 2 * n), argv, NULL);
-	pd_store_expect(s, NULL, 0, 0);
-	free(argv);
-	free(member);
 	snprintf(cut, sizeof(cut), "%lld", now - s->cfg->report_retention * 1000LL);
-	redisAppendCommand(s->rc, "ZREMRANGEBYSCORE %s -inf %s", key, cut);
-	pd_store_expect(s, NULL, 0, 0);
+	for (size_t i = 0; i < n; i++) {
+		const char *type = types[i][0] ? types[i] : "-";	/* not from this script */
+
+		snprintf(member, sizeof(member), "%s %s", ids[i], tags[i]);
+		if (osm_rep_key_all(key, prefix) == 0)
+			ncmd += pd_store_index_add(s, osm_buf_data(key), score, member, cut, 0);
+		if (osm_rep_key_type(key, prefix, type) == 0)
+			ncmd += pd_store_index_add(s, osm_buf_data(key), score, member, cut, 1);
+		snprintf(member, sizeof(member), "%s %s", ids[i], type);
+		if (osm_rep_key(key, prefix, tags[i], "reports") == 0)
+			ncmd += pd_store_index_add(s, osm_buf_data(key), score, member, cut, 1);
+	}
+	osm_buf_free(key);
+	if (ncmd > 0)
+		pd_store_expect(s, NULL, 0, 0)->left = ncmd;
 	pd_store_flush(s);
 }
 

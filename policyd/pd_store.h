@@ -42,6 +42,7 @@ struct pd_store_result {
 	char	verdict[320];		/* "" or "HOLD|DISCARD FIELD ID" */
 	int	nids;
 	char	ids[PD_STORE_MAX_IDS][32];	/* reports that fired */
+	char	types[PD_STORE_MAX_IDS][24];	/* and their event types */
 	int	ncount;			/* -1: nothing was counted */
 	unsigned count[PD_STORE_MAX_WIN];	/* each window's count after the event */
 };
@@ -90,9 +91,13 @@ int	pd_store_check(struct pd_store *);
 int	pd_store_busy(const struct pd_store *);
 
 int	pd_store_run(struct pd_store *, struct pd_store_batch *);
-/* Add fired reports to the index: "ID TAG" members of Preports (no reply awaited). */
+/*
+ * Add fired reports to the indexes osm_rep reads (osm_rep.h), trimmed to
+ * report_retention; queued behind the script run that wrote them, no
+ * reply awaited.
+ */
 void	pd_store_index(struct pd_store *, const char *prefix, long long now_ms,
-		       const char *const *ids, const char *const *tags, size_t n);
+		       const char *const *ids, const char *const *tags, const char *const *types, size_t n);
 void	pd_store_stats(const struct pd_store *, struct pd_store_stats *);
 
 #endif

@@ -29,7 +29,7 @@
 -- (those events are consumed for that trigger only); events older than
 -- the interval drop out.  A ratio window (delivery results) fires only
 -- when, besides, at least ratio/1000 of its events failed.  Returns one
--- {verdict, counts, report ids...} per call, where verdict is "" or
+-- {verdict, counts, "report_id type"...} per call, where verdict is "" or
 -- "HOLD|DISCARD FIELD REPORT_ID" and counts is each window's count after
 -- the event, space-separated ("" when nothing was counted); osm-policyd
 -- keeps them to answer the next requests from memory (pd_shadow.c).
@@ -176,7 +176,7 @@ for call = 1, ncalls do
           'verdict', applied, 'events', '[' .. table.concat(evs, ',') .. ']')
         if f then rcall('HSET', rkey, 'failures', f, 'ratio', ARGV[a + 2]) end
         rcall('EXPIRE', rkey, retention)
-        res[#res + 1] = id
+        res[#res + 1] = id .. ' ' .. typ
         cnt[i + 1] = 0
       else
         counts[wkey], expire[wkey] = c, ms
