@@ -377,7 +377,9 @@ ms=$((($(date +%s%N) - a0) / 1000000))
 [ "$ms" -lt 500 ] || fail "an answer took $ms ms while an action hung"
 id=$(report_of cust)
 expect_eq "$(status_of "$id" custom | cut -d' ' -f1-7)" "timeout timed out after 2000 ms, killed" "custom timed out"
-[ $(($(date +%s) - t0)) -lt 10 ] || fail "the timeout took too long"
+# the script sleeps 1000 s: well under that shows the kill, whatever
+# the machine's load adds to the 2 s (over 10 s once under ASan, load 8)
+[ $(($(date +%s) - t0)) -lt 60 ] || fail "the timeout took too long"
 pgrep -f "sleep 1000" > /dev/null && fail "the hung script was not killed"
 pass
 
