@@ -684,3 +684,62 @@ osm_rep_window_count(struct osm_rep *r, const char *key, long long since, long l
 			return 0;
 	}
 }
+
+int
+osm_rep_audit_add(struct osm_rep *r, long long ms, const char *user, const char *what)
+{
+	json_t *o = json_pack("{s:I,s:s,s:s}", "t", (json_int_t) ms, "user", user, "what", what);
+	char   *js = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	redisReply *a = NULL;
+
+	json_decref(o);
+	osm_buf_reset(r->key);
+	if (js == NULL || osm_buf_printf(r->key, "%saudit", r->prefix) != 0) {
+		free(js);
+		return osm_rep_fail(r, js ? "key too long" : "out of memory (or not UTF-8)");
+	}
+	const char *push[] = {"LPUSH", osm_buf_data(r->key), js};
+	char	stop[24];
+
+	snprintf(stop, sizeof(stop), "%d", OSM_REP_AUDIT_MAX - 1);
+	const char *trim[] = {"LTRIM", osm_buf_data(r->key), "0", stop};
+
+	if ((a = osm_rep_cmd(r, OSM_REP_T(REDIS_REPLY_INTEGER), 3, push)) != NULL) {
+		freeReplyObject(a);
+		a = osm_rep_cmd(r, OSM_REP_T(REDIS_REPLY_STATUS), 4, trim);
+	}
+	free(js);
+	if (a == NULL)
+		return OSM_REP_ERR;
+	freeReplyObject(a);
+	return 0;
+}
+
+int
+osm_rep_audit_list(struct osm_rep *r, size_t n,
+		   void (*fn)(long long, const char *, const char *, void *), void *arg)
+{
+	char	stop[24];
+	redisReply *a;
+
+	osm_buf_reset(r->key);
+	if (n == 0 || osm_buf_printf(r->key, "%saudit", r->prefix) != 0)
+		return n == 0 ? 0 : osm_rep_fail(r, "key too long");
+	snprintf(stop, sizeof(stop), "%zu", n - 1);
+	const char *argv[] = {"LRANGE", osm_buf_data(r->key), "0", stop};
+
+	if ((a = osm_rep_cmd(r, OSM_REP_T(REDIS_REPLY_ARRAY), 4, argv)) == NULL)
+		return OSM_REP_ERR;
+	for (size_t i = 0; i < a->elements; i++) {
+		const redisReply *e = a->element[i];
+		json_t *o = e->type == REDIS_REPLY_STRING ? json_loadb(e->str, e->len, 0, NULL) : NULL;
+		json_t *t = json_object_get(o, "t"), *u = json_object_get(o, "user"), *w = json_object_get(o, "what");
+
+		/* anyone who reaches Redis can write here: only well-formed entries are shown */
+		if (json_is_integer(t) && json_is_string(u) && json_is_string(w))
+			fn(json_integer_value(t), json_string_value(u), json_string_value(w), arg);
+		json_decref(o);
+	}
+	freeReplyObject(a);
+	return 0;
+}

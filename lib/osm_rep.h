@@ -111,4 +111,16 @@ int	osm_rep_windows(struct osm_rep *, const char *tag,
 /* osm_rep_window_count - the events of window list KEY later than SINCE (ms) */
 int	osm_rep_window_count(struct osm_rep *, const char *key, long long since_ms, long long *n);
 
+/*
+ * The audit log "Paudit": what people changed (a release, a restore, a
+ * configuration change) with who and when, newest first, the last
+ * OSM_REP_AUDIT_MAX kept.  osm_rep_audit_add writes one entry, a JSON
+ * object {"t": ms, "user": USER, "what": WHAT}; osm_rep_audit_list
+ * passes the newest N, each checked, to fn(ms, user, what, arg).
+ */
+#define OSM_REP_AUDIT_MAX 1000
+int	osm_rep_audit_add(struct osm_rep *, long long ms, const char *user, const char *what);
+int	osm_rep_audit_list(struct osm_rep *, size_t n,
+			   void (*fn)(long long ms, const char *user, const char *what, void *), void *arg);
+
 #endif
