@@ -73,8 +73,8 @@ fi
 note "libFuzzer, ${FUZZ_SECONDS}s per target"
 if (cd "$B/fuzz" && ../../configure -q --enable-fuzzing --enable-sanitizers CC=clang CFLAGS="-O1 -g" &&
 	make -j2 tests/fuzz/fuzz_proto tests/fuzz/fuzz_cfg tests/fuzz/fuzz_exim tests/fuzz/fuzz_exlog \
-		tests/fuzz/fuzz_report tests/fuzz/fuzz_pkt tests/fuzz/fuzz_apache tests/fuzz/fuzz_priv tests/fuzz/fuzz_rep > build.log 2>&1); then
-	for pair in "proto cfg" "exim exlog" "report pkt" "apache priv" "rep"; do	# one per core
+		tests/fuzz/fuzz_report tests/fuzz/fuzz_pkt tests/fuzz/fuzz_apache tests/fuzz/fuzz_priv tests/fuzz/fuzz_rep tests/fuzz/fuzz_cgi > build.log 2>&1); then
+	for pair in "proto cfg" "exim exlog" "report pkt" "apache priv" "rep cgi"; do	# one per core
 		for t in $pair; do fuzz "$t" & done
 		wait
 		for t in $pair; do tally "fuzz_$t" "$(cat "$B/fuzz_$t.rc")"; done
