@@ -132,4 +132,7 @@ OSM_URL=$URL OSM_SURL=$SURL OSM_ID=$ID OSM_SHOTS=$SHOTS NODE_PATH="$WEB/node_mod
 	fail "browser checks: $(tail -20 "$T/browser.log")"
 expect_eq "$(ask source=exim account=alice)" "action=DUNNO" "alice answered DUNNO after the release in the UI"
 expect_eq "$(ask source=exim account=bob | cut -d' ' -f1)" "action=HOLD" "bob still held"
+# lighttpd gives a CGI its own environment, not ASAN_OPTIONS: a
+# sanitizer report of osm.cgi lands in lighttpd's error log
+if grep -q "Sanitizer" "$T/lighttpd.err"; then fail "osm.cgi: a sanitizer report: $(grep -m3 Sanitizer "$T/lighttpd.err")"; fi
 pass
