@@ -330,6 +330,12 @@ static void osm_cfg_commands_section(struct osm_cfg_ld *, const yaml_node_t *);
 static void osm_cfg_custom_section(struct osm_cfg_ld *, const yaml_node_t *);
 static void osm_cfg_sniffer(struct osm_cfg_ld *, const yaml_node_t *);
 static void osm_cfg_apache(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_sniffer_ports(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_sniffer_backend(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_sniffer_interface(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_apache_url(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_apache_timeout(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_apache_docroot(struct osm_cfg_ld *, const yaml_node_t *);
 
 static const char *const osm_cfg_mode_names[] = {"enforce", "monitor", NULL};
 static const char *const osm_cfg_fail_names[] = {"open", "closed", NULL};
@@ -401,16 +407,16 @@ const struct osm_cfg_param osm_cfg_params[] = {
 	P_FN("actions.custom.command", OSM_CFG_COMPLEX, NULL, NULL, "the script's argv, no placeholders"),
 	{ "actions.custom.format", OSM_CFG_ENUM, 0, 0, "json", "the report's format on the script's input", 0, 0, osm_cfg_format_names, NULL },
 	P_FN("actions.custom.user", OSM_CFG_COMPLEX, NULL, NULL, "the user the script runs as (default: the daemon's)"),
-	P_FN("sniffer", OSM_CFG_COMPLEX, NULL, osm_cfg_sniffer, "osm-sniffer's capture"),
-	P_FN("sniffer.ports", OSM_CFG_COMPLEX, "[25, 465, 587]", NULL, "SMTP ports watched, at most 8"),
-	{ "sniffer.backend", OSM_CFG_ENUM, 0, 0, "auto", "capture backend", 0, 0, osm_cfg_backend_names, NULL },
-	P_FN("sniffer.interface", OSM_CFG_COMPLEX, "any", NULL, "the pcap device"),
-	P_FN("apache_status", OSM_CFG_COMPLEX, NULL, osm_cfg_apache, "the requests Apache serves, in reports"),
-	P_FN("apache_status.enabled", OSM_CFG_COMPLEX, "false", NULL, "fetch Apache's server-status"),
-	P_FN("apache_status.url", OSM_CFG_COMPLEX, "http://127.0.0.1/server-status", NULL, "its http:// URL"),
-	P_FN("apache_status.timeout", OSM_CFG_COMPLEX, "2", NULL, "seconds a fetch may take (1 to 60)"),
-	P_FN("apache_status.docroot", OSM_CFG_COMPLEX, "%home/public_html", NULL, "a user's document root"),
-	P_FN("apache_status.web_users", OSM_CFG_COMPLEX, NULL, NULL, "the users Apache's scripts run as"),
+	P_FN("sniffer", OSM_CFG_SECTION, NULL, osm_cfg_sniffer, "osm-sniffer's capture"),
+	P_FN("sniffer.ports", OSM_CFG_COMPLEX, "[25, 465, 587]", osm_cfg_sniffer_ports, "SMTP ports watched, at most 8"),
+	{ "sniffer.backend", OSM_CFG_COMPLEX, 0, 0, "auto", "capture backend", 0, 0, osm_cfg_backend_names, osm_cfg_sniffer_backend },
+	P_FN("sniffer.interface", OSM_CFG_COMPLEX, "any", osm_cfg_sniffer_interface, "the pcap device"),
+	P_FN("apache_status", OSM_CFG_SECTION, NULL, osm_cfg_apache, "the requests Apache serves, in reports"),
+	P_VAL("apache_status.enabled", OSM_CFG_BOOL, 0, 0, NULL, apache_enabled, "fetch Apache's server-status (default false)"),
+	P_FN("apache_status.url", OSM_CFG_COMPLEX, "http://127.0.0.1/server-status", osm_cfg_apache_url, "its http:// URL"),
+	{ "apache_status.timeout", OSM_CFG_COMPLEX, 1, 60, "2", "seconds a fetch may take", 0, 0, NULL, osm_cfg_apache_timeout },
+	P_FN("apache_status.docroot", OSM_CFG_COMPLEX, "%home/public_html", osm_cfg_apache_docroot, "a user's document root"),
+	P_LIST("apache_status.web_users", OSM_CFG_STRLIST, apache_web_users, napache_web_users, "the users Apache's scripts run as"),
 };
 const size_t osm_cfg_nparams = sizeof(osm_cfg_params) / sizeof(osm_cfg_params[0]);
 
@@ -865,89 +871,93 @@ osm_cfg_actions_section(struct osm_cfg_ld *ld, const yaml_node_t *map)
 	osm_cfg_section(ld, map, "actions", 1);
 }
 
+/* osm_cfg_sniffer_ports - at most 8 TCP ports; the file's list replaces the default */
+static void
+osm_cfg_sniffer_ports(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	struct osm_cfg *c = ld->cfg;
+	yaml_node_t *item;
+
+	if (!osm_cfg_is_list(ld, v, "sniffer.ports"))
+		return;
+	c->nsniffer_ports = 0;
+	OSM_CFG_FOREACH_ITEM(ld, v, item) {
+		if (c->nsniffer_ports == 8) {
+			osm_cfg_err(ld, item, "sniffer.ports: at most 8 ports");
+			break;
+		}
+		if (osm_cfg_uint(ld, item, "sniffer.ports", 1, 65535,
+				 &c->sniffer_ports[c->nsniffer_ports]) == 0)
+			c->nsniffer_ports++;
+	}
+	if (c->nsniffer_ports == 0)
+		osm_cfg_err(ld, v, "sniffer.ports: list is empty");
+}
+
+static void
+osm_cfg_sniffer_backend(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "sniffer.backend");
+
+	if (s && strcmp(s, "auto") && strcmp(s, "pcap") && strcmp(s, "ebpf"))
+		osm_cfg_err(ld, v, "sniffer.backend: expected auto, pcap or ebpf, not '%.40s'", s);
+	else if (s)
+		osm_cfg_str(ld, v, "sniffer.backend", &ld->cfg->sniffer_backend);
+}
+
+static void
+osm_cfg_sniffer_interface(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "sniffer.interface");
+
+	if (s && (*s == 0 || strlen(s) > 15 || strpbrk(s, " /\t")))
+		osm_cfg_err(ld, v, "sniffer.interface: '%.40s' is not an interface name", s);
+	else if (s)
+		osm_cfg_str(ld, v, "sniffer.interface", &ld->cfg->sniffer_interface);
+}
+
 static void
 osm_cfg_sniffer(struct osm_cfg_ld *ld, const yaml_node_t *map)
 {
-	yaml_node_t *k, *v, *item;
-	const char *key;
-	struct osm_cfg *c = ld->cfg;
+	osm_cfg_section(ld, map, "sniffer", 1);
+}
 
-	if (!osm_cfg_is_map(ld, map, "sniffer"))
-		return;
-	osm_cfg_dupkeys(ld, map, "sniffer");
-	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "sniffer") {
-		if (!strcmp(key, "ports")) {
-			if (!osm_cfg_is_list(ld, v, "sniffer.ports"))
-				continue;
-			c->nsniffer_ports = 0;
-			OSM_CFG_FOREACH_ITEM(ld, v, item) {
-				if (c->nsniffer_ports == 8) {
-					osm_cfg_err(ld, item, "sniffer.ports: at most 8 ports");
-					break;
-				}
-				if (osm_cfg_uint(ld, item, "sniffer.ports", 1, 65535,
-						 &c->sniffer_ports[c->nsniffer_ports]) == 0)
-					c->nsniffer_ports++;
-			}
-			if (c->nsniffer_ports == 0)
-				osm_cfg_err(ld, v, "sniffer.ports: list is empty");
-		} else if (!strcmp(key, "backend")) {
-			const char *s = osm_cfg_scalar(ld, v, "sniffer.backend");
+static void
+osm_cfg_apache_url(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "apache_status.url");
 
-			if (s && strcmp(s, "auto") && strcmp(s, "pcap") && strcmp(s, "ebpf"))
-				osm_cfg_err(ld, v, "sniffer.backend: expected auto, pcap or ebpf, not '%.40s'", s);
-			else if (s)
-				osm_cfg_str(ld, v, key, &c->sniffer_backend);
-		} else if (!strcmp(key, "interface")) {
-			const char *s = osm_cfg_scalar(ld, v, "sniffer.interface");
+	if (s && (strncmp(s, "http://", 7) || strlen(s) > 1000 || strpbrk(s, " \t\r\n")))
+		osm_cfg_err(ld, v, "apache_status.url: '%.60s' is not an http:// URL", s);
+	else if (s)
+		osm_cfg_str(ld, v, "apache_status.url", &ld->cfg->apache_url);
+}
 
-			if (s && (*s == 0 || strlen(s) > 15 || strpbrk(s, " /\t")))
-				osm_cfg_err(ld, v, "sniffer.interface: '%.40s' is not an interface name", s);
-			else if (s)
-				osm_cfg_str(ld, v, key, &c->sniffer_interface);
-		} else
-			osm_cfg_err(ld, k, "sniffer: unknown key '%.60s' (expected ports, backend or interface)", key);
-	}
+/* osm_cfg_apache_timeout - given in seconds, kept in milliseconds */
+static void
+osm_cfg_apache_timeout(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	unsigned sec;
+
+	if (osm_cfg_duration(ld, v, "apache_status.timeout", 1, 60, &sec) == 0)
+		ld->cfg->apache_timeout_ms = sec * 1000;
+}
+
+static void
+osm_cfg_apache_docroot(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "apache_status.docroot");
+
+	if (s && strncmp(s, "%home", 5) && *s != '/')
+		osm_cfg_err(ld, v, "apache_status.docroot: '%.60s' must start with %%home or /", s);
+	else if (s)
+		osm_cfg_str(ld, v, "apache_status.docroot", &ld->cfg->apache_docroot);
 }
 
 static void
 osm_cfg_apache(struct osm_cfg_ld *ld, const yaml_node_t *map)
 {
-	yaml_node_t *k, *v;
-	const char *key;
-	struct osm_cfg *c = ld->cfg;
-
-	if (!osm_cfg_is_map(ld, map, "apache_status"))
-		return;
-	osm_cfg_dupkeys(ld, map, "apache_status");
-	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "apache_status") {
-		if (!strcmp(key, "enabled"))
-			osm_cfg_bool(ld, v, "apache_status.enabled", &c->apache_enabled);
-		else if (!strcmp(key, "url")) {
-			const char *s = osm_cfg_scalar(ld, v, "apache_status.url");
-
-			if (s && (strncmp(s, "http://", 7) || strlen(s) > 1000 || strpbrk(s, " \t\r\n")))
-				osm_cfg_err(ld, v, "apache_status.url: '%.60s' is not an http:// URL", s);
-			else if (s)
-				osm_cfg_str(ld, v, key, &c->apache_url);
-		} else if (!strcmp(key, "timeout")) {
-			unsigned sec;
-
-			if (osm_cfg_duration(ld, v, "apache_status.timeout", 1, 60, &sec) == 0)
-				c->apache_timeout_ms = sec * 1000;
-		} else if (!strcmp(key, "docroot")) {
-			const char *s = osm_cfg_scalar(ld, v, "apache_status.docroot");
-
-			if (s && strncmp(s, "%home", 5) && *s != '/')
-				osm_cfg_err(ld, v, "apache_status.docroot: '%.60s' must start with %%home or /", s);
-			else if (s)
-				osm_cfg_str(ld, v, key, &c->apache_docroot);
-		} else if (!strcmp(key, "web_users"))
-			osm_cfg_strlist(ld, v, "apache_status.web_users", 0, &c->apache_web_users,
-					&c->napache_web_users);
-		else
-			osm_cfg_err(ld, k, "apache_status: unknown key '%.60s' (expected enabled, url, timeout, docroot or web_users)", key);
-	}
+	osm_cfg_section(ld, map, "apache_status", 1);
 }
 
 /* osm_cfg_actions - a list of action names into a bit mask */
