@@ -412,7 +412,7 @@ const struct osm_cfg_param osm_cfg_params[] = {
 	{ "sniffer.backend", OSM_CFG_COMPLEX, 0, 0, "auto", "capture backend", 0, 0, osm_cfg_backend_names, osm_cfg_sniffer_backend },
 	P_FN("sniffer.interface", OSM_CFG_COMPLEX, "any", osm_cfg_sniffer_interface, "the pcap device"),
 	P_FN("apache_status", OSM_CFG_SECTION, NULL, osm_cfg_apache, "the requests Apache serves, in reports"),
-	P_VAL("apache_status.enabled", OSM_CFG_BOOL, 0, 0, NULL, apache_enabled, "fetch Apache's server-status (default false)"),
+	P_VAL("apache_status.enabled", OSM_CFG_BOOL, 0, 0, "false", apache_enabled, "fetch Apache's server-status"),
 	P_FN("apache_status.url", OSM_CFG_COMPLEX, "http://127.0.0.1/server-status", osm_cfg_apache_url, "its http:// URL"),
 	{ "apache_status.timeout", OSM_CFG_COMPLEX, 1, 60, "2", "seconds a fetch may take", 0, 0, NULL, osm_cfg_apache_timeout },
 	P_FN("apache_status.docroot", OSM_CFG_COMPLEX, "%home/public_html", osm_cfg_apache_docroot, "a user's document root"),
@@ -659,6 +659,9 @@ osm_cfg_table_defaults(struct osm_cfg *c)
 		case OSM_CFG_DURATION:
 			if (osm_cfg_parse_duration(p->def, &u) == 0)
 				*(unsigned *) (base + p->off) = u;
+			break;
+		case OSM_CFG_BOOL:
+			*(int *) (base + p->off) = strcmp(p->def, "true") == 0;
 			break;
 		case OSM_CFG_ENUM:
 			for (int n = 0; p->choices[n]; n++)

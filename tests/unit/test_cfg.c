@@ -710,6 +710,9 @@ test_table_defaults(void **state)
 			assert_int_equal(osm_cfg_parse_duration(p->def, &want), 0);
 			assert_int_equal(*(const unsigned *) (base + p->off), want);
 			break;
+		case OSM_CFG_BOOL:
+			assert_int_equal(*(const int *) (base + p->off), strcmp(p->def, "true") == 0);
+			break;
 		case OSM_CFG_ENUM:
 			assert_string_equal(p->choices[*(const int *) (base + p->off)], p->def);
 			break;
