@@ -1673,29 +1673,26 @@ osm_cfg_free(struct osm_cfg *c)
 {
 	if (c == NULL)
 		return;
+	for (size_t i = 0; i < osm_cfg_nparams; i++) {
+		const struct osm_cfg_param *p = &osm_cfg_params[i];
+		char   *base = (char *) c;
+
+		if (p->type == OSM_CFG_STR || p->type == OSM_CFG_PATH)
+			free(*(char **) (base + p->off));
+		else if (p->type == OSM_CFG_STRLIST || p->type == OSM_CFG_ADDRLIST)
+			osm_cfg_free_strs(*(char ***) (base + p->off), *(size_t *) (base + p->off_n));
+	}
 	free(c->file);
 	free(c->server_name);
 	for (int i = 0; i < OSM_MAX_LISTEN; i++) {
 		free(c->listen[i].path);
 		free(c->listen[i].host);
 	}
-	free(c->socket_group);
-	free(c->user);
-	free(c->pid_file);
-	free(c->status_file);
-	free(c->mainlog_path);
-	free(c->mainlog_state);
-	osm_cfg_free_strs(c->mainlog_exim_users, c->nmainlog_exim_users);
 	free(c->apache_url);
 	free(c->apache_docroot);
-	osm_cfg_free_strs(c->apache_web_users, c->napache_web_users);
 	free(c->sniffer_backend);
 	free(c->sniffer_interface);
-	osm_cfg_free_strs(c->report_to, c->nreport_to);
 	free(c->report_from);
-	free(c->sendmail);
-	free(c->exim);
-	free(c->exim_spool);
 	free(c->custom_user);
 	for (int a = 0; a < OSM_ACT_COUNT; a++)
 		for (int i = 0; i < c->commands[a].n; i++)
@@ -1705,7 +1702,6 @@ osm_cfg_free(struct osm_cfg *c)
 		free(c->custom.argv[j]);
 	free(c->redis);
 	free(c->prefix);
-	free(c->userdomains);
 	osm_cfg_free_overrides(c->accounts, c->naccounts);
 	osm_cfg_free_overrides(c->emails, c->nemails);
 	osm_cfg_free_strs(c->ign_accounts, c->nign_accounts);
