@@ -306,6 +306,130 @@ osm_cfg_dupkeys(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *what)
 			continue; \
 		else
 
+/*
+ * The parameter table: one row per key, in the order the "unknown key"
+ * messages list them.  Rows the generic walker loads name a field;
+ * SECTION rows walk their children from the table (or hand them to a
+ * dedicated parser), COMPLEX rows have a parser of their own, or none
+ * when their parent's parser reads them.
+ */
+static void osm_cfg_listen(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_server_name(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_socket_mode(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_redis(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_redis_address(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_redis_prefix(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_limits(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_triggers(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_ignore(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_mainlog(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_actions_section(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_report_section(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_report_from(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_commands_section(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_custom_section(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_sniffer(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_apache(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_sniffer_ports(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_sniffer_backend(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_sniffer_interface(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_apache_url(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_apache_timeout(struct osm_cfg_ld *, const yaml_node_t *);
+static void osm_cfg_apache_docroot(struct osm_cfg_ld *, const yaml_node_t *);
+
+static const char *const osm_cfg_mode_names[] = {"enforce", "monitor", NULL};
+static const char *const osm_cfg_fail_names[] = {"open", "closed", NULL};
+static const char *const osm_cfg_backend_names[] = {"auto", "pcap", "ebpf", NULL};
+static const char *const osm_cfg_format_names[] = {"json", "yaml", "xml", "perl", NULL};
+
+#define OSM_CFG_F(f)	offsetof(struct osm_cfg, f)
+#define OSM_CFG_YEARS10	(3650LL * 86400)
+#define P_VAL(path, type, min, max, def, f, help) \
+	{ path, type, min, max, def, help, OSM_CFG_F(f), 0, NULL, NULL }
+#define P_LIST(path, type, f, nf, help) \
+	{ path, type, 0, 0, NULL, help, OSM_CFG_F(f), OSM_CFG_F(nf), NULL, NULL }
+#define P_ENUM(path, choices, def, f, help) \
+	{ path, OSM_CFG_ENUM, 0, 0, def, help, OSM_CFG_F(f), 0, choices, NULL }
+#define P_FN(path, type, def, fn, help) \
+	{ path, type, 0, 0, def, help, 0, 0, NULL, fn }
+
+const struct osm_cfg_param osm_cfg_params[] = {
+	P_FN("server_name", OSM_CFG_COMPLEX, NULL, osm_cfg_server_name, "this server's name in keys and reports (default: the host name)"),
+	P_ENUM("mode", osm_cfg_mode_names, "enforce", monitor, "enforce verdicts, or monitor: report only"),
+	P_ENUM("fail", osm_cfg_fail_names, "open", fail_closed, "the verdict when Redis or the daemon fails"),
+	P_FN("listen", OSM_CFG_COMPLEX, "[unix:/run/osm/policyd.sock]", osm_cfg_listen, "sockets: unix:/path or inet:HOST:PORT"),
+	P_FN("socket_mode", OSM_CFG_COMPLEX, "0660", osm_cfg_socket_mode, "octal mode of the unix sockets"),
+	P_VAL("socket_group", OSM_CFG_STR, 0, 0, NULL, socket_group, "group of the unix sockets"),
+	P_VAL("user", OSM_CFG_STR, 0, 0, OSM_DEFAULT_USER, user, "the unprivileged user the daemons run as"),
+	P_VAL("pid_file", OSM_CFG_STR, 0, 0, "/run/osm/osm-policyd.pid", pid_file, "osm-policyd's pid file"),
+	P_VAL("status_file", OSM_CFG_STR, 0, 0, "/run/osm/daemon/status", status_file, "where osm-policyd writes its status"),
+	P_VAL("userdomains", OSM_CFG_STR, 0, 0, "/etc/userdomains", userdomains, "cPanel's domain to account map"),
+	P_VAL("min_uid", OSM_CFG_UINT, 0, 4000000000LL, "500", min_uid, "the lowest uid of a hosting account"),
+	P_VAL("busy_poll_us", OSM_CFG_UINT, 0, 1000, "50", busy_poll_us, "microseconds to poll before sleeping, 0 = never"),
+	P_VAL("report_retention", OSM_CFG_DURATION, 60, OSM_CFG_YEARS10, "30d", report_retention, "how long reports are kept"),
+	P_VAL("verdict_expiry", OSM_CFG_DURATION, 0, OSM_CFG_YEARS10, "0", verdict_expiry, "how long a verdict holds, 0 = until released"),
+	P_FN("redis", OSM_CFG_SECTION, NULL, osm_cfg_redis, "the Redis server"),
+	P_FN("redis.address", OSM_CFG_COMPLEX, "redis://127.0.0.1:6379/0", osm_cfg_redis_address, "unix:/path or redis://host:port/db"),
+	P_FN("redis.prefix", OSM_CFG_COMPLEX, "osm:", osm_cfg_redis_prefix, "key prefix; the server name is appended"),
+	P_VAL("redis.timeout_ms", OSM_CFG_UINT, 10, 60000, "200", redis_timeout_ms, "milliseconds one Redis command may take"),
+	P_FN("limits", OSM_CFG_SECTION, NULL, osm_cfg_limits, "bounds on policy requests and clients"),
+	P_VAL("limits.max_line", OSM_CFG_UINT, 64, 65536, "2048", max_line, "bytes in one request line"),
+	P_VAL("limits.max_attributes", OSM_CFG_UINT, 4, 256, "100", max_attrs, "attributes in one request"),
+	P_VAL("limits.max_request", OSM_CFG_UINT, 256, 1 << 20, "16384", max_request, "bytes in one request"),
+	P_VAL("limits.request_timeout", OSM_CFG_DURATION, 1, 3600, "10", request_timeout, "how long a half-sent request may stall"),
+	P_VAL("limits.idle_timeout", OSM_CFG_DURATION, 1, 86400, "600", idle_timeout, "how long an idle connection is kept"),
+	P_VAL("limits.max_clients", OSM_CFG_UINT, 1, 100000, "4096", max_clients, "connections served at once"),
+	P_FN("triggers", OSM_CFG_COMPLEX, NULL, osm_cfg_triggers, "report thresholds: default, accounts, email_accounts"),
+	P_FN("triggers.default", OSM_CFG_COMPLEX, NULL, NULL, "the thresholds of every event type"),
+	P_FN("triggers.accounts", OSM_CFG_COMPLEX, NULL, NULL, "per-account overrides"),
+	P_FN("triggers.email_accounts", OSM_CFG_COMPLEX, NULL, NULL, "per-email-account overrides"),
+	P_FN("ignore", OSM_CFG_SECTION, NULL, osm_cfg_ignore, "senders never counted"),
+	P_FN("ignore.accounts", OSM_CFG_COMPLEX, NULL, NULL, "account names"),
+	P_FN("ignore.email_accounts", OSM_CFG_COMPLEX, NULL, NULL, "email addresses"),
+	P_FN("ignore.paths", OSM_CFG_COMPLEX, NULL, NULL, "PCRE2 patterns of script paths"),
+	P_FN("ignore.subjects", OSM_CFG_COMPLEX, NULL, NULL, "PCRE2 patterns of subjects"),
+	P_FN("ignore.ips", OSM_CFG_COMPLEX, NULL, NULL, "addresses and CIDR blocks"),
+	P_FN("mainlog", OSM_CFG_SECTION, NULL, osm_cfg_mainlog, "the exim log osm-mainlog reads"),
+	P_VAL("mainlog.path", OSM_CFG_PATH, 0, 0, "/var/log/exim4/mainlog", mainlog_path, "exim's main log"),
+	P_VAL("mainlog.state_file", OSM_CFG_PATH, 0, 0, "/var/lib/osm/mainlog.state", mainlog_state, "where osm-mainlog remembers its place"),
+	P_LIST("mainlog.exim_users", OSM_CFG_STRLIST, mainlog_exim_users, nmainlog_exim_users, "users whose arrivals are exim's own mail"),
+	P_FN("actions", OSM_CFG_SECTION, NULL, osm_cfg_actions_section, "what runs when a report fires"),
+	P_VAL("actions.timeout", OSM_CFG_DURATION, 1, 3600, "30", action_timeout, "how long one action may take"),
+	P_VAL("actions.queue", OSM_CFG_UINT, 1, 100000, "1000", action_queue, "reports waiting for their actions"),
+	P_FN("actions.report", OSM_CFG_SECTION, NULL, osm_cfg_report_section, "the report mail"),
+	P_VAL("actions.exim", OSM_CFG_PATH, 0, 0, "/usr/sbin/exim4", exim, "the exim binary: freeze, remove, thaw"),
+	P_VAL("actions.exim_spool", OSM_CFG_PATH, 0, 0, "/var/spool/exim4", exim_spool, "exim's spool directory"),
+	P_FN("actions.commands", OSM_CFG_COMPLEX, NULL, osm_cfg_commands_section, "command lines of the command actions"),
+	P_FN("actions.custom", OSM_CFG_COMPLEX, NULL, osm_cfg_custom_section, "a script that gets each report"),
+	P_LIST("actions.report.to", OSM_CFG_ADDRLIST, report_to, nreport_to, "the report's recipients"),
+	P_FN("actions.report.from", OSM_CFG_COMPLEX, NULL, osm_cfg_report_from, "the report's sender address"),
+	P_VAL("actions.report.sendmail", OSM_CFG_PATH, 0, 0, "/usr/sbin/sendmail", sendmail, "the sendmail binary"),
+	P_FN("actions.custom.command", OSM_CFG_COMPLEX, NULL, NULL, "the script's argv, no placeholders"),
+	{ "actions.custom.format", OSM_CFG_ENUM, 0, 0, "json", "the report's format on the script's input", 0, 0, osm_cfg_format_names, NULL },
+	P_FN("actions.custom.user", OSM_CFG_COMPLEX, NULL, NULL, "the user the script runs as (default: the daemon's)"),
+	P_FN("sniffer", OSM_CFG_SECTION, NULL, osm_cfg_sniffer, "osm-sniffer's capture"),
+	P_FN("sniffer.ports", OSM_CFG_COMPLEX, "[25, 465, 587]", osm_cfg_sniffer_ports, "SMTP ports watched, at most 8"),
+	{ "sniffer.backend", OSM_CFG_COMPLEX, 0, 0, "auto", "capture backend", 0, 0, osm_cfg_backend_names, osm_cfg_sniffer_backend },
+	P_FN("sniffer.interface", OSM_CFG_COMPLEX, "any", osm_cfg_sniffer_interface, "the pcap device"),
+	P_FN("apache_status", OSM_CFG_SECTION, NULL, osm_cfg_apache, "the requests Apache serves, in reports"),
+	P_VAL("apache_status.enabled", OSM_CFG_BOOL, 0, 0, "false", apache_enabled, "fetch Apache's server-status"),
+	P_FN("apache_status.url", OSM_CFG_COMPLEX, "http://127.0.0.1/server-status", osm_cfg_apache_url, "its http:// URL"),
+	{ "apache_status.timeout", OSM_CFG_COMPLEX, 1, 60, "2", "seconds a fetch may take", 0, 0, NULL, osm_cfg_apache_timeout },
+	P_FN("apache_status.docroot", OSM_CFG_COMPLEX, "%home/public_html", osm_cfg_apache_docroot, "a user's document root"),
+	P_LIST("apache_status.web_users", OSM_CFG_STRLIST, apache_web_users, napache_web_users, "the users Apache's scripts run as"),
+};
+const size_t osm_cfg_nparams = sizeof(osm_cfg_params) / sizeof(osm_cfg_params[0]);
+
+/* osm_cfg_param_find - the row of a dotted path, or NULL */
+const struct osm_cfg_param *
+osm_cfg_param_find(const char *path)
+{
+	for (size_t i = 0; i < osm_cfg_nparams; i++)
+		if (strcmp(osm_cfg_params[i].path, path) == 0)
+			return &osm_cfg_params[i];
+	return NULL;
+}
+
 /* osm_cfg_listen - "unix:/path" or "inet:HOST:PORT" */
 static void
 osm_cfg_listen(struct osm_cfg_ld *ld, const yaml_node_t *list)
@@ -376,37 +500,6 @@ osm_cfg_listen(struct osm_cfg_ld *ld, const yaml_node_t *list)
 	}
 }
 
-static void
-osm_cfg_redis(struct osm_cfg_ld *ld, const yaml_node_t *map)
-{
-	yaml_node_t *k, *v;
-	const char *key;
-
-	if (!osm_cfg_is_map(ld, map, "redis"))
-		return;
-	osm_cfg_dupkeys(ld, map, "redis");
-	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "redis") {
-		if (!strcmp(key, "address")) {
-			const char *s = osm_cfg_scalar(ld, v, "redis.address");
-
-			if (s && strncmp(s, "unix:/", 6) && strncmp(s, "redis://", 8))
-				osm_cfg_err(ld, v, "redis.address: '%.60s': expected unix:/path or redis://host:port/db", s);
-			else if (s)
-				osm_cfg_str(ld, v, "redis.address", &ld->cfg->redis);
-		} else if (!strcmp(key, "prefix")) {
-			const char *s = osm_cfg_scalar(ld, v, "redis.prefix");
-
-			if (s && (strpbrk(s, "{} \t\r\n") || strlen(s) > 64))
-				osm_cfg_err(ld, v, "redis.prefix: must be at most 64 characters without braces or spaces");
-			else if (s)
-				osm_cfg_str(ld, v, "redis.prefix", &ld->cfg->prefix);
-		} else if (!strcmp(key, "timeout_ms"))
-			osm_cfg_uint(ld, v, "redis.timeout_ms", 10, 60000, &ld->cfg->redis_timeout_ms);
-		else
-			osm_cfg_err(ld, k, "redis: unknown key '%.60s'", key);
-	}
-}
-
 static void osm_cfg_strlist(struct osm_cfg_ld *, const yaml_node_t *, const char *, int, char ***, size_t *);
 static void osm_cfg_free_strs(char **, size_t);
 static void osm_cfg_free_overrides(struct osm_override *, size_t);
@@ -424,27 +517,203 @@ osm_cfg_path(struct osm_cfg_ld *ld, const yaml_node_t *v, const char *what, char
 		osm_cfg_str(ld, v, what, dst);
 }
 
+/* osm_cfg_choices - "a, b or c" from a NULL-terminated list */
+static void
+osm_cfg_choices(char *out, size_t len, const char *const *v, size_t n)
+{
+	size_t	used = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < n && used < len; i++)
+		used += (size_t) snprintf(out + used, len - used, "%s%s",
+					  i == 0 ? "" : i + 1 == n ? " or " : ", ", v[i]);
+}
+
+/* osm_cfg_set - load one table row's value */
+static void
+osm_cfg_set(struct osm_cfg_ld *ld, const struct osm_cfg_param *p, const yaml_node_t *v)
+{
+	char   *base = (char *) ld->cfg;
+	const char *s;
+	char	list[160];
+	size_t	n;
+
+	switch (p->type) {
+	case OSM_CFG_STR:
+		osm_cfg_str(ld, v, p->path, (char **) (base + p->off));
+		break;
+	case OSM_CFG_PATH:
+		osm_cfg_path(ld, v, p->path, (char **) (base + p->off));
+		break;
+	case OSM_CFG_UINT:
+		osm_cfg_uint(ld, v, p->path, (unsigned long) p->min, (unsigned long) p->max,
+			     (unsigned *) (base + p->off));
+		break;
+	case OSM_CFG_DURATION:
+		osm_cfg_duration(ld, v, p->path, (unsigned) p->min, (unsigned) p->max,
+				 (unsigned *) (base + p->off));
+		break;
+	case OSM_CFG_BOOL:
+		osm_cfg_bool(ld, v, p->path, (int *) (base + p->off));
+		break;
+	case OSM_CFG_STRLIST:
+	case OSM_CFG_ADDRLIST:
+		osm_cfg_strlist(ld, v, p->path, p->type == OSM_CFG_ADDRLIST,
+				(char ***) (base + p->off), (size_t *) (base + p->off_n));
+		break;
+	case OSM_CFG_ENUM:
+		if ((s = osm_cfg_scalar(ld, v, p->path)) == NULL)
+			break;
+		for (n = 0; p->choices[n] && strcmp(s, p->choices[n]); n++)
+			;
+		if (p->choices[n]) {
+			*(int *) (base + p->off) = (int) n;
+			break;
+		}
+		for (n = 0; p->choices[n]; n++)
+			;
+		osm_cfg_choices(list, sizeof(list), p->choices, n);
+		osm_cfg_err(ld, v, "%s: expected %s, not '%.40s'", p->path, list, s);
+		break;
+	case OSM_CFG_SECTION:
+	case OSM_CFG_COMPLEX:
+		if (p->parse)
+			p->parse(ld, v);
+		break;
+	}
+}
+
+/* osm_cfg_child - the row SECTION.KEY (KEY at the top level), or NULL */
+static const struct osm_cfg_param *
+osm_cfg_child(const char *sec, const char *key)
+{
+	char	path[128];
+	int	n = *sec ? snprintf(path, sizeof(path), "%s.%s", sec, key)
+		    : snprintf(path, sizeof(path), "%s", key);
+
+	if (n < 0 || (size_t) n >= sizeof(path))
+		return NULL;
+	return osm_cfg_param_find(path);
+}
+
+/* osm_cfg_unknown - "SEC: unknown key 'K'", with the table's keys if LISTED */
+static void
+osm_cfg_unknown(struct osm_cfg_ld *ld, const yaml_node_t *k, const char *sec,
+		const char *key, int listed)
+{
+	const char *names[32] = {NULL};
+	char	list[400];
+	size_t	n = 0, sl = strlen(sec);
+
+	for (size_t i = 0; listed && i < osm_cfg_nparams && n < 32; i++) {
+		const char *path = osm_cfg_params[i].path;
+
+		if (strncmp(path, sec, sl) == 0 && path[sl] == '.' && !strchr(path + sl + 1, '.'))
+			names[n++] = path + sl + 1;
+	}
+	osm_cfg_choices(list, sizeof(list), names, n);
+	osm_cfg_err(ld, k, "%s%sunknown key '%.60s'%s%s%s", sec, *sec ? ": " : "", key,
+		    n ? " (expected " : "", list, n ? ")" : "");
+}
+
+/* osm_cfg_section - load a mapping's keys through the table rows under SEC */
+static void
+osm_cfg_section(struct osm_cfg_ld *ld, const yaml_node_t *map, const char *sec, int listed)
+{
+	const char *what = *sec ? sec : "configuration";
+	const struct osm_cfg_param *p;
+	yaml_node_t *k, *v;
+	const char *key;
+
+	if (!osm_cfg_is_map(ld, map, what))
+		return;
+	osm_cfg_dupkeys(ld, map, what);
+	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, what) {
+		if ((p = osm_cfg_child(sec, key)) != NULL)
+			osm_cfg_set(ld, p, v);
+		else
+			osm_cfg_unknown(ld, k, sec, key, listed);
+	}
+}
+
+/* osm_cfg_table_defaults - every scalar row's def */
+static void
+osm_cfg_table_defaults(struct osm_cfg *c)
+{
+	char   *base = (char *) c;
+
+	for (size_t i = 0; i < osm_cfg_nparams; i++) {
+		const struct osm_cfg_param *p = &osm_cfg_params[i];
+		unsigned u;
+
+		if (p->def == NULL || p->off == 0)
+			continue;
+		switch (p->type) {
+		case OSM_CFG_STR:
+		case OSM_CFG_PATH:
+			*(char **) (base + p->off) = strdup(p->def);
+			break;
+		case OSM_CFG_UINT:
+			*(unsigned *) (base + p->off) = (unsigned) strtoul(p->def, NULL, 10);
+			break;
+		case OSM_CFG_DURATION:
+			if (osm_cfg_parse_duration(p->def, &u) == 0)
+				*(unsigned *) (base + p->off) = u;
+			break;
+		case OSM_CFG_BOOL:
+			*(int *) (base + p->off) = strcmp(p->def, "true") == 0;
+			break;
+		case OSM_CFG_ENUM:
+			for (int n = 0; p->choices[n]; n++)
+				if (!strcmp(p->def, p->choices[n]))
+					*(int *) (base + p->off) = n;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* osm_cfg_redis_address - unix:/path or redis://host:port/db */
+static void
+osm_cfg_redis_address(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "redis.address");
+
+	if (s && strncmp(s, "unix:/", 6) && strncmp(s, "redis://", 8))
+		osm_cfg_err(ld, v, "redis.address: '%.60s': expected unix:/path or redis://host:port/db", s);
+	else if (s)
+		osm_cfg_str(ld, v, "redis.address", &ld->cfg->redis);
+}
+
+/* osm_cfg_redis_prefix - a key prefix: no braces (hash tags) or spaces */
+static void
+osm_cfg_redis_prefix(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "redis.prefix");
+
+	if (s && (strpbrk(s, "{} \t\r\n") || strlen(s) > 64))
+		osm_cfg_err(ld, v, "redis.prefix: must be at most 64 characters without braces or spaces");
+	else if (s)
+		osm_cfg_str(ld, v, "redis.prefix", &ld->cfg->prefix);
+}
+
+static void
+osm_cfg_redis(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	osm_cfg_section(ld, map, "redis", 0);
+}
+
+static void
+osm_cfg_limits(struct osm_cfg_ld *ld, const yaml_node_t *map)
+{
+	osm_cfg_section(ld, map, "limits", 0);
+}
+
 static void
 osm_cfg_mainlog(struct osm_cfg_ld *ld, const yaml_node_t *map)
 {
-	yaml_node_t *k, *v;
-	const char *key;
-	struct osm_cfg *c = ld->cfg;
-
-	if (!osm_cfg_is_map(ld, map, "mainlog"))
-		return;
-	osm_cfg_dupkeys(ld, map, "mainlog");
-	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "mainlog") {
-		if (!strcmp(key, "path"))
-			osm_cfg_path(ld, v, "mainlog.path", &c->mainlog_path);
-		else if (!strcmp(key, "state_file"))
-			osm_cfg_path(ld, v, "mainlog.state_file", &c->mainlog_state);
-		else if (!strcmp(key, "exim_users"))
-			osm_cfg_strlist(ld, v, "mainlog.exim_users", 0, &c->mainlog_exim_users,
-					&c->nmainlog_exim_users);
-		else
-			osm_cfg_err(ld, k, "mainlog: unknown key '%.60s' (expected path, state_file or exim_users)", key);
-	}
+	osm_cfg_section(ld, map, "mainlog", 1);
 }
 
 /* osm_cfg_argv - [/abs/path, arg, ...] with known placeholders only */
@@ -520,31 +789,22 @@ osm_cfg_cmds(struct osm_cfg_ld *ld, const yaml_node_t *list, const char *what, s
 	}
 }
 
+/* osm_cfg_report_from - an address fit for a From: header */
+static void
+osm_cfg_report_from(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "actions.report.from");
+
+	if (s && (strchr(s, '@') == NULL || strpbrk(s, " \t\r\n<>\"")))
+		osm_cfg_err(ld, v, "actions.report.from: '%.60s' is not an email address", s);
+	else if (s)
+		osm_cfg_str(ld, v, "actions.report.from", &ld->cfg->report_from);
+}
+
 static void
 osm_cfg_report_section(struct osm_cfg_ld *ld, const yaml_node_t *map)
 {
-	yaml_node_t *k, *v;
-	const char *key;
-	struct osm_cfg *c = ld->cfg;
-
-	if (!osm_cfg_is_map(ld, map, "actions.report"))
-		return;
-	osm_cfg_dupkeys(ld, map, "actions.report");
-	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "actions.report") {
-		if (!strcmp(key, "to")) {
-			osm_cfg_strlist(ld, v, "actions.report.to", 1, &c->report_to, &c->nreport_to);
-		} else if (!strcmp(key, "from")) {
-			const char *s = osm_cfg_scalar(ld, v, "actions.report.from");
-
-			if (s && (strchr(s, '@') == NULL || strpbrk(s, " \t\r\n<>\"")))
-				osm_cfg_err(ld, v, "actions.report.from: '%.60s' is not an email address", s);
-			else if (s)
-				osm_cfg_str(ld, v, key, &c->report_from);
-		} else if (!strcmp(key, "sendmail"))
-			osm_cfg_path(ld, v, "actions.report.sendmail", &c->sendmail);
-		else
-			osm_cfg_err(ld, k, "actions.report: unknown key '%.60s' (expected to, from or sendmail)", key);
-	}
+	osm_cfg_section(ld, map, "actions.report", 1);
 }
 
 static void
@@ -611,144 +871,96 @@ osm_cfg_custom_section(struct osm_cfg_ld *ld, const yaml_node_t *map)
 static void
 osm_cfg_actions_section(struct osm_cfg_ld *ld, const yaml_node_t *map)
 {
-	yaml_node_t *k, *v;
-	const char *key;
-	struct osm_cfg *c = ld->cfg;
+	osm_cfg_section(ld, map, "actions", 1);
+}
 
-	if (!osm_cfg_is_map(ld, map, "actions"))
+/* osm_cfg_sniffer_ports - at most 8 TCP ports; the file's list replaces the default */
+static void
+osm_cfg_sniffer_ports(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	struct osm_cfg *c = ld->cfg;
+	yaml_node_t *item;
+
+	if (!osm_cfg_is_list(ld, v, "sniffer.ports"))
 		return;
-	osm_cfg_dupkeys(ld, map, "actions");
-	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "actions") {
-		if (!strcmp(key, "timeout"))
-			osm_cfg_duration(ld, v, "actions.timeout", 1, 3600, &c->action_timeout);
-		else if (!strcmp(key, "queue"))
-			osm_cfg_uint(ld, v, "actions.queue", 1, 100000, &c->action_queue);
-		else if (!strcmp(key, "exim"))
-			osm_cfg_path(ld, v, "actions.exim", &c->exim);
-		else if (!strcmp(key, "exim_spool"))
-			osm_cfg_path(ld, v, "actions.exim_spool", &c->exim_spool);
-		else if (!strcmp(key, "report"))
-			osm_cfg_report_section(ld, v);
-		else if (!strcmp(key, "commands"))
-			osm_cfg_commands_section(ld, v);
-		else if (!strcmp(key, "custom"))
-			osm_cfg_custom_section(ld, v);
-		else
-			osm_cfg_err(ld, k, "actions: unknown key '%.60s' (expected timeout, queue, report, exim, exim_spool, commands or custom)", key);
+	c->nsniffer_ports = 0;
+	OSM_CFG_FOREACH_ITEM(ld, v, item) {
+		if (c->nsniffer_ports == 8) {
+			osm_cfg_err(ld, item, "sniffer.ports: at most 8 ports");
+			break;
+		}
+		if (osm_cfg_uint(ld, item, "sniffer.ports", 1, 65535,
+				 &c->sniffer_ports[c->nsniffer_ports]) == 0)
+			c->nsniffer_ports++;
 	}
+	if (c->nsniffer_ports == 0)
+		osm_cfg_err(ld, v, "sniffer.ports: list is empty");
+}
+
+static void
+osm_cfg_sniffer_backend(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "sniffer.backend");
+
+	if (s && strcmp(s, "auto") && strcmp(s, "pcap") && strcmp(s, "ebpf"))
+		osm_cfg_err(ld, v, "sniffer.backend: expected auto, pcap or ebpf, not '%.40s'", s);
+	else if (s)
+		osm_cfg_str(ld, v, "sniffer.backend", &ld->cfg->sniffer_backend);
+}
+
+static void
+osm_cfg_sniffer_interface(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "sniffer.interface");
+
+	if (s && (*s == 0 || strlen(s) > 15 || strpbrk(s, " /\t")))
+		osm_cfg_err(ld, v, "sniffer.interface: '%.40s' is not an interface name", s);
+	else if (s)
+		osm_cfg_str(ld, v, "sniffer.interface", &ld->cfg->sniffer_interface);
 }
 
 static void
 osm_cfg_sniffer(struct osm_cfg_ld *ld, const yaml_node_t *map)
 {
-	yaml_node_t *k, *v, *item;
-	const char *key;
-	struct osm_cfg *c = ld->cfg;
+	osm_cfg_section(ld, map, "sniffer", 1);
+}
 
-	if (!osm_cfg_is_map(ld, map, "sniffer"))
-		return;
-	osm_cfg_dupkeys(ld, map, "sniffer");
-	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "sniffer") {
-		if (!strcmp(key, "ports")) {
-			if (!osm_cfg_is_list(ld, v, "sniffer.ports"))
-				continue;
-			c->nsniffer_ports = 0;
-			OSM_CFG_FOREACH_ITEM(ld, v, item) {
-				if (c->nsniffer_ports == 8) {
-					osm_cfg_err(ld, item, "sniffer.ports: at most 8 ports");
-					break;
-				}
-				if (osm_cfg_uint(ld, item, "sniffer.ports", 1, 65535,
-						 &c->sniffer_ports[c->nsniffer_ports]) == 0)
-					c->nsniffer_ports++;
-			}
-			if (c->nsniffer_ports == 0)
-				osm_cfg_err(ld, v, "sniffer.ports: list is empty");
-		} else if (!strcmp(key, "backend")) {
-			const char *s = osm_cfg_scalar(ld, v, "sniffer.backend");
+static void
+osm_cfg_apache_url(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "apache_status.url");
 
-			if (s && strcmp(s, "auto") && strcmp(s, "pcap") && strcmp(s, "ebpf"))
-				osm_cfg_err(ld, v, "sniffer.backend: expected auto, pcap or ebpf, not '%.40s'", s);
-			else if (s)
-				osm_cfg_str(ld, v, key, &c->sniffer_backend);
-		} else if (!strcmp(key, "interface")) {
-			const char *s = osm_cfg_scalar(ld, v, "sniffer.interface");
+	if (s && (strncmp(s, "http://", 7) || strlen(s) > 1000 || strpbrk(s, " \t\r\n")))
+		osm_cfg_err(ld, v, "apache_status.url: '%.60s' is not an http:// URL", s);
+	else if (s)
+		osm_cfg_str(ld, v, "apache_status.url", &ld->cfg->apache_url);
+}
 
-			if (s && (*s == 0 || strlen(s) > 15 || strpbrk(s, " /\t")))
-				osm_cfg_err(ld, v, "sniffer.interface: '%.40s' is not an interface name", s);
-			else if (s)
-				osm_cfg_str(ld, v, key, &c->sniffer_interface);
-		} else
-			osm_cfg_err(ld, k, "sniffer: unknown key '%.60s' (expected ports, backend or interface)", key);
-	}
+/* osm_cfg_apache_timeout - given in seconds, kept in milliseconds */
+static void
+osm_cfg_apache_timeout(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	unsigned sec;
+
+	if (osm_cfg_duration(ld, v, "apache_status.timeout", 1, 60, &sec) == 0)
+		ld->cfg->apache_timeout_ms = sec * 1000;
+}
+
+static void
+osm_cfg_apache_docroot(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "apache_status.docroot");
+
+	if (s && strncmp(s, "%home", 5) && *s != '/')
+		osm_cfg_err(ld, v, "apache_status.docroot: '%.60s' must start with %%home or /", s);
+	else if (s)
+		osm_cfg_str(ld, v, "apache_status.docroot", &ld->cfg->apache_docroot);
 }
 
 static void
 osm_cfg_apache(struct osm_cfg_ld *ld, const yaml_node_t *map)
 {
-	yaml_node_t *k, *v;
-	const char *key;
-	struct osm_cfg *c = ld->cfg;
-
-	if (!osm_cfg_is_map(ld, map, "apache_status"))
-		return;
-	osm_cfg_dupkeys(ld, map, "apache_status");
-	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "apache_status") {
-		if (!strcmp(key, "enabled"))
-			osm_cfg_bool(ld, v, "apache_status.enabled", &c->apache_enabled);
-		else if (!strcmp(key, "url")) {
-			const char *s = osm_cfg_scalar(ld, v, "apache_status.url");
-
-			if (s && (strncmp(s, "http://", 7) || strlen(s) > 1000 || strpbrk(s, " \t\r\n")))
-				osm_cfg_err(ld, v, "apache_status.url: '%.60s' is not an http:// URL", s);
-			else if (s)
-				osm_cfg_str(ld, v, key, &c->apache_url);
-		} else if (!strcmp(key, "timeout")) {
-			unsigned sec;
-
-			if (osm_cfg_duration(ld, v, "apache_status.timeout", 1, 60, &sec) == 0)
-				c->apache_timeout_ms = sec * 1000;
-		} else if (!strcmp(key, "docroot")) {
-			const char *s = osm_cfg_scalar(ld, v, "apache_status.docroot");
-
-			if (s && strncmp(s, "%home", 5) && *s != '/')
-				osm_cfg_err(ld, v, "apache_status.docroot: '%.60s' must start with %%home or /", s);
-			else if (s)
-				osm_cfg_str(ld, v, key, &c->apache_docroot);
-		} else if (!strcmp(key, "web_users"))
-			osm_cfg_strlist(ld, v, "apache_status.web_users", 0, &c->apache_web_users,
-					&c->napache_web_users);
-		else
-			osm_cfg_err(ld, k, "apache_status: unknown key '%.60s' (expected enabled, url, timeout, docroot or web_users)", key);
-	}
-}
-
-static void
-osm_cfg_limits(struct osm_cfg_ld *ld, const yaml_node_t *map)
-{
-	yaml_node_t *k, *v;
-	const char *key;
-	struct osm_cfg *c = ld->cfg;
-
-	if (!osm_cfg_is_map(ld, map, "limits"))
-		return;
-	osm_cfg_dupkeys(ld, map, "limits");
-	OSM_CFG_FOREACH_PAIR(ld, map, k, v, key, "limits") {
-		if (!strcmp(key, "max_line"))
-			osm_cfg_uint(ld, v, "limits.max_line", 64, 65536, &c->max_line);
-		else if (!strcmp(key, "max_attributes"))
-			osm_cfg_uint(ld, v, "limits.max_attributes", 4, 256, &c->max_attrs);
-		else if (!strcmp(key, "max_request"))
-			osm_cfg_uint(ld, v, "limits.max_request", 256, 1 << 20, &c->max_request);
-		else if (!strcmp(key, "request_timeout"))
-			osm_cfg_duration(ld, v, "limits.request_timeout", 1, 3600, &c->request_timeout);
-		else if (!strcmp(key, "idle_timeout"))
-			osm_cfg_duration(ld, v, "limits.idle_timeout", 1, 86400, &c->idle_timeout);
-		else if (!strcmp(key, "max_clients"))
-			osm_cfg_uint(ld, v, "limits.max_clients", 1, 100000, &c->max_clients);
-		else
-			osm_cfg_err(ld, k, "limits: unknown key '%.60s'", key);
-	}
+	osm_cfg_section(ld, map, "apache_status", 1);
 }
 
 /* osm_cfg_actions - a list of action names into a bit mask */
@@ -1196,13 +1408,13 @@ osm_cfg_defaults(struct osm_cfg *c)
 		strcpy(host, "localhost");
 	host[sizeof(host) - 1] = 0;
 	c->server_name = strdup(host);
+	c->socket_mode = 0660;
+	c->redis = strdup("redis://127.0.0.1:6379/0");
+	c->prefix = strdup("osm:");
+	osm_cfg_table_defaults(c);
 	c->listen[0].kind = OSM_LISTEN_UNIX;
 	c->listen[0].path = strdup("/run/osm/policyd.sock");
 	c->nlisten = 1;
-	c->socket_mode = 0660;
-	c->user = strdup(OSM_DEFAULT_USER);
-	c->pid_file = strdup("/run/osm/osm-policyd.pid");
-	c->status_file = strdup("/run/osm/daemon/status");	/* the user's directory */
 	c->sniffer_ports[0] = 25;
 	c->sniffer_ports[1] = 465;
 	c->sniffer_ports[2] = 587;
@@ -1212,29 +1424,8 @@ osm_cfg_defaults(struct osm_cfg *c)
 	c->apache_url = strdup("http://127.0.0.1/server-status");
 	c->apache_timeout_ms = 2000;
 	c->apache_docroot = strdup("%home/public_html");
-	c->action_timeout = 30;
-	c->action_queue = 1000;
-	c->sendmail = strdup("/usr/sbin/sendmail");
-	c->exim = strdup("/usr/sbin/exim4");
-	c->exim_spool = strdup("/var/spool/exim4");
 	c->custom_user = NULL;		/* after the file: the daemon's user */
 	osm_cfg_default_commands(c);
-	c->mainlog_path = strdup("/var/log/exim4/mainlog");
-	c->mainlog_state = strdup("/var/lib/osm/mainlog.state");
-	c->redis = strdup("redis://127.0.0.1:6379/0");
-	c->prefix = strdup("osm:");
-	c->redis_timeout_ms = 200;
-	c->max_line = 2048;
-	c->max_attrs = 100;
-	c->max_request = 16384;
-	c->request_timeout = 10;
-	c->idle_timeout = 600;
-	c->busy_poll_us = 50;
-	c->max_clients = 4096;
-	c->report_retention = 30 * 86400;
-	c->verdict_expiry = 0;
-	c->userdomains = strdup("/etc/userdomains");
-	c->min_uid = 500;
 	for (int e = 0; e < OSM_EV_COUNT; e++) {
 		struct osm_trig *t = &c->defaults.ev[e];
 
@@ -1253,90 +1444,40 @@ osm_cfg_defaults(struct osm_cfg *c)
 	c->defaults.ev[OSM_EV_DELIVERY].win[0].ratio = 500;
 }
 
+/* osm_cfg_server_name - a name fit for Redis keys and reports */
+static void
+osm_cfg_server_name(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "server_name");
+
+	if (s && (*s == 0 || strlen(s) > 64 || strpbrk(s, "{}: \t\r\n")))
+		osm_cfg_err(ld, v, "server_name: 1 to 64 characters without braces, colons or spaces");
+	else if (s)
+		osm_cfg_str(ld, v, "server_name", &ld->cfg->server_name);
+}
+
+/* osm_cfg_socket_mode - an octal permission mode */
+static void
+osm_cfg_socket_mode(struct osm_cfg_ld *ld, const yaml_node_t *v)
+{
+	const char *s = osm_cfg_scalar(ld, v, "socket_mode");
+	char   *end;
+	unsigned long m = s ? strtoul(s, &end, 8) : 0;
+
+	if (s && (*s == 0 || *end || m > 0777))
+		osm_cfg_err(ld, v, "socket_mode: expected an octal mode like 0660, not '%.40s'", s);
+	else if (s)
+		ld->cfg->socket_mode = (unsigned) m;
+}
+
 static void
 osm_cfg_root(struct osm_cfg_ld *ld, const yaml_node_t *root)
 {
-	yaml_node_t *k, *v;
-	const char *key;
 	struct osm_cfg *c = ld->cfg;
 
 	if (!osm_cfg_is_map(ld, root, "configuration"))
 		return;
-	osm_cfg_dupkeys(ld, root, "configuration");
-	OSM_CFG_FOREACH_PAIR(ld, root, k, v, key, "configuration") {
-		if (!strcmp(key, "server_name")) {
-			const char *s = osm_cfg_scalar(ld, v, key);
-
-			if (s && (*s == 0 || strlen(s) > 64 || strpbrk(s, "{}: \t\r\n")))
-				osm_cfg_err(ld, v, "server_name: 1 to 64 characters without braces, colons or spaces");
-			else if (s)
-				osm_cfg_str(ld, v, key, &c->server_name);
-		} else if (!strcmp(key, "mode")) {
-			const char *s = osm_cfg_scalar(ld, v, key);
-
-			if (s && !strcmp(s, "monitor"))
-				c->monitor = 1;
-			else if (s && !strcmp(s, "enforce"))
-				c->monitor = 0;
-			else if (s)
-				osm_cfg_err(ld, v, "mode: expected enforce or monitor, not '%.40s'", s);
-		} else if (!strcmp(key, "fail")) {
-			const char *s = osm_cfg_scalar(ld, v, key);
-
-			if (s && !strcmp(s, "closed"))
-				c->fail_closed = 1;
-			else if (s && !strcmp(s, "open"))
-				c->fail_closed = 0;
-			else if (s)
-				osm_cfg_err(ld, v, "fail: expected open or closed, not '%.40s'", s);
-		} else if (!strcmp(key, "listen"))
-			osm_cfg_listen(ld, v);
-		else if (!strcmp(key, "socket_mode")) {
-			const char *s = osm_cfg_scalar(ld, v, key);
-			char   *end;
-			unsigned long m = s ? strtoul(s, &end, 8) : 0;
-
-			if (s && (*s == 0 || *end || m > 0777))
-				osm_cfg_err(ld, v, "socket_mode: expected an octal mode like 0660, not '%.40s'", s);
-			else if (s)
-				c->socket_mode = (unsigned) m;
-		} else if (!strcmp(key, "socket_group"))
-			osm_cfg_str(ld, v, key, &c->socket_group);
-		else if (!strcmp(key, "user"))
-			osm_cfg_str(ld, v, key, &c->user);
-		else if (!strcmp(key, "pid_file"))
-			osm_cfg_str(ld, v, key, &c->pid_file);
-		else if (!strcmp(key, "status_file"))
-			osm_cfg_str(ld, v, key, &c->status_file);
-		else if (!strcmp(key, "userdomains"))
-			osm_cfg_str(ld, v, key, &c->userdomains);
-		else if (!strcmp(key, "min_uid"))
-			osm_cfg_uint(ld, v, key, 0, 4000000000UL, &c->min_uid);
-		else if (!strcmp(key, "busy_poll_us"))
-			osm_cfg_uint(ld, v, key, 0, 1000, &c->busy_poll_us);
-		else if (!strcmp(key, "report_retention"))
-			osm_cfg_duration(ld, v, key, 60, 3650 * 86400U, &c->report_retention);
-		else if (!strcmp(key, "verdict_expiry"))
-			osm_cfg_duration(ld, v, key, 0, 3650 * 86400U, &c->verdict_expiry);
-		else if (!strcmp(key, "redis"))
-			osm_cfg_redis(ld, v);
-		else if (!strcmp(key, "limits"))
-			osm_cfg_limits(ld, v);
-		else if (!strcmp(key, "triggers"))
-			osm_cfg_triggers(ld, v);
-		else if (!strcmp(key, "ignore"))
-			osm_cfg_ignore(ld, v);
-		else if (!strcmp(key, "mainlog"))
-			osm_cfg_mainlog(ld, v);
-		else if (!strcmp(key, "actions"))
-			osm_cfg_actions_section(ld, v);
-		else if (!strcmp(key, "sniffer"))
-			osm_cfg_sniffer(ld, v);
-		else if (!strcmp(key, "apache_status"))
-			osm_cfg_apache(ld, v);
-		else
-			osm_cfg_err(ld, k, "unknown key '%.60s'", key);
-	}
+	osm_cfg_section(ld, root, "", 0);
 	for (int e = 0; e < OSM_EV_COUNT; e++)
 		osm_cfg_check_windows(ld, root, &c->defaults.ev[e], "default", e);
 	/* Overrides may only refine windows the defaults define. */
@@ -1532,29 +1673,26 @@ osm_cfg_free(struct osm_cfg *c)
 {
 	if (c == NULL)
 		return;
+	for (size_t i = 0; i < osm_cfg_nparams; i++) {
+		const struct osm_cfg_param *p = &osm_cfg_params[i];
+		char   *base = (char *) c;
+
+		if (p->type == OSM_CFG_STR || p->type == OSM_CFG_PATH)
+			free(*(char **) (base + p->off));
+		else if (p->type == OSM_CFG_STRLIST || p->type == OSM_CFG_ADDRLIST)
+			osm_cfg_free_strs(*(char ***) (base + p->off), *(size_t *) (base + p->off_n));
+	}
 	free(c->file);
 	free(c->server_name);
 	for (int i = 0; i < OSM_MAX_LISTEN; i++) {
 		free(c->listen[i].path);
 		free(c->listen[i].host);
 	}
-	free(c->socket_group);
-	free(c->user);
-	free(c->pid_file);
-	free(c->status_file);
-	free(c->mainlog_path);
-	free(c->mainlog_state);
-	osm_cfg_free_strs(c->mainlog_exim_users, c->nmainlog_exim_users);
 	free(c->apache_url);
 	free(c->apache_docroot);
-	osm_cfg_free_strs(c->apache_web_users, c->napache_web_users);
 	free(c->sniffer_backend);
 	free(c->sniffer_interface);
-	osm_cfg_free_strs(c->report_to, c->nreport_to);
 	free(c->report_from);
-	free(c->sendmail);
-	free(c->exim);
-	free(c->exim_spool);
 	free(c->custom_user);
 	for (int a = 0; a < OSM_ACT_COUNT; a++)
 		for (int i = 0; i < c->commands[a].n; i++)
@@ -1564,7 +1702,6 @@ osm_cfg_free(struct osm_cfg *c)
 		free(c->custom.argv[j]);
 	free(c->redis);
 	free(c->prefix);
-	free(c->userdomains);
 	osm_cfg_free_overrides(c->accounts, c->naccounts);
 	osm_cfg_free_overrides(c->emails, c->nemails);
 	osm_cfg_free_strs(c->ign_accounts, c->nign_accounts);

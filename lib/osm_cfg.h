@@ -226,4 +226,39 @@ int	osm_cfg_ignore_path(const struct osm_cfg *, const char *);
 int	osm_cfg_ignore_subject(const struct osm_cfg *, const char *);
 int	osm_cfg_parse_duration(const char *text, unsigned *seconds);
 
+/*
+ * The parameter table (Postfix mail_params style): one read-only row per
+ * key of osm.yaml, with its dotted path, type, bounds, default (as YAML
+ * text, NULL when computed or none) and one line of help, for the loader
+ * and for tools that build settings forms.  Rows of type OSM_CFG_COMPLEX
+ * (listen, triggers, actions.commands, ...) keep a dedicated parser; the
+ * table still names them.  osm_cfg_param_find() returns NULL for an
+ * unknown path.
+ */
+enum osm_cfg_type {
+	OSM_CFG_STR, OSM_CFG_PATH, OSM_CFG_UINT, OSM_CFG_DURATION, OSM_CFG_BOOL,
+	OSM_CFG_ENUM, OSM_CFG_STRLIST, OSM_CFG_ADDRLIST, OSM_CFG_SECTION,
+	OSM_CFG_COMPLEX
+};
+
+struct osm_cfg_ld;
+struct yaml_node_s;
+
+struct osm_cfg_param {
+	const char *path;		/* "redis.timeout_ms" */
+	enum osm_cfg_type type;
+	long long min, max;		/* uint, duration (seconds) */
+	const char *def;		/* default as YAML text, or NULL */
+	const char *help;		/* one line, as in osm.yaml(5) */
+	size_t	off;			/* offsetof in struct osm_cfg (table-loaded rows) */
+	size_t	off_n;			/* strlist, addrlist: offsetof its count */
+	const char *const *choices;	/* enum: NULL-terminated */
+	/* complex rows: the loader's own parser (private to osm_cfg.c) */
+	void	(*parse)(struct osm_cfg_ld *, const struct yaml_node_s *);
+};
+
+extern const struct osm_cfg_param osm_cfg_params[];
+extern const size_t osm_cfg_nparams;
+const struct osm_cfg_param *osm_cfg_param_find(const char *path);
+
 #endif

@@ -10,8 +10,10 @@
 #   - every man page is named NAME(SECTION) in such a README paragraph,
 #     and in the SEE ALSO of osm.yaml(5) (but osm.yaml(5) itself);
 #   - every installed configuration file is named in such a paragraph;
-#   - every config key is documented in osm.yaml(5).  A config key is a
-#     mapping key that lib/osm_cfg.c compares literally inside an
+#   - every config key is documented in osm.yaml(5) and named in
+#     conf/osm.yaml.sample.  The config keys are the rows of the parameter
+#     table (tests/tools/cfgkeys prints them), plus any mapping key that
+#     lib/osm_cfg.c still compares literally inside an
 #     OSM_CFG_FOREACH_PAIR loop: a top-level key must be the tag of a
 #     paragraph of the KEYS section, a nested one (redis.timeout_ms,
 #     actions.custom.format) a word of its top-level key's paragraph.
@@ -29,6 +31,7 @@ set -u
 readme=$top_srcdir/README.md
 man5=$top_srcdir/man/osm.yaml.5
 cfg=$top_srcdir/lib/osm_cfg.c
+sample=$top_srcdir/conf/osm.yaml.sample
 tmp=$(mktemp -d) || exit 1
 trap '[ -n "${OSM_TEST_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 fail=0
@@ -82,7 +85,12 @@ awk '/^const char \*const osm_ev_names/ { ev = 1; next }
 	/OSM_CFG_FOREACH_PAIR\(/ { sec = $0; if (sec ~ /"[^"]*"\)/) { sub(/.*, "/, "", sec); sub(/".*/, "", sec) } else sec = "triggers" }
 	/strcmp\(key, "/ { s = $0; while (match(s, /strcmp\(key, "[^"]*"/)) {
 		k = substr(s, RSTART + 13, RLENGTH - 14); s = substr(s, RSTART + RLENGTH)
-		print (sec == "configuration" ? "" : sec ".") k } }' "$cfg" | sort -u > "$tmp/cfgkeys"
+		print (sec == "configuration" ? "" : sec ".") k } }' "$cfg" > "$tmp/ladder"
+if ! "$top_builddir/tests/tools/cfgkeys" > "$tmp/table"; then
+	echo "FAIL: tests/tools/cfgkeys"
+	exit 1
+fi
+cut -f1 "$tmp/table" | cat - "$tmp/ladder" | sort -u > "$tmp/cfgkeys"
 [ "$(wc -l < "$tmp/cfgkeys")" -gt 50 ] || bad "found only $(wc -l < "$tmp/cfgkeys") config keys in $cfg"
 while read -r key; do
 	top=${key%%.*}; leaf=${key##*.}
@@ -92,6 +100,8 @@ while read -r key; do
 	elif [ "$top" != "$key" ] && ! printf '%s\n' "$para" | grep -qw -- "$leaf"; then
 		bad "osm.yaml(5): paragraph $top does not name $key"
 	fi
+	case $key in triggers.*) continue;; esac	# event types and settings: values of the sample's triggers
+	grep -qE "(^|[^a-z_])$leaf:" "$sample" || bad "osm.yaml.sample: does not name $key"
 done < "$tmp/cfgkeys"
 
 echo "checked $n installed files and $(wc -l < "$tmp/cfgkeys") config keys: $fail missing"

@@ -680,11 +680,126 @@ test_secure(void **state)
 	rmdir(d);
 }
 
+/* The table's rows load: an empty file gives every scalar row's default. */
+static void
+test_table_defaults(void **state)
+{
+	struct osm_buf *errs = osm_buf_new(1 << 16);
+	struct osm_cfg *c = load("", errs);
+	const char *base = (const char *) c;
+	size_t	checked = 0;
+
+	(void) state;
+	assert_non_null(c);
+	for (size_t i = 0; i < osm_cfg_nparams; i++) {
+		const struct osm_cfg_param *p = &osm_cfg_params[i];
+		unsigned want;
+
+		assert_non_null(p->help);
+		if (p->def == NULL || p->off == 0)
+			continue;
+		switch (p->type) {
+		case OSM_CFG_STR:
+		case OSM_CFG_PATH:
+			assert_string_equal(*(char *const *) (base + p->off), p->def);
+			break;
+		case OSM_CFG_UINT:
+			assert_int_equal(*(const unsigned *) (base + p->off), strtoul(p->def, NULL, 10));
+			break;
+		case OSM_CFG_DURATION:
+			assert_int_equal(osm_cfg_parse_duration(p->def, &want), 0);
+			assert_int_equal(*(const unsigned *) (base + p->off), want);
+			break;
+		case OSM_CFG_BOOL:
+			assert_int_equal(*(const int *) (base + p->off), strcmp(p->def, "true") == 0);
+			break;
+		case OSM_CFG_ENUM:
+			assert_string_equal(p->choices[*(const int *) (base + p->off)], p->def);
+			break;
+		default:
+			continue;
+		}
+		checked++;
+	}
+	if (checked < 20)
+		fail_msg("checked %zu table defaults, want at least 20", checked);
+	osm_cfg_free(c);
+	osm_buf_free(errs);
+}
+
+/* yaml_for - "a: {b: VALUE}" for the path a.b */
+static void
+yaml_for(char *out, size_t len, const char *path, long long value)
+{
+	const char *dot = strchr(path, '.');
+
+	if (dot == NULL)
+		snprintf(out, len, "%s: %lld\n", path, value);
+	else
+		snprintf(out, len, "%.*s: {%s: %lld}\n", (int) (dot - path), path, dot + 1, value);
+}
+
+/* A whole number outside a row's bounds names the key and the bounds. */
+static void
+test_table_bounds(void **state)
+{
+	struct osm_buf *errs = osm_buf_new(1 << 16);
+	size_t	checked = 0;
+
+	(void) state;
+	for (size_t i = 0; i < osm_cfg_nparams; i++) {
+		const struct osm_cfg_param *p = &osm_cfg_params[i];
+		char	text[200], want[200];
+
+		if (p->type != OSM_CFG_UINT || strchr(strchr(p->path, '.') ? strchr(p->path, '.') + 1 : "", '.'))
+			continue;
+		for (int low = 0; low < 2; low++) {
+			long long v = low ? p->min - 1 : p->max + 1;
+
+			if (v < 0)
+				continue;
+			yaml_for(text, sizeof(text), p->path, v);
+			osm_buf_reset(errs);
+			assert_null(load(text, errs));
+			snprintf(want, sizeof(want), "%s: %lld is out of range (%lld to %lld)",
+				 p->path, v, p->min, p->max);
+			if (strstr(osm_buf_data(errs), want) == NULL)
+				fail_msg("%s: got '%s', want '%s'", text, osm_buf_data(errs), want);
+			checked++;
+		}
+	}
+	if (checked < 8)
+		fail_msg("checked %zu bounds, want at least 8", checked);
+	osm_buf_free(errs);
+}
+
+static void
+test_table_find(void **state)
+{
+	const struct osm_cfg_param *p;
+
+	(void) state;
+	assert_non_null(p = osm_cfg_param_find("redis.timeout_ms"));
+	assert_int_equal(p->type, OSM_CFG_UINT);
+	assert_int_equal(p->min, 10);
+	assert_int_equal(p->max, 60000);
+	assert_non_null(p = osm_cfg_param_find("actions.report.sendmail"));
+	assert_int_equal(p->type, OSM_CFG_PATH);
+	assert_non_null(osm_cfg_param_find("listen"));
+	assert_null(osm_cfg_param_find("redis.port"));
+	assert_null(osm_cfg_param_find("redis."));
+	assert_null(osm_cfg_param_find("timeout_ms"));
+	assert_null(osm_cfg_param_find(""));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_table_defaults),
+		cmocka_unit_test(test_table_bounds),
+		cmocka_unit_test(test_table_find),
 		cmocka_unit_test(test_inheritance),
 		cmocka_unit_test(test_ignore),
 		cmocka_unit_test(test_errors),
