@@ -333,32 +333,41 @@ cgi_report_held(struct osm_rep *rep, const char *tag, const char *target)
 	return osm_rep_verdicts(rep, tag, cgi_report_held_fn, &h) != 0 || h.held;
 }
 
-void
-cgi_page_report(struct cgi_ctx *ctx, const char *id)
+/*
+ * cgi_report_load - report ID and its tag (into tag), or NULL once the
+ * error page is sent
+ */
+static json_t *
+cgi_report_load(struct cgi_ctx *ctx, const char *id, struct osm_rep **rep, char *tag)
 {
-	struct osm_rep *rep;
-	char	tag[OSM_REP_TAG_MAX];
 	json_t *o = NULL;
 	int	rv;
 
 	if (id == NULL || !osm_rep_id_ok(id)) {
 		cgi_frame_fail(ctx, 400, "id: not a report id");
-		return;
+		return NULL;
 	}
-	if ((rep = cgi_frame_rep(ctx)) == NULL) {
+	if ((*rep = cgi_frame_rep(ctx)) == NULL) {
 		cgi_frame_fail(ctx, 502, ctx->rep_error);
-		return;
+		return NULL;
 	}
-	if ((rv = osm_rep_find(rep, id, tag)) == 0)
-		rv = osm_rep_get(rep, id, tag, &o);
-	if (rv == OSM_REP_GONE) {
-		cgi_frame_fail(ctx, 404, "no such report (it may have expired)");
+	if ((rv = osm_rep_find(*rep, id, tag)) == 0)
+		rv = osm_rep_get(*rep, id, tag, &o);
+	if (rv != 0)
+		cgi_frame_fail(ctx, rv == OSM_REP_GONE ? 404 : 502,
+			       rv == OSM_REP_GONE ? "no such report (it may have expired)" : osm_rep_error(*rep));
+	return rv == 0 ? o : NULL;
+}
+
+void
+cgi_page_report(struct cgi_ctx *ctx, const char *id)
+{
+	struct osm_rep *rep;
+	char	tag[OSM_REP_TAG_MAX];
+	json_t *o;
+
+	if ((o = cgi_report_load(ctx, id, &rep, tag)) == NULL)
 		return;
-	}
-	if (rv != 0) {
-		cgi_frame_fail(ctx, 502, osm_rep_error(rep));
-		return;
-	}
 	cgi_frame_begin(ctx, "Report", "reports");
 	cgi_out_printf(ctx->page, "<p class=\"osm-id\">%h</p>\n", id);
 	cgi_report_fields(ctx->page, o);
@@ -404,24 +413,11 @@ cgi_post_release(struct cgi_ctx *ctx)
 	struct osm_rep *rep;
 	char	tag[OSM_REP_TAG_MAX], was[320], thawed[200] = "";
 	const char *target;
-	json_t *o = NULL;
+	json_t *o;
 	int	rv;
 
-	if (id == NULL || !osm_rep_id_ok(id)) {
-		cgi_frame_fail(ctx, 400, "id: not a report id");
+	if ((o = cgi_report_load(ctx, id, &rep, tag)) == NULL)
 		return;
-	}
-	if ((rep = cgi_frame_rep(ctx)) == NULL) {
-		cgi_frame_fail(ctx, 502, ctx->rep_error);
-		return;
-	}
-	if ((rv = osm_rep_find(rep, id, tag)) == 0)
-		rv = osm_rep_get(rep, id, tag, &o);
-	if (rv != 0) {
-		cgi_frame_fail(ctx, rv == OSM_REP_GONE ? 404 : 502,
-			       rv == OSM_REP_GONE ? "no such report (it may have expired)" : osm_rep_error(rep));
-		return;
-	}
 	/* the verdict's target as the daemon stored it: one of its three kinds */
 	target = cgi_str(o, "target");
 	if (strncmp(target, "account:", 8) && strncmp(target, "email:", 6) && strncmp(target, "ip:", 3)) {

@@ -29,10 +29,11 @@ struct cgi_req {
 	struct cgi_param p[CGI_REQ_MAX_PARAMS + CGI_REQ_MAX_COOKIES];
 };
 
+/* cgi_req_word_ok - s[n] is 1 to MAX of [A-Za-z0-9_.-]: a name, or one of our cookies */
 static int
-cgi_req_name_ok(const char *s, size_t n)
+cgi_req_word_ok(const char *s, size_t n, size_t max)
 {
-	if (n == 0 || n > CGI_REQ_MAX_NAME)
+	if (n == 0 || n > max)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
@@ -134,7 +135,7 @@ cgi_req_pairs(struct cgi_req *r, enum cgi_part part, const char *s, size_t len, 
 		}
 		if ((eq = memchr(p, '=', (size_t) (amp - p))) == NULL)
 			eq = amp;
-		if (!cgi_req_name_ok(p, (size_t) (eq - p))) {
+		if (!cgi_req_word_ok(p, (size_t) (eq - p), CGI_REQ_MAX_NAME)) {
 			snprintf(err, errlen, "%s: a parameter name that is not [A-Za-z0-9_.-]{1,%d}",
 				 what, CGI_REQ_MAX_NAME);
 			return -1;
@@ -169,18 +170,6 @@ cgi_req_pairs(struct cgi_req *r, enum cgi_part part, const char *s, size_t len, 
 	return 0;
 }
 
-static int
-cgi_req_cookie_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > 256)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
-		      || (s[i] >= '0' && s[i] <= '9') || strchr("_.-", s[i])))
-			return 0;
-	return 1;
-}
-
 /* cgi_req_cookies - "a=1; b=2": only plain names and values are kept */
 static void
 cgi_req_cookies(struct cgi_req *r, const char *s)
@@ -194,8 +183,8 @@ cgi_req_cookies(struct cgi_req *r, const char *s)
 
 		while (*name == ' ' && name < s + len)
 			name++;
-		if (eq && cgi_req_name_ok(name, (size_t) (eq - name))
-		    && cgi_req_cookie_ok(eq + 1, (size_t) (s + len - eq - 1))) {
+		if (eq && cgi_req_word_ok(name, (size_t) (eq - name), CGI_REQ_MAX_NAME)
+		    && cgi_req_word_ok(eq + 1, (size_t) (s + len - eq - 1), 256)) {
 			char   *n = strndup(name, (size_t) (eq - name));
 			char   *v = strndup(eq + 1, (size_t) (s + len - eq - 1));
 
