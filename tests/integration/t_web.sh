@@ -15,7 +15,7 @@ for p in lighttpd chromium node npm curl; do
 	command -v "$p" > /dev/null || { echo "skip: $tid (no $p: sh tools/install-deps.sh)"; exit 77; }
 done
 CGI="$top_builddir/whm/osm.cgi"
-WEB="$top_builddir/tests/web"
+WEB="$top_builddir/tests/web-node"
 SHOTS="$top_builddir/tests/web-shots"
 trap cleanup EXIT INT TERM
 
