@@ -175,3 +175,16 @@ osm_queue_exim(const char *exim, const char *op, char (*ids)[OSM_QUEUE_ID_LEN], 
 	}
 	return rv;
 }
+
+int
+osm_queue_thaw(const char *exim, const char *spool, const char *who, size_t *found, size_t *done,
+	       struct osm_run_result *res)
+{
+	static char ids[OSM_QUEUE_THAW_MAX][OSM_QUEUE_ID_LEN];
+
+	*found = *done = 0;
+	osm_queue_scan(spool, who, 1, ids, found, OSM_QUEUE_THAW_MAX);
+	if (*found == 0)
+		return 0;
+	return osm_queue_exim(exim, "-Mt", ids, *found, 60000, done, res);
+}

@@ -34,5 +34,14 @@ int	osm_queue_owned(const char *spool, const char *id, const char *who, int froz
 int	osm_queue_header_match(const char *header, const char *who, int frozen_only);
 int	osm_queue_exim(const char *exim, const char *op, char (*ids)[OSM_QUEUE_ID_LEN], size_t n,
 		       unsigned timeout_ms, size_t *done, struct osm_run_result *);
+/*
+ * osm_queue_thaw - thaw WHO's frozen messages (osm_queue_scan, then
+ * exim -Mt, at most OSM_QUEUE_THAW_MAX): how many were frozen in
+ * *found, thawed in *done; 0, or -1 as osm_queue_exim (reason in res).
+ * Used by osmctl release and the web UI's release.
+ */
+#define OSM_QUEUE_THAW_MAX 10000
+int	osm_queue_thaw(const char *exim, const char *spool, const char *who, size_t *found, size_t *done,
+		       struct osm_run_result *);
 
 #endif

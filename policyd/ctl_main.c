@@ -597,9 +597,8 @@ out:
 static void
 ctl_thaw(const char *field)
 {
-	static char ids[10000][OSM_QUEUE_ID_LEN];
-	size_t	n = 0;
 	char	input[4200];
+	size_t	n, done;
 	struct osm_run_result res;
 
 	snprintf(input, sizeof(input), "%s/input", ctl_cfg->exim_spool);
@@ -607,14 +606,11 @@ ctl_thaw(const char *field)
 		printf("cannot read %s (run osmctl as root to thaw held messages)\n", input);
 		return;
 	}
-	osm_queue_scan(ctl_cfg->exim_spool, field, 1, ids, &n, 10000);
-	if (n == 0) {
-		printf("no frozen messages of %s in the queue\n", field);
-		return;
-	}
-	size_t	done;
+	int	rc = osm_queue_thaw(ctl_cfg->exim, ctl_cfg->exim_spool, field, &n, &done, &res);
 
-	if (osm_queue_exim(ctl_cfg->exim, "-Mt", ids, n, 60000, &done, &res) == 0 && done > 0) {
+	if (rc == 0 && n == 0) {
+		printf("no frozen messages of %s in the queue\n", field);
+	} else if (rc == 0 && done > 0) {
 		printf("thawed %zu message(s) of %s\n", done, field);
 		osm_msg_info("thawed %zu message(s) of %s", done, field);
 	} else

@@ -41,6 +41,17 @@ cgi_auth_hex(const unsigned char *p, size_t n, char *out)
 }
 
 int
+cgi_auth_random_hex(size_t n, char *out)
+{
+	unsigned char r[64];
+
+	if (n > sizeof(r) || getrandom(r, n, 0) != (ssize_t) n)
+		return -1;
+	cgi_auth_hex(r, n, out);
+	return 0;
+}
+
+int
 cgi_auth_token(const unsigned char *secret, size_t slen, const char *user, const char *session,
 	       char out[CGI_AUTH_TOKEN_LEN + 1])
 {
@@ -203,18 +214,15 @@ cgi_auth_user_ok(const char *u)
 static int
 cgi_auth_session(struct cgi_auth *a, const char *cookie, char *err, size_t errlen)
 {
-	unsigned char r[CGI_AUTH_SESSION_LEN / 2];
-
 	if (cookie && strlen(cookie) == CGI_AUTH_SESSION_LEN
 	    && strspn(cookie, "0123456789abcdef") == CGI_AUTH_SESSION_LEN) {
 		snprintf(a->session, sizeof(a->session), "%s", cookie);
 		return 0;
 	}
-	if (getrandom(r, sizeof(r), 0) != (ssize_t) sizeof(r)) {
+	if (cgi_auth_random_hex(CGI_AUTH_SESSION_LEN / 2, a->session) != 0) {
 		snprintf(err, errlen, "getrandom: %s", strerror(errno));
 		return -1;
 	}
-	cgi_auth_hex(r, sizeof(r), a->session);
 	a->new_session = 1;
 	return 0;
 }

@@ -48,6 +48,9 @@ int	cgi_auth_check(struct cgi_auth *a, const char *cookie, const char *confdir, 
 int	cgi_auth_post_ok(const struct cgi_auth *a, const char *token, const char *origin,
 			 const char *referer, const char *host, char *err, size_t errlen);
 
+/* cgi_auth_random_hex - N random bytes as hex into out[2N + 1]; 0, or -1 */
+int	cgi_auth_random_hex(size_t n, char *out);
+
 /* For tests: the reseller check and the token of a user and session. */
 int	cgi_auth_reseller_all(const char *resellers, const char *user);
 int	cgi_auth_token(const unsigned char *secret, size_t slen, const char *user, const char *session,

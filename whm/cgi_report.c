@@ -392,14 +392,14 @@ cgi_page_report(struct cgi_ctx *ctx, const char *id)
 static void
 cgi_release_thaw(struct cgi_ctx *ctx, const char *field, char *out, size_t len)
 {
-	static char ids[10000][OSM_QUEUE_ID_LEN];
-	size_t	n = 0, done = 0;
+	size_t	n, done;
 	struct osm_run_result res;
 
-	osm_queue_scan(ctx->cfg->exim_spool, field, 1, ids, &n, 10000);
-	if (n == 0)
+	int	rc = osm_queue_thaw(ctx->cfg->exim, ctx->cfg->exim_spool, field, &n, &done, &res);
+
+	if (rc == 0 && n == 0)
 		snprintf(out, len, "; no frozen messages in the queue");
-	else if (osm_queue_exim(ctx->cfg->exim, "-Mt", ids, n, 60000, &done, &res) == 0 && done > 0)
+	else if (rc == 0 && done > 0)
 		snprintf(out, len, "; thawed %zu message(s)", done);
 	else
 		snprintf(out, len, "; thawing %zu message(s) failed: %s", n, res.detail);

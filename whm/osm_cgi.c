@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -61,19 +60,6 @@ cgi_body(char **body, size_t *blen)
 	(*body)[got] = 0;
 	*blen = got;
 	return got == n ? 0 : 400;
-}
-
-static void
-cgi_nonce(struct cgi_ctx *ctx)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char r[16] = {0};
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t) sizeof(r))
-		osm_msg_fatal("getrandom: %m");
-	for (size_t i = 0; i < sizeof(r); i++)
-		ctx->nonce[2 * i] = hex[r[i] >> 4], ctx->nonce[2 * i + 1] = hex[r[i] & 15];
-	ctx->nonce[32] = 0;
 }
 
 /* cgi_config - load osm.yaml; the loader's messages become the error page */
@@ -141,7 +127,8 @@ main(void)
 	if ((ctx.page = osm_buf_new(CGI_OUT_MAX)) == NULL)
 		osm_msg_fatal("out of memory");
 	ctx.status = 200;
-	cgi_nonce(&ctx);
+	if (cgi_auth_random_hex(16, ctx.nonce) != 0)
+		osm_msg_fatal("getrandom: %m");
 	if ((st = cgi_body(&body, &blen)) != 0) {
 		cgi_frame_fail(&ctx, st, st == 413 ? "the form is too large" : "the request body is incomplete");
 		return 0;
